@@ -1,0 +1,64 @@
+//! The side-effect-free answer to one question, as `policybot ask --json` and `POST /api/v1/ask` print it.
+
+use crate::faq::FaqBase;
+use crate::matcher::{Decision, Matcher};
+use crate::reply;
+use serde::Serialize;
+
+/// One line of `ask --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AskResult {
+    pub question: String,
+    pub outcome: &'static str,
+    /// The answering entry; `null` unless the outcome is `answered`.
+    pub faq_id: Option<String>,
+    /// Score of the best candidate (0 when there is none).
+    pub score: f32,
+    pub reply: String,
+    pub candidates: Vec<CandidateView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateView {
+    pub faq_id: String,
+    pub question: String,
+    pub score: f32,
+}
+
+impl AskResult {
+    pub fn new(base: &FaqBase, question: &str, d: &Decision) -> Self {
+        let answered = d.outcome == crate::matcher::Outcome::Answered;
+        AskResult {
+            question: question.to_owned(),
+            outcome: d.outcome.as_str(),
+            faq_id: d
+                .best()
+                .filter(|_| answered)
+                .map(|c| base.entries[c.entry].id.clone()),
+            score: round3(d.best().map_or(0.0, |c| c.score)),
+            reply: reply::render(base, d, None),
+            candidates: candidates(base, d),
+        }
+    }
+}
+
+/// The decision's candidates as ids, standard questions and rounded scores.
+pub fn candidates(base: &FaqBase, d: &Decision) -> Vec<CandidateView> {
+    d.candidates
+        .iter()
+        .map(|c| CandidateView {
+            faq_id: base.entries[c.entry].id.clone(),
+            question: base.entries[c.entry].question.clone(),
+            score: round3(c.score),
+        })
+        .collect()
+}
+
+fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Answers one question without side effects.
+pub fn ask(base: &FaqBase, matcher: &Matcher, question: &str) -> AskResult {
+    AskResult::new(base, question, &matcher.decide(question))
+}

@@ -1,0 +1,271 @@
+//! Configuration: `config.example.toml` is the documented default and is embedded in the binary, so
+//! `policybot serve` with no `--config` runs on exactly those values. A file given with `--config` is read
+//! over the same structure (missing keys keep their defaults), then secrets may come from the environment,
+//! then everything is validated; an error names the key.
+
+use crate::matcher::Thresholds;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The shipped example, which is also the built-in default.
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+/// Environment variables that override secrets in the file: (variable, key it sets).
+pub const SECRET_ENV: &[(&str, &str)] = &[
+    ("POLICYBOT_ADMIN_TOKEN", "server.admin_token"),
+    ("POLICYBOT_DINGTALK_APP_KEY", "dingtalk.app_key"),
+    ("POLICYBOT_DINGTALK_APP_SECRET", "dingtalk.app_secret"),
+    ("POLICYBOT_WECOM_TOKEN", "wecom.token"),
+    ("POLICYBOT_WECOM_ENCODING_AES_KEY", "wecom.encoding_aes_key"),
+];
+
+/// A string that never prints itself.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_set(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"[redacted]\"" })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: Server,
+    #[serde(default)]
+    pub matcher: Thresholds,
+    pub dingtalk: DingTalk,
+    pub wecom: WeCom,
+    pub officers: Officers,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub faq_dir: PathBuf,
+    /// Bearer token of the admin API; empty disables the API.
+    pub admin_token: Secret,
+    /// `host` or `host:port` entries the bot may post to.
+    pub allowed_outbound_hosts: Vec<String>,
+    pub max_body_bytes: usize,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// How long a message id is remembered for de-duplication.
+    pub dedupe_ttl_secs: u64,
+    /// How long numbered suggestions stay answerable with "1"/"2"/"3".
+    pub clarify_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DingTalk {
+    pub app_key: Secret,
+    pub app_secret: Secret,
+    pub robot_code: String,
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeCom {
+    pub token: Secret,
+    pub encoding_aes_key: Secret,
+    pub receive_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Officers {
+    pub notify_webhooks: Vec<String>,
+    pub groups: Vec<String>,
+    pub sla_hours: u64,
+}
+
+/// A configuration problem, naming the key.
+#[derive(Debug, thiserror::Error)]
+#[error("config: {key}: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+fn err(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.to_owned(),
+        message: message.into(),
+    }
+}
+
+impl Config {
+    /// The built-in defaults (= `config.example.toml`), with environment secrets applied.
+    pub fn defaults() -> Result<Config, ConfigError> {
+        Self::from_toml(EXAMPLE, &std::env::vars().collect::<Vec<_>>())
+    }
+
+    /// Reads `path` over the defaults, applies environment secrets, validates.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        match path {
+            None => Self::from_toml(EXAMPLE, &env),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| err(&p.display().to_string(), e.to_string()))?;
+                Self::from_toml(&text, &env)
+            }
+        }
+    }
+
+    /// Parses `text` layered over the example, applies `env` secrets, validates.
+    pub fn from_toml(text: &str, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let mut merged: toml::Table = toml::from_str(EXAMPLE).map_err(|e| err("config.example.toml", e.to_string()))?;
+        let overlay: toml::Table = toml::from_str(text).map_err(|e| err(&toml_key(&e), e.message()))?;
+        merge(&mut merged, overlay);
+        let mut cfg: Config = merged.try_into().map_err(|e: toml::de::Error| err("config", e.message()))?;
+        cfg.apply_env(env);
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn apply_env(&mut self, env: &[(String, String)]) {
+        for (var, value) in env {
+            let slot = match var.as_str() {
+                "POLICYBOT_ADMIN_TOKEN" => &mut self.server.admin_token,
+                "POLICYBOT_DINGTALK_APP_KEY" => &mut self.dingtalk.app_key,
+                "POLICYBOT_DINGTALK_APP_SECRET" => &mut self.dingtalk.app_secret,
+                "POLICYBOT_WECOM_TOKEN" => &mut self.wecom.token,
+                "POLICYBOT_WECOM_ENCODING_AES_KEY" => &mut self.wecom.encoding_aes_key,
+                _ => continue,
+            };
+            *slot = Secret::new(value.clone());
+        }
+    }
+
+    /// The listen address, parsed.
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.server.listen.parse().expect("validated")
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let s = &self.server;
+        s.listen
+            .parse::<SocketAddr>()
+            .map_err(|_| err("server.listen", "expected host:port, e.g. 127.0.0.1:8080"))?;
+        if s.max_body_bytes == 0 || s.max_body_bytes > 16 << 20 {
+            return Err(err("server.max_body_bytes", "must be between 1 and 16777216"));
+        }
+        if !matches!(s.log_format.as_str(), "text" | "json") {
+            return Err(err("server.log_format", "must be \"text\" or \"json\""));
+        }
+        if s.dedupe_ttl_secs == 0 || s.clarify_ttl_secs == 0 {
+            return Err(err("server.dedupe_ttl_secs / clarify_ttl_secs", "must be positive"));
+        }
+        for (i, h) in s.allowed_outbound_hosts.iter().enumerate() {
+            if h.is_empty() || h.contains('/') || h.contains("://") {
+                return Err(err(&format!("server.allowed_outbound_hosts[{i}]"), "expected `host` or `host:port`"));
+            }
+        }
+        self.validate_matcher()?;
+        url::Url::parse(&self.dingtalk.api_base).map_err(|e| err("dingtalk.api_base", e.to_string()))?;
+        let key = self.wecom.encoding_aes_key.expose();
+        if !key.is_empty() && (key.len() != 43 || !key.chars().all(|c| c.is_ascii_alphanumeric())) {
+            return Err(err("wecom.encoding_aes_key", "must be 43 characters [A-Za-z0-9]"));
+        }
+        for (i, w) in self.officers.notify_webhooks.iter().enumerate() {
+            url::Url::parse(w).map_err(|e| err(&format!("officers.notify_webhooks[{i}]"), e.to_string()))?;
+        }
+        if self.officers.sla_hours == 0 {
+            return Err(err("officers.sla_hours", "must be positive"));
+        }
+        Ok(())
+    }
+
+    fn validate_matcher(&self) -> Result<(), ConfigError> {
+        let m = self.matcher;
+        for (k, v) in [("matcher.answer", m.answer), ("matcher.margin", m.margin), ("matcher.clarify", m.clarify)] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(err(k, "must be between 0 and 1"));
+            }
+        }
+        if m.clarify > m.answer {
+            return Err(err("matcher.clarify", "must not exceed matcher.answer"));
+        }
+        Ok(())
+    }
+}
+
+/// Best-effort key path of a TOML parse error, for the message.
+fn toml_key(e: &toml::de::Error) -> String {
+    e.span().map_or_else(|| "config".into(), |s| format!("config (bytes {}..{})", s.start, s.end))
+}
+
+/// Deep-merges `overlay` into `base`: tables merge, other values replace.
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (k, v) in overlay {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_is_a_valid_config() {
+        let c = Config::from_toml(EXAMPLE, &[]).unwrap();
+        assert_eq!(c.server.listen, "127.0.0.1:8080");
+        assert_eq!(c.server.max_body_bytes, 65536);
+        assert_eq!(c.matcher, Thresholds::default());
+    }
+
+    #[test]
+    fn a_partial_file_keeps_the_defaults() {
+        let c = Config::from_toml("[server]\nlisten = \"127.0.0.1:0\"\n", &[]).unwrap();
+        assert_eq!(c.server.listen, "127.0.0.1:0");
+        assert_eq!(c.officers.sla_hours, 24);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let e = Config::from_toml("[server]\nlisten = \"nope\"\n", &[]).unwrap_err();
+        assert_eq!(e.key, "server.listen");
+        let e = Config::from_toml("[wecom]\nencoding_aes_key = \"short\"\n", &[]).unwrap_err();
+        assert_eq!(e.key, "wecom.encoding_aes_key");
+        let e = Config::from_toml("[matcher]\nanswer = 0.2\nclarify = 0.5\n", &[]).unwrap_err();
+        assert_eq!(e.key, "matcher.clarify");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let e = Config::from_toml("[server]\nlisten_addr = \"x\"\n", &[]).unwrap_err();
+        assert!(e.message.contains("listen_addr"), "{e}");
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_and_never_print() {
+        let env = vec![("POLICYBOT_DINGTALK_APP_SECRET".to_owned(), "s3cret".to_owned())];
+        let c = Config::from_toml("", &env).unwrap();
+        assert_eq!(c.dingtalk.app_secret.expose(), "s3cret");
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+}

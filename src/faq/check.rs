@@ -1,0 +1,174 @@
+//! `policybot faq check`: proves the base is fit to serve. Every problem is reported as
+//! `file:line: entry `id`: message`, and any problem makes the command fail.
+//!
+//! Checks beyond loading (schema, unique ids, known sources and related ids): each policy answer is found
+//! verbatim in its source (white space ignored); each entry's question and alternates are answered with
+//! that entry; no alternate belongs to two entries.
+
+use super::FaqBase;
+use crate::matcher::{Matcher, Outcome, Thresholds, normalize::normalize};
+use std::collections::HashMap;
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub origin: String,
+    pub id: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: entry `{}`: {}", self.origin, self.id, self.message)
+    }
+}
+
+/// Runs every content check; an empty result means the base is good.
+pub fn check(base: &FaqBase, thresholds: Thresholds) -> Vec<Problem> {
+    let mut problems = verbatim_problems(base);
+    problems.extend(shared_alternates(base));
+    problems.extend(self_match_problems(base, &Matcher::build(base, thresholds)));
+    problems
+}
+
+fn problem(e: &super::Entry, message: String) -> Problem {
+    Problem {
+        origin: e.origin.to_string(),
+        id: e.id.clone(),
+        message,
+    }
+}
+
+/// Text with every white-space character removed, for verbatim comparison.
+pub fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn verbatim_problems(base: &FaqBase) -> Vec<Problem> {
+    let bodies: HashMap<&str, String> = base
+        .sources
+        .iter()
+        .map(|(k, s)| (k.as_str(), squeeze(&s.body)))
+        .collect();
+    base.entries
+        .iter()
+        .filter(|e| !e.officer_authored)
+        .filter(|e| !bodies.get(e.source.as_str()).is_some_and(|b| b.contains(&squeeze(&e.answer))))
+        .map(|e| problem(e, format!("answer is not found verbatim in sources/{}.txt", e.source)))
+        .collect()
+}
+
+fn shared_alternates(base: &FaqBase) -> Vec<Problem> {
+    let mut owner: HashMap<String, &str> = HashMap::new();
+    let mut out = Vec::new();
+    for e in &base.entries {
+        for p in std::iter::once(&e.question).chain(&e.alternates) {
+            let key = normalize(p);
+            match owner.get(&key) {
+                Some(other) if *other != e.id => {
+                    out.push(problem(e, format!("phrasing `{p}` is also used by entry `{other}`")))
+                }
+                _ => {
+                    owner.insert(key, &e.id);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn self_match_problems(base: &FaqBase, matcher: &Matcher) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (i, e) in base.entries.iter().enumerate().filter(|(_, e)| !e.officer_authored) {
+        for p in std::iter::once(&e.question).chain(&e.alternates) {
+            let d = matcher.decide(p);
+            let got = d.best().map(|c| c.entry);
+            if d.outcome != Outcome::Answered || got != Some(i) {
+                let what = match got {
+                    Some(j) if j != i => format!("{} with `{}`", d.outcome.as_str(), base.entries[j].id),
+                    _ => d.outcome.as_str().to_owned(),
+                };
+                out.push(problem(e, format!("phrasing `{p}` is {what}, not answered with this entry")));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faq::{Entry, Origin, Source};
+
+    fn entry(id: &str, q: &str, alts: &[&str], answer: &str) -> Entry {
+        Entry {
+            id: id.into(),
+            question: q.into(),
+            alternates: alts.iter().map(|s| s.to_string()).collect(),
+            keywords: vec![],
+            answer: answer.into(),
+            source: "s".into(),
+            clause: "一".into(),
+            date: "2020-02-21".into(),
+            validity: None,
+            related: vec![],
+            officer_authored: false,
+            origin: Origin {
+                file: "e.toml".into(),
+                line: 1,
+            },
+        }
+    }
+
+    fn base(entries: Vec<Entry>) -> FaqBase {
+        let mut b = FaqBase {
+            entries,
+            ..FaqBase::default()
+        };
+        b.sources.insert(
+            "s".into(),
+            Source {
+                slug: "s".into(),
+                title: "T".into(),
+                issuer: "I".into(),
+                date: "2020".into(),
+                kind: "政策文件".into(),
+                body: "可豁免环评\n手续。辐射安全许可证到期可以自动顺延。".into(),
+            },
+        );
+        b
+    }
+
+    #[test]
+    fn answers_match_the_source_ignoring_white_space() {
+        let b = base(vec![entry("a", "转产口罩要环评吗", &[], "可豁免环评手续。")]);
+        assert!(verbatim_problems(&b).is_empty());
+    }
+
+    #[test]
+    fn an_altered_quote_is_reported_with_its_origin() {
+        let b = base(vec![entry("a", "转产口罩要环评吗", &[], "可以豁免环评手续。")]);
+        let p = verbatim_problems(&b);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].to_string(), "e.toml:1: entry `a`: answer is not found verbatim in sources/s.txt");
+    }
+
+    #[test]
+    fn a_phrasing_shared_by_two_entries_is_reported() {
+        let b = base(vec![
+            entry("a", "转产口罩要环评吗", &["许可证到期怎么办"], "可豁免环评手续。"),
+            entry("b", "辐射安全许可证到期", &["许可证到期怎么办"], "可以自动顺延。"),
+        ]);
+        assert_eq!(shared_alternates(&b).len(), 1);
+    }
+
+    #[test]
+    fn distinct_entries_answer_their_own_phrasings() {
+        let b = base(vec![
+            entry("a", "转产口罩要办环评吗", &["临时转产口罩环评"], "可豁免环评手续。"),
+            entry("b", "辐射安全许可证到期怎么办", &["辐射安全许可证过期"], "可以自动顺延。"),
+        ]);
+        let problems = self_match_problems(&b, &Matcher::build(&b, Thresholds::default()));
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+}

@@ -1,0 +1,137 @@
+//! `policybot faq build SOURCE_FILE`: drafts FAQ entries from a new policy document for an officer to
+//! curate. The document is split at its headings and numbered clauses; each clause becomes one draft entry
+//! whose answer is the clause's opening sentences (verbatim) and whose keywords are the clause's top TF-IDF
+//! terms against the other clauses. Questions and alternates are left for the officer to write.
+
+use crate::matcher::Analyzer;
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// `一、…`, `（一）…`, `1. …`, `第一条…`: where a clause starts.
+static CLAUSE_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\(\d+\)|\d+[.、．]|第[一二三四五六七八九十百]+条)")
+        .expect("static regex")
+});
+
+/// One clause of the document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clause {
+    pub heading: String,
+    pub text: String,
+}
+
+/// Splits a document into clauses at numbered starts and at short heading lines.
+pub fn split_clauses(body: &str) -> Vec<Clause> {
+    let mut clauses: Vec<Clause> = Vec::new();
+    for line in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let is_heading = CLAUSE_START.is_match(line) || (line.chars().count() <= 30 && !ends_sentence(line));
+        if is_heading || clauses.is_empty() {
+            let heading: String = line.split(['。', '：']).next().unwrap_or(line).chars().take(40).collect();
+            clauses.push(Clause {
+                heading,
+                text: String::new(),
+            });
+        }
+        let c = clauses.last_mut().expect("pushed above");
+        c.text.push_str(line);
+    }
+    clauses.retain(|c| c.text.chars().count() > c.heading.chars().count() + 10);
+    clauses
+}
+
+fn ends_sentence(line: &str) -> bool {
+    line.ends_with(['。', '！', '？', '；', '.', '!', '?'])
+}
+
+/// The first sentences of a clause, up to about `max_chars`, as a verbatim quote.
+fn opening(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for sentence in text.split_inclusive('。') {
+        if !out.is_empty() && out.chars().count() + sentence.chars().count() > max_chars {
+            break;
+        }
+        out.push_str(sentence);
+    }
+    out
+}
+
+/// Top `k` TF-IDF terms of each clause, with clauses as the documents.
+pub fn tfidf_keywords(analyzer: &Analyzer, clauses: &[Clause], k: usize) -> Vec<Vec<String>> {
+    let docs: Vec<Vec<String>> = clauses
+        .iter()
+        .map(|c| analyzer.all_terms(&c.text).into_iter().filter(|t| t.chars().count() >= 2).collect())
+        .collect();
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for d in &docs {
+        let mut uniq: Vec<&str> = d.iter().map(String::as_str).collect();
+        uniq.sort_unstable();
+        uniq.dedup();
+        for t in uniq {
+            *df.entry(t).or_default() += 1;
+        }
+    }
+    let n = docs.len() as f32;
+    docs.iter()
+        .map(|d| {
+            let mut tf: HashMap<&str, f32> = HashMap::new();
+            for t in d {
+                *tf.entry(t).or_default() += 1.0;
+            }
+            let mut scored: Vec<(&str, f32)> = tf
+                .into_iter()
+                .map(|(t, f)| (t, f * ((n + 1.0) / (df[t] as f32 + 1.0)).ln()))
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+            scored.into_iter().take(k).map(|(t, _)| t.to_owned()).collect()
+        })
+        .collect()
+}
+
+/// TOML drafts for every clause of `body`, citing `source_slug`.
+pub fn draft_toml(analyzer: &Analyzer, source_slug: &str, date: &str, body: &str) -> String {
+    let clauses = split_clauses(body);
+    let keywords = tfidf_keywords(analyzer, &clauses, 5);
+    let mut out = format!("# Drafts from sources/{source_slug}.txt: write the question and alternates, trim the answer.\n");
+    for (i, (c, kw)) in clauses.iter().zip(keywords).enumerate() {
+        let entry = toml::toml! {
+            id = (format!("{source_slug}-{:02}", i + 1))
+            question = (format!("TODO: {}", c.heading))
+            alternates = []
+            keywords = kw
+            answer = (opening(&c.text, 200))
+            source = source_slug
+            clause = (c.heading.clone())
+            date = date
+        };
+        out.push_str("\n[[entry]]\n");
+        out.push_str(&toml::to_string(&entry).unwrap_or_default());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "一、总体要求\n坚持问题导向。加强环境监管。\n二、强化风险管控\n（一）开展风险排查。化工园区按照导则开展安全风险排查，建立台账。\n（二）加强源头管控。严格新建化工项目准入，禁止异地落户。\n";
+
+    #[test]
+    fn clauses_split_at_numbered_headings() {
+        let c = split_clauses(DOC);
+        let heads: Vec<&str> = c.iter().map(|c| c.heading.as_str()).collect();
+        assert_eq!(heads, vec!["一、总体要求", "（一）开展风险排查", "（二）加强源头管控"]);
+    }
+
+    #[test]
+    fn drafts_quote_the_clause_and_parse_as_entries() {
+        let a = Analyzer::build(&crate::faq::FaqBase::default());
+        let toml_text = draft_toml(&a, "new-doc", "2020-03-01", DOC);
+        let parsed: toml::Table = toml::from_str(&toml_text).unwrap();
+        let entries = parsed["entry"].as_array().unwrap();
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries[2]["answer"].as_str(), Some("（二）加强源头管控。严格新建化工项目准入，禁止异地落户。"));
+        let kws = entries[2]["keywords"].as_array().unwrap();
+        assert!(kws.iter().any(|k| k.as_str() == Some("异地")), "{kws:?}");
+    }
+}

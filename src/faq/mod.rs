@@ -1,0 +1,96 @@
+//! The FAQ base: policy sources, curated entries, synonyms and the domain dictionary, as loaded from `faq/`.
+//!
+//! Invariants: a loaded [`FaqBase`] has unique entry ids and every entry names an existing source. Content
+//! checks that need the matcher (verbatim quotes, self-matching phrasings) live in [`check`].
+
+pub mod check;
+pub mod draft;
+mod load;
+
+pub use load::{LoadError, load_dir, parse_source as parse_source_file};
+
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// One policy document or news item, verbatim, with what a citation needs.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// File stem in `faq/sources/`, referenced by entries.
+    pub slug: String,
+    pub title: String,
+    pub issuer: String,
+    pub date: String,
+    /// 政策文件 | 问答 | 工作动态.
+    pub kind: String,
+    /// The text after the `---` line, exactly as in the file.
+    pub body: String,
+}
+
+/// One curated question and its verbatim answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub id: String,
+    pub question: String,
+    #[serde(default)]
+    pub alternates: Vec<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    pub answer: String,
+    pub source: String,
+    pub clause: String,
+    pub date: String,
+    #[serde(default)]
+    pub validity: Option<String>,
+    #[serde(default)]
+    pub related: Vec<String>,
+    /// Set by the officer-draft export: the answer is an officer's words, not a policy quote.
+    #[serde(default)]
+    pub officer_authored: bool,
+    /// File and line the entry starts at, for error messages.
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// Where something was read from, so errors can name file and line.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// A canonical term and the variants rewritten to it before matching.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Synonym {
+    pub canonical: String,
+    pub variants: Vec<String>,
+}
+
+/// Everything under `faq/`, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct FaqBase {
+    pub sources: HashMap<String, Source>,
+    pub entries: Vec<Entry>,
+    pub synonyms: Vec<Synonym>,
+    /// Extra segmenter words: (word, optional frequency).
+    pub dict: Vec<(String, Option<usize>)>,
+}
+
+impl FaqBase {
+    /// The entry with this id, if any.
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// The source an entry cites. Loading guarantees it exists.
+    pub fn source_of(&self, entry: &Entry) -> Option<&Source> {
+        self.sources.get(&entry.source)
+    }
+}

@@ -1,0 +1,18 @@
+//! policybot answers enterprises' policy questions in DingTalk and WeCom group chats from a curated FAQ
+//! base quoted verbatim from official policy documents, and hands what it cannot answer to officers
+//! through a durable queue.
+//!
+//! # Layout
+//! - [`faq`]: the FAQ base on disk (`faq/`): loading, `faq check`, `faq build` drafts.
+//! - [`matcher`]: normalisation, segmentation and scoring; a pure `decide(question)`.
+//! - [`reply`]: what the bot says (answers with citations, suggestions, notices), split to platform limits.
+//! - [`ask`]: the side-effect-free answer object of `policybot ask --json` and `/api/v1/ask`.
+//! - [`config`]: `config.example.toml` as built-in defaults, overrides, secrets, validation.
+//! - [`cli`]: the command line.
+
+pub mod ask;
+pub mod cli;
+pub mod config;
+pub mod faq;
+pub mod matcher;
+pub mod reply;

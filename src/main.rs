@@ -1,0 +1,15 @@
+//! The `policybot` binary: parse the command line, run it, map errors to exit code 1.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = policybot::cli::Cli::parse();
+    match policybot::cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

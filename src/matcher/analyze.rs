@@ -1,0 +1,144 @@
+//! Turns normalised text into matching terms: synonym rewriting, jieba segmentation with the domain
+//! dictionary, stop-word removal. The only file that touches jieba.
+//!
+//! Built once at start-up ([`Analyzer::build`]); analysing is pure and allocation-light.
+
+use super::normalize::is_punct;
+use crate::faq::FaqBase;
+use jieba_rs::Jieba;
+use regex::Regex;
+use std::collections::HashMap;
+
+/// Words that say how a question is asked, not what it is about.
+const STOP_WORDS: &[&str] = &[
+    "的", "了", "吗", "呢", "啊", "吧", "呀", "么", "嘛", "哦", "是", "是不是", "有", "有没有", "没有", "在", "和", "与", "及",
+    "或", "或者", "就", "都", "也", "还", "还要", "还是", "要", "要不要", "需要", "需不需要", "能", "能不能", "可以", "可不可以", "可", "会",
+    "会不会", "该", "应该", "怎么", "怎么办", "怎样", "怎么样", "如何", "咋", "咋办", "啥", "什么", "哪些", "哪个", "哪里", "多少", "几", "吗?",
+    "我", "我们", "我们的", "咱们", "你们", "他们", "这个", "那个", "这", "那", "这种", "一下", "一个", "现在", "目前", "请", "问", "下",
+    "对", "为", "把", "被", "让", "给", "从", "到", "去", "来", "做", "办", "搞", "弄", "用", "讲", "说", "想", "看", "吗？", "不", "得",
+    "着", "过", "很", "太", "又", "再", "才", "个", "些", "之", "其", "等", "等等", "以及", "如果", "的话", "时候", "情况", "有关", "相关", "方面",
+];
+
+/// Segmenter plus the FAQ's synonym table and dictionary.
+pub struct Analyzer {
+    jieba: Jieba,
+    /// Alternation of all variants, longest first, so the longest variant wins.
+    synonym_re: Option<Regex>,
+    canonical: HashMap<String, String>,
+}
+
+impl Analyzer {
+    /// Builds the segmenter with the FAQ's dictionary words and canonical synonym terms.
+    pub fn build(base: &FaqBase) -> Self {
+        let mut jieba = Jieba::new();
+        for (word, freq) in &base.dict {
+            jieba.add_word(word, freq.or(Some(20_000)), None);
+        }
+        let mut canonical = HashMap::new();
+        for syn in &base.synonyms {
+            jieba.add_word(&syn.canonical, Some(20_000), None);
+            for v in &syn.variants {
+                let v = super::normalize::normalize(v);
+                if !v.is_empty() && v != syn.canonical {
+                    canonical.insert(v, syn.canonical.clone());
+                }
+            }
+        }
+        let mut variants: Vec<&String> = canonical.keys().collect();
+        variants.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+        let synonym_re = (!variants.is_empty()).then(|| {
+            let alt: Vec<String> = variants.iter().map(|v| regex::escape(v)).collect();
+            Regex::new(&alt.join("|")).expect("escaped literals form a valid regex")
+        });
+        Analyzer {
+            jieba,
+            synonym_re,
+            canonical,
+        }
+    }
+
+    /// Rewrites every synonym variant to its canonical term.
+    pub fn rewrite(&self, text: &str) -> String {
+        match &self.synonym_re {
+            Some(re) => re
+                .replace_all(text, |c: &regex::Captures| self.canonical[&c[0]].clone())
+                .into_owned(),
+            None => text.to_owned(),
+        }
+    }
+
+    /// Every segmented word of `text` (no stop-word or de-duplication), for term statistics.
+    pub fn all_terms(&self, text: &str) -> Vec<String> {
+        self.jieba
+            .cut(text, false)
+            .into_iter()
+            .map(str::trim)
+            .filter(|w| !w.is_empty() && !w.chars().all(is_punct) && !STOP_WORDS.contains(w))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Matching terms of already normalised and rewritten text: search-mode segments (a compound also
+    /// yields its parts), without punctuation and stop words, de-duplicated in order.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for word in self.jieba.cut_for_search(text, false) {
+            let w = word.trim();
+            if w.is_empty() || w.chars().all(is_punct) || STOP_WORDS.contains(&w) {
+                continue;
+            }
+            if !out.iter().any(|o| o == w) {
+                out.push(w.to_owned());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faq::Synonym;
+
+    fn analyzer() -> Analyzer {
+        let base = FaqBase {
+            synonyms: vec![
+                Synonym {
+                    canonical: "环评".into(),
+                    variants: vec!["环境影响评价".into(), "环境评价".into()],
+                },
+                Synonym {
+                    canonical: "危废".into(),
+                    variants: vec!["危险废物".into()],
+                },
+            ],
+            dict: vec![("告知承诺制".into(), None)],
+            ..FaqBase::default()
+        };
+        Analyzer::build(&base)
+    }
+
+    #[test]
+    fn synonym_variants_become_canonical() {
+        let a = analyzer();
+        assert_eq!(a.rewrite("环境影响评价和危险废物"), "环评和危废");
+    }
+
+    #[test]
+    fn stop_words_and_punctuation_are_dropped() {
+        let a = analyzer();
+        assert_eq!(a.terms("我们的环评怎么办？"), vec!["环评"]);
+    }
+
+    #[test]
+    fn dictionary_words_stay_whole() {
+        let a = analyzer();
+        assert!(a.terms("可以实行告知承诺制吗").contains(&"告知承诺制".to_string()));
+    }
+
+    #[test]
+    fn mixed_digits_and_latin_are_segmented_stably() {
+        let a = analyzer();
+        assert_eq!(a.terms("医院新增dr设备"), vec!["医院", "新增", "dr", "设备"]);
+    }
+}

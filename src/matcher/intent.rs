@@ -1,0 +1,77 @@
+//! Recognises the two kinds of message the FAQ must never answer: small talk (greetings, thanks, "are you a
+//! robot", a bare @) and questions about one specific case that only an officer can look up.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// A whole message made only of greetings, thanks, acknowledgements or questions about the bot.
+static SMALLTALK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^(?:(?:你好|您好|hi|hello|hey|嗨|哈喽|早上好|上午好|中午好|下午好|晚上好|早安|晚安|早|在吗|在不在|在么|有人吗|有人在吗",
+        r"|谢谢|谢谢你|谢谢您|多谢|感谢|感谢感谢|thanks|thank you|thx|辛苦了|辛苦|麻烦了|好的|好|ok|okay|收到|知道了|明白了|了解了|懂了|嗯|嗯嗯|哦|哦哦|行|可以|没事了|没问题",
+        r"|你是谁|你是机器人吗|你是机器人|你是人工智能吗|你是ai吗|你是真人吗|是机器人吗|机器人吗|你能做什么|你会什么|你能干什么|你可以做什么|怎么用|怎么使用|帮助|help|菜单|功能|测试|test",
+        r"|老师|领导|小助手|助手|机器人|bot)[\s,.!?，。！？~～、]*",
+        r"|[\s,.!?，。！？~～、]+)*$"
+    ))
+    .expect("static regex")
+});
+
+/// Signs of a specific case: a look-up request, a progress complaint, a file or licence number.
+static SPECIFIC_CASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"帮(?:我|忙|我们)?(?:查|看|问|催|跟进|处理)|查一下|查查|查询一下|给查|我(?:们|司)?(?:厂|公司|单位|企业|项目)?的?(?:项目|申请|材料|报告|批复|许可证?|审批|手续|案子|罚单|处罚).{0,12}(?:到哪|进度|怎么样了|批了没|批下来|还没|卡在|状态|结果)",
+        r"|为什么还没|怎么还没|为啥还没|咋还没|一直没(?:有)?(?:批|回复|消息|下来|通过)|到哪一?步|进度如何|进展如何|什么进度|审到哪|批到哪|什么时候能批|啥时候能批",
+        r"|(?:项目|受理|许可证|证书|文件|案件|备案|批复)(?:编号|号|号码)\s*[:：]?\s*[a-z0-9]|[a-z]{1,6}[-_]?\d{4}[-_]\d{1,6}|\d{8,}|第\s*\d+\s*号|〔\d{4}〕\s*\d+"
+    ))
+    .expect("static regex")
+});
+
+/// True when the whole (normalised) message is small talk or empty.
+pub fn is_smalltalk(normalized: &str) -> bool {
+    let trimmed = normalized.trim();
+    trimmed.is_empty() || SMALLTALK.is_match(trimmed)
+}
+
+/// True when the question is about one specific case an officer must look up.
+pub fn is_specific_case(normalized: &str) -> bool {
+    SPECIFIC_CASE.is_match(normalized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn greetings_thanks_and_bare_mentions_are_small_talk() {
+        for m in ["", "你好", "谢谢！", "在吗", "你是机器人吗？", "好的，谢谢老师", "hello~"] {
+            assert!(is_smalltalk(m), "{m}");
+        }
+    }
+
+    #[test]
+    fn questions_are_not_small_talk_even_with_a_greeting() {
+        for m in ["你好，环评怎么办", "谢谢，危废许可证到期了咋办", "好的", "机器人能告诉我排污许可怎么申请吗"] {
+            assert_eq!(is_smalltalk(m), m == "好的", "{m}");
+        }
+    }
+
+    #[test]
+    fn look_ups_progress_and_case_numbers_are_specific() {
+        for m in [
+            "帮我查一下我们厂环评批复到哪一步了",
+            "为什么还没批",
+            "项目编号hp2020-017",
+            "我们公司的排污许可证申请一直没批下来",
+            "豫环审〔2020〕12号的批复",
+        ] {
+            assert!(is_specific_case(m), "{m}");
+        }
+    }
+
+    #[test]
+    fn general_policy_questions_are_not_specific() {
+        for m in ["环评审批可以网上办吗", "危废经营许可证到期了怎么办", "辐射安全许可证快到期了", "37.3度要回家吗"] {
+            assert!(!is_specific_case(m), "{m}");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The words the bot says: answers with their citation, numbered suggestions, the escalation notice and the
+//! help text; plus splitting a long reply to fit a platform's byte limit at sentence boundaries.
+
+use crate::faq::FaqBase;
+use crate::matcher::{Candidate, Decision, Outcome};
+
+/// WeCom's text message limit in bytes (UTF-8); DingTalk allows more.
+pub const WECOM_TEXT_LIMIT: usize = 2048;
+
+/// The reply to a decision, without platform decoration (@-mentions are added by the platform layer).
+/// `ticket` is the escalation ticket number when one was opened.
+pub fn render(base: &FaqBase, d: &Decision, ticket: Option<u64>) -> String {
+    match d.outcome {
+        Outcome::Answered => d.best().map_or_else(help_text, |c| answer(base, c.entry)),
+        Outcome::Clarify => clarify(base, &d.candidates),
+        Outcome::Escalated => escalated(ticket),
+        Outcome::Smalltalk => help_text(),
+    }
+}
+
+/// An entry's verbatim answer, its citation and validity note.
+pub fn answer(base: &FaqBase, entry: usize) -> String {
+    let e = &base.entries[entry];
+    let mut out = e.answer.trim().to_owned();
+    if let Some(src) = base.source_of(e) {
+        out.push_str(&format!("\n——《{}》{}，{}，{}", src.title, e.clause, src.issuer, e.date));
+    }
+    if let Some(v) = e.validity.as_deref().filter(|v| !v.is_empty()) {
+        out.push_str(&format!("\n（{v}）"));
+    }
+    out
+}
+
+/// Numbered suggestions; the asker replies with the number.
+pub fn clarify(base: &FaqBase, candidates: &[Candidate]) -> String {
+    let mut out = String::from("您想问的是下面哪一个？请回复序号：");
+    for (i, c) in candidates.iter().enumerate() {
+        out.push_str(&format!("\n{}. {}", i + 1, base.entries[c.entry].question));
+    }
+    out.push_str("\n都不是的话，请换个说法再问，或回复“人工”转交工作人员。");
+    out
+}
+
+/// The notice that a question went to the human queue.
+pub fn escalated(ticket: Option<u64>) -> String {
+    match ticket {
+        Some(n) => format!("这个问题需要工作人员确认，已转交工作人员（工单 #{n}），答复后会在本群通知您。"),
+        None => "这个问题需要工作人员确认，将转交人工处理，答复后会在本群通知您。".to_owned(),
+    }
+}
+
+/// What the bot can do, for greetings, thanks and bare mentions.
+pub fn help_text() -> String {
+    "您好，我是生态环境政策咨询助手，@我并直接提问即可，例如：\n\
+     · 疫情期间转产口罩、防护服要不要办环评\n\
+     · 辐射安全许可证、危废经营许可证到期怎么办\n\
+     · 环评审批能否网上办、报告表是否还做技术评估\n\
+     · 现代环境治理体系、危险化学品安全生产的政策要求\n\
+     · 员工返岗、戴口罩、消毒等个人防护\n\
+     答复均引用政策原文并注明出处；政策库答不了的问题会转交工作人员。"
+        .to_owned()
+}
+
+/// Splits `text` into parts of at most `limit` bytes, preferring line and sentence ends, never inside a
+/// UTF-8 character.
+pub fn split_for_limit(text: &str, limit: usize) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    while rest.len() > limit {
+        let cut = best_cut(rest, limit);
+        parts.push(rest[..cut].trim_end().to_owned());
+        rest = rest[cut..].trim_start();
+    }
+    if !rest.is_empty() {
+        parts.push(rest.to_owned());
+    }
+    parts
+}
+
+/// The largest byte offset ≤ limit that ends a line, else a sentence, else a character.
+fn best_cut(s: &str, limit: usize) -> usize {
+    let window = &s[..floor_char_boundary(s, limit)];
+    let after = |pat: &[char]| window.rfind(pat).map(|i| i + window[i..].chars().next().map_or(1, char::len_utf8));
+    after(&['\n'])
+        .or_else(|| after(&['。', '！', '？', '；', '!', '?', ';']))
+        .or_else(|| after(&['，', ',']))
+        .filter(|&i| i > 0)
+        .unwrap_or(window.len().max(1))
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_one_part() {
+        assert_eq!(split_for_limit("一句话。", 2048), vec!["一句话。"]);
+    }
+
+    #[test]
+    fn long_text_splits_at_sentence_ends_within_the_limit() {
+        let sentence = "对疫情防控急需的建设项目，可豁免环评手续。";
+        let text = sentence.repeat(200);
+        let parts = split_for_limit(&text, WECOM_TEXT_LIMIT);
+        assert!(parts.len() > 1);
+        for p in &parts {
+            assert!(p.len() <= WECOM_TEXT_LIMIT, "{}", p.len());
+            assert!(p.ends_with('。'), "{p}");
+        }
+        assert_eq!(parts.concat(), text);
+    }
+
+    #[test]
+    fn text_without_punctuation_splits_on_char_boundaries() {
+        let text = "环".repeat(1000);
+        let parts = split_for_limit(&text, 100);
+        assert!(parts.iter().all(|p| p.len() <= 100 && !p.is_empty()));
+        assert_eq!(parts.concat(), text);
+    }
+}
