@@ -11,7 +11,11 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
-#[command(name = "policybot", version, about = "Answers enterprises' policy questions in DingTalk and WeCom groups")]
+#[command(
+    name = "policybot",
+    version,
+    about = "Answers enterprises' policy questions in DingTalk and WeCom groups"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -77,7 +81,12 @@ pub fn load_faq(dir: &Path) -> Result<FaqBase> {
     faq::load_dir(dir).with_context(|| format!("loading the FAQ base from {}", dir.display()))
 }
 
-fn run_ask(json: bool, config: Option<&Path>, faq_dir: Option<PathBuf>, question: Option<String>) -> Result<()> {
+fn run_ask(
+    json: bool,
+    config: Option<&Path>,
+    faq_dir: Option<PathBuf>,
+    question: Option<String>,
+) -> Result<()> {
     let cfg = Config::load(config)?;
     let base = load_faq(&faq_dir.unwrap_or(cfg.server.faq_dir))?;
     let matcher = Matcher::build(&base, cfg.matcher);
@@ -114,7 +123,11 @@ fn run_check(dir: &Path, config: Option<&Path>) -> Result<()> {
     }
     let phrasings: usize = base.entries.iter().map(|e| 1 + e.alternates.len()).sum();
     if !problems.is_empty() {
-        bail!("faq check: {} problem(s) in {}", problems.len(), dir.display());
+        bail!(
+            "faq check: {} problem(s) in {}",
+            problems.len(),
+            dir.display()
+        );
     }
     println!(
         "faq check: ok ({} sources, {} entries, {} phrasings)",
@@ -126,11 +139,14 @@ fn run_check(dir: &Path, config: Option<&Path>) -> Result<()> {
 }
 
 fn run_build(source: &Path) -> Result<()> {
-    let text = std::fs::read_to_string(source).with_context(|| format!("reading {}", source.display()))?;
+    let text =
+        std::fs::read_to_string(source).with_context(|| format!("reading {}", source.display()))?;
     let (slug, date, body) = match faq::parse_source_file(source, &text) {
         Ok(s) => (s.slug, s.date, s.body),
         Err(_) => {
-            let slug = source.file_stem().map_or("new".into(), |s| s.to_string_lossy().into_owned());
+            let slug = source
+                .file_stem()
+                .map_or("new".into(), |s| s.to_string_lossy().into_owned());
             (slug, "YYYY-MM-DD".to_owned(), text)
         }
     };

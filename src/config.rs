@@ -39,7 +39,11 @@ impl Secret {
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"[redacted]\"" })
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"[redacted]\""
+        })
     }
 }
 
@@ -125,7 +129,8 @@ impl Config {
         match path {
             None => Self::from_toml(EXAMPLE, &env),
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| err(&p.display().to_string(), e.to_string()))?;
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| err(&p.display().to_string(), e.to_string()))?;
                 Self::from_toml(&text, &env)
             }
         }
@@ -133,10 +138,14 @@ impl Config {
 
     /// Parses `text` layered over the example, applies `env` secrets, validates.
     pub fn from_toml(text: &str, env: &[(String, String)]) -> Result<Config, ConfigError> {
-        let mut merged: toml::Table = toml::from_str(EXAMPLE).map_err(|e| err("config.example.toml", e.to_string()))?;
-        let overlay: toml::Table = toml::from_str(text).map_err(|e| err(&toml_key(&e), e.message()))?;
+        let mut merged: toml::Table =
+            toml::from_str(EXAMPLE).map_err(|e| err("config.example.toml", e.to_string()))?;
+        let overlay: toml::Table =
+            toml::from_str(text).map_err(|e| err(&toml_key(&e), e.message()))?;
         merge(&mut merged, overlay);
-        let mut cfg: Config = merged.try_into().map_err(|e: toml::de::Error| err("config", e.message()))?;
+        let mut cfg: Config = merged
+            .try_into()
+            .map_err(|e: toml::de::Error| err("config", e.message()))?;
         cfg.apply_env(env);
         cfg.validate()?;
         Ok(cfg)
@@ -167,27 +176,41 @@ impl Config {
             .parse::<SocketAddr>()
             .map_err(|_| err("server.listen", "expected host:port, e.g. 127.0.0.1:8080"))?;
         if s.max_body_bytes == 0 || s.max_body_bytes > 16 << 20 {
-            return Err(err("server.max_body_bytes", "must be between 1 and 16777216"));
+            return Err(err(
+                "server.max_body_bytes",
+                "must be between 1 and 16777216",
+            ));
         }
         if !matches!(s.log_format.as_str(), "text" | "json") {
             return Err(err("server.log_format", "must be \"text\" or \"json\""));
         }
         if s.dedupe_ttl_secs == 0 || s.clarify_ttl_secs == 0 {
-            return Err(err("server.dedupe_ttl_secs / clarify_ttl_secs", "must be positive"));
+            return Err(err(
+                "server.dedupe_ttl_secs / clarify_ttl_secs",
+                "must be positive",
+            ));
         }
         for (i, h) in s.allowed_outbound_hosts.iter().enumerate() {
             if h.is_empty() || h.contains('/') || h.contains("://") {
-                return Err(err(&format!("server.allowed_outbound_hosts[{i}]"), "expected `host` or `host:port`"));
+                return Err(err(
+                    &format!("server.allowed_outbound_hosts[{i}]"),
+                    "expected `host` or `host:port`",
+                ));
             }
         }
         self.validate_matcher()?;
-        url::Url::parse(&self.dingtalk.api_base).map_err(|e| err("dingtalk.api_base", e.to_string()))?;
+        url::Url::parse(&self.dingtalk.api_base)
+            .map_err(|e| err("dingtalk.api_base", e.to_string()))?;
         let key = self.wecom.encoding_aes_key.expose();
         if !key.is_empty() && (key.len() != 43 || !key.chars().all(|c| c.is_ascii_alphanumeric())) {
-            return Err(err("wecom.encoding_aes_key", "must be 43 characters [A-Za-z0-9]"));
+            return Err(err(
+                "wecom.encoding_aes_key",
+                "must be 43 characters [A-Za-z0-9]",
+            ));
         }
         for (i, w) in self.officers.notify_webhooks.iter().enumerate() {
-            url::Url::parse(w).map_err(|e| err(&format!("officers.notify_webhooks[{i}]"), e.to_string()))?;
+            url::Url::parse(w)
+                .map_err(|e| err(&format!("officers.notify_webhooks[{i}]"), e.to_string()))?;
         }
         if self.officers.sla_hours == 0 {
             return Err(err("officers.sla_hours", "must be positive"));
@@ -197,7 +220,11 @@ impl Config {
 
     fn validate_matcher(&self) -> Result<(), ConfigError> {
         let m = self.matcher;
-        for (k, v) in [("matcher.answer", m.answer), ("matcher.margin", m.margin), ("matcher.clarify", m.clarify)] {
+        for (k, v) in [
+            ("matcher.answer", m.answer),
+            ("matcher.margin", m.margin),
+            ("matcher.clarify", m.clarify),
+        ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(err(k, "must be between 0 and 1"));
             }
@@ -211,7 +238,10 @@ impl Config {
 
 /// Best-effort key path of a TOML parse error, for the message.
 fn toml_key(e: &toml::de::Error) -> String {
-    e.span().map_or_else(|| "config".into(), |s| format!("config (bytes {}..{})", s.start, s.end))
+    e.span().map_or_else(
+        || "config".into(),
+        |s| format!("config (bytes {}..{})", s.start, s.end),
+    )
 }
 
 /// Deep-merges `overlay` into `base`: tables merge, other values replace.
@@ -263,7 +293,10 @@ mod tests {
 
     #[test]
     fn secrets_come_from_the_environment_and_never_print() {
-        let env = vec![("POLICYBOT_DINGTALK_APP_SECRET".to_owned(), "s3cret".to_owned())];
+        let env = vec![(
+            "POLICYBOT_DINGTALK_APP_SECRET".to_owned(),
+            "s3cret".to_owned(),
+        )];
         let c = Config::from_toml("", &env).unwrap();
         assert_eq!(c.dingtalk.app_secret.expose(), "s3cret");
         assert!(!format!("{c:?}").contains("s3cret"));

@@ -16,3 +16,4 @@ pub mod config;
 pub mod faq;
 pub mod matcher;
 pub mod reply;
+pub mod store;

@@ -23,7 +23,10 @@ pub fn answer(base: &FaqBase, entry: usize) -> String {
     let e = &base.entries[entry];
     let mut out = e.answer.trim().to_owned();
     if let Some(src) = base.source_of(e) {
-        out.push_str(&format!("\n——《{}》{}，{}，{}", src.title, e.clause, src.issuer, e.date));
+        out.push_str(&format!(
+            "\n——《{}》{}，{}，{}",
+            src.title, e.clause, src.issuer, e.date
+        ));
     }
     if let Some(v) = e.validity.as_deref().filter(|v| !v.is_empty()) {
         out.push_str(&format!("\n（{v}）"));
@@ -44,7 +47,9 @@ pub fn clarify(base: &FaqBase, candidates: &[Candidate]) -> String {
 /// The notice that a question went to the human queue.
 pub fn escalated(ticket: Option<u64>) -> String {
     match ticket {
-        Some(n) => format!("这个问题需要工作人员确认，已转交工作人员（工单 #{n}），答复后会在本群通知您。"),
+        Some(n) => {
+            format!("这个问题需要工作人员确认，已转交工作人员（工单 #{n}），答复后会在本群通知您。")
+        }
         None => "这个问题需要工作人员确认，将转交人工处理，答复后会在本群通知您。".to_owned(),
     }
 }
@@ -80,7 +85,11 @@ pub fn split_for_limit(text: &str, limit: usize) -> Vec<String> {
 /// The largest byte offset ≤ limit that ends a line, else a sentence, else a character.
 fn best_cut(s: &str, limit: usize) -> usize {
     let window = &s[..floor_char_boundary(s, limit)];
-    let after = |pat: &[char]| window.rfind(pat).map(|i| i + window[i..].chars().next().map_or(1, char::len_utf8));
+    let after = |pat: &[char]| {
+        window
+            .rfind(pat)
+            .map(|i| i + window[i..].chars().next().map_or(1, char::len_utf8))
+    };
     after(&['\n'])
         .or_else(|| after(&['。', '！', '？', '；', '!', '?', ';']))
         .or_else(|| after(&['，', ',']))

@@ -53,8 +53,17 @@ fn verbatim_problems(base: &FaqBase) -> Vec<Problem> {
     base.entries
         .iter()
         .filter(|e| !e.officer_authored)
-        .filter(|e| !bodies.get(e.source.as_str()).is_some_and(|b| b.contains(&squeeze(&e.answer))))
-        .map(|e| problem(e, format!("answer is not found verbatim in sources/{}.txt", e.source)))
+        .filter(|e| {
+            !bodies
+                .get(e.source.as_str())
+                .is_some_and(|b| b.contains(&squeeze(&e.answer)))
+        })
+        .map(|e| {
+            problem(
+                e,
+                format!("answer is not found verbatim in sources/{}.txt", e.source),
+            )
+        })
         .collect()
 }
 
@@ -65,9 +74,10 @@ fn shared_alternates(base: &FaqBase) -> Vec<Problem> {
         for p in std::iter::once(&e.question).chain(&e.alternates) {
             let key = normalize(p);
             match owner.get(&key) {
-                Some(other) if *other != e.id => {
-                    out.push(problem(e, format!("phrasing `{p}` is also used by entry `{other}`")))
-                }
+                Some(other) if *other != e.id => out.push(problem(
+                    e,
+                    format!("phrasing `{p}` is also used by entry `{other}`"),
+                )),
                 _ => {
                     owner.insert(key, &e.id);
                 }
@@ -79,16 +89,26 @@ fn shared_alternates(base: &FaqBase) -> Vec<Problem> {
 
 fn self_match_problems(base: &FaqBase, matcher: &Matcher) -> Vec<Problem> {
     let mut out = Vec::new();
-    for (i, e) in base.entries.iter().enumerate().filter(|(_, e)| !e.officer_authored) {
+    for (i, e) in base
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| !e.officer_authored)
+    {
         for p in std::iter::once(&e.question).chain(&e.alternates) {
             let d = matcher.decide(p);
             let got = d.best().map(|c| c.entry);
             if d.outcome != Outcome::Answered || got != Some(i) {
                 let what = match got {
-                    Some(j) if j != i => format!("{} with `{}`", d.outcome.as_str(), base.entries[j].id),
+                    Some(j) if j != i => {
+                        format!("{} with `{}`", d.outcome.as_str(), base.entries[j].id)
+                    }
                     _ => d.outcome.as_str().to_owned(),
                 };
-                out.push(problem(e, format!("phrasing `{p}` is {what}, not answered with this entry")));
+                out.push(problem(
+                    e,
+                    format!("phrasing `{p}` is {what}, not answered with this entry"),
+                ));
             }
         }
     }
@@ -141,23 +161,46 @@ mod tests {
 
     #[test]
     fn answers_match_the_source_ignoring_white_space() {
-        let b = base(vec![entry("a", "转产口罩要环评吗", &[], "可豁免环评手续。")]);
+        let b = base(vec![entry(
+            "a",
+            "转产口罩要环评吗",
+            &[],
+            "可豁免环评手续。",
+        )]);
         assert!(verbatim_problems(&b).is_empty());
     }
 
     #[test]
     fn an_altered_quote_is_reported_with_its_origin() {
-        let b = base(vec![entry("a", "转产口罩要环评吗", &[], "可以豁免环评手续。")]);
+        let b = base(vec![entry(
+            "a",
+            "转产口罩要环评吗",
+            &[],
+            "可以豁免环评手续。",
+        )]);
         let p = verbatim_problems(&b);
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0].to_string(), "e.toml:1: entry `a`: answer is not found verbatim in sources/s.txt");
+        assert_eq!(
+            p[0].to_string(),
+            "e.toml:1: entry `a`: answer is not found verbatim in sources/s.txt"
+        );
     }
 
     #[test]
     fn a_phrasing_shared_by_two_entries_is_reported() {
         let b = base(vec![
-            entry("a", "转产口罩要环评吗", &["许可证到期怎么办"], "可豁免环评手续。"),
-            entry("b", "辐射安全许可证到期", &["许可证到期怎么办"], "可以自动顺延。"),
+            entry(
+                "a",
+                "转产口罩要环评吗",
+                &["许可证到期怎么办"],
+                "可豁免环评手续。",
+            ),
+            entry(
+                "b",
+                "辐射安全许可证到期",
+                &["许可证到期怎么办"],
+                "可以自动顺延。",
+            ),
         ]);
         assert_eq!(shared_alternates(&b).len(), 1);
     }
@@ -165,8 +208,18 @@ mod tests {
     #[test]
     fn distinct_entries_answer_their_own_phrasings() {
         let b = base(vec![
-            entry("a", "转产口罩要办环评吗", &["临时转产口罩环评"], "可豁免环评手续。"),
-            entry("b", "辐射安全许可证到期怎么办", &["辐射安全许可证过期"], "可以自动顺延。"),
+            entry(
+                "a",
+                "转产口罩要办环评吗",
+                &["临时转产口罩环评"],
+                "可豁免环评手续。",
+            ),
+            entry(
+                "b",
+                "辐射安全许可证到期怎么办",
+                &["辐射安全许可证过期"],
+                "可以自动顺延。",
+            ),
         ]);
         let problems = self_match_problems(&b, &Matcher::build(&b, Thresholds::default()));
         assert!(problems.is_empty(), "{problems:?}");

@@ -25,9 +25,16 @@ pub struct Clause {
 pub fn split_clauses(body: &str) -> Vec<Clause> {
     let mut clauses: Vec<Clause> = Vec::new();
     for line in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let is_heading = CLAUSE_START.is_match(line) || (line.chars().count() <= 30 && !ends_sentence(line));
+        let is_heading =
+            CLAUSE_START.is_match(line) || (line.chars().count() <= 30 && !ends_sentence(line));
         if is_heading || clauses.is_empty() {
-            let heading: String = line.split(['。', '：']).next().unwrap_or(line).chars().take(40).collect();
+            let heading: String = line
+                .split(['。', '：'])
+                .next()
+                .unwrap_or(line)
+                .chars()
+                .take(40)
+                .collect();
             clauses.push(Clause {
                 heading,
                 text: String::new(),
@@ -60,7 +67,13 @@ fn opening(text: &str, max_chars: usize) -> String {
 pub fn tfidf_keywords(analyzer: &Analyzer, clauses: &[Clause], k: usize) -> Vec<Vec<String>> {
     let docs: Vec<Vec<String>> = clauses
         .iter()
-        .map(|c| analyzer.all_terms(&c.text).into_iter().filter(|t| t.chars().count() >= 2).collect())
+        .map(|c| {
+            analyzer
+                .all_terms(&c.text)
+                .into_iter()
+                .filter(|t| t.chars().count() >= 2)
+                .collect()
+        })
         .collect();
     let mut df: HashMap<&str, usize> = HashMap::new();
     for d in &docs {
@@ -83,7 +96,11 @@ pub fn tfidf_keywords(analyzer: &Analyzer, clauses: &[Clause], k: usize) -> Vec<
                 .map(|(t, f)| (t, f * ((n + 1.0) / (df[t] as f32 + 1.0)).ln()))
                 .collect();
             scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-            scored.into_iter().take(k).map(|(t, _)| t.to_owned()).collect()
+            scored
+                .into_iter()
+                .take(k)
+                .map(|(t, _)| t.to_owned())
+                .collect()
         })
         .collect()
 }
@@ -92,7 +109,9 @@ pub fn tfidf_keywords(analyzer: &Analyzer, clauses: &[Clause], k: usize) -> Vec<
 pub fn draft_toml(analyzer: &Analyzer, source_slug: &str, date: &str, body: &str) -> String {
     let clauses = split_clauses(body);
     let keywords = tfidf_keywords(analyzer, &clauses, 5);
-    let mut out = format!("# Drafts from sources/{source_slug}.txt: write the question and alternates, trim the answer.\n");
+    let mut out = format!(
+        "# Drafts from sources/{source_slug}.txt: write the question and alternates, trim the answer.\n"
+    );
     for (i, (c, kw)) in clauses.iter().zip(keywords).enumerate() {
         let entry = toml::toml! {
             id = (format!("{source_slug}-{:02}", i + 1))
@@ -120,7 +139,10 @@ mod tests {
     fn clauses_split_at_numbered_headings() {
         let c = split_clauses(DOC);
         let heads: Vec<&str> = c.iter().map(|c| c.heading.as_str()).collect();
-        assert_eq!(heads, vec!["一、总体要求", "（一）开展风险排查", "（二）加强源头管控"]);
+        assert_eq!(
+            heads,
+            vec!["一、总体要求", "（一）开展风险排查", "（二）加强源头管控"]
+        );
     }
 
     #[test]
@@ -130,7 +152,10 @@ mod tests {
         let parsed: toml::Table = toml::from_str(&toml_text).unwrap();
         let entries = parsed["entry"].as_array().unwrap();
         assert_eq!(entries.len(), 3);
-        assert_eq!(entries[2]["answer"].as_str(), Some("（二）加强源头管控。严格新建化工项目准入，禁止异地落户。"));
+        assert_eq!(
+            entries[2]["answer"].as_str(),
+            Some("（二）加强源头管控。严格新建化工项目准入，禁止异地落户。")
+        );
         let kws = entries[2]["keywords"].as_array().unwrap();
         assert!(kws.iter().any(|k| k.as_str() == Some("异地")), "{kws:?}");
     }

@@ -258,7 +258,10 @@ mod tests {
     fn entry_errors_name_file_line_and_id() {
         let text = "[[entry]]\nid = \"ok\"\nquestion = \"q\"\nanswer = \"a\"\nsource = \"s\"\nclause = \"c\"\ndate = \"d\"\n\n[[entry]]\nid = \"Bad Id\"\nquestion = \"q\"\nanswer = \"a\"\nsource = \"s\"\nclause = \"c\"\ndate = \"d\"\n";
         let err = parse_entries(Path::new("e.toml"), text).unwrap_err();
-        assert_eq!(err.to_string(), "e.toml:9: entry `Bad Id`: id must be lowercase ascii, digits and `-`");
+        assert_eq!(
+            err.to_string(),
+            "e.toml:9: entry `Bad Id`: id must be lowercase ascii, digits and `-`"
+        );
     }
 
     #[test]
@@ -271,6 +274,9 @@ mod tests {
     #[test]
     fn dictionary_lines_take_optional_frequency() {
         let d = parse_dict("告知承诺制 2000 n\n容缺办理\n# comment\n");
-        assert_eq!(d, vec![("告知承诺制".into(), Some(2000)), ("容缺办理".into(), None)]);
+        assert_eq!(
+            d,
+            vec![("告知承诺制".into(), Some(2000)), ("容缺办理".into(), None)]
+        );
     }
 }

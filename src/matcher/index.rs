@@ -58,7 +58,14 @@ impl Index {
         for e in &base.entries {
             let phrasings: Vec<Vec<TermId>> = std::iter::once(&e.question)
                 .chain(&e.alternates)
-                .map(|p| sorted(analyzer.terms(&prepare(&analyzer, p)).into_iter().map(&mut intern)))
+                .map(|p| {
+                    sorted(
+                        analyzer
+                            .terms(&prepare(&analyzer, p))
+                            .into_iter()
+                            .map(&mut intern),
+                    )
+                })
                 .collect();
             let kw_terms = e
                 .keywords
@@ -83,15 +90,21 @@ impl Index {
         let unknown_weight = (1.0 + (n + 0.5) / 0.5).ln();
         let entries = raw_entries
             .into_iter()
-            .map(|(phrasings, vocabulary, answer_only, keyword_count)| IndexedEntry {
-                phrasing_weight: phrasings.iter().map(|p| p.iter().map(|t| idf[*t as usize]).sum()).collect(),
-                phrasings,
-                vocabulary,
-                answer_only,
-                keyword_count,
-            })
+            .map(
+                |(phrasings, vocabulary, answer_only, keyword_count)| IndexedEntry {
+                    phrasing_weight: phrasings
+                        .iter()
+                        .map(|p| p.iter().map(|t| idf[*t as usize]).sum())
+                        .collect(),
+                    phrasings,
+                    vocabulary,
+                    answer_only,
+                    keyword_count,
+                },
+            )
             .collect();
-        let (plain_keywords, plain_owner, regex_keywords, regex_owner) = keyword_matchers(base, &analyzer);
+        let (plain_keywords, plain_owner, regex_keywords, regex_owner) =
+            keyword_matchers(base, &analyzer);
         Index {
             analyzer,
             terms,
@@ -108,7 +121,11 @@ impl Index {
     /// Weight of a question term; `None` ids are terms no entry uses. Single characters count half.
     pub fn weight(&self, term: &str, id: Option<TermId>) -> f32 {
         let w = id.map_or(self.unknown_weight, |i| self.idf[i as usize]);
-        if term.chars().count() == 1 { w * 0.5 } else { w }
+        if term.chars().count() == 1 {
+            w * 0.5
+        } else {
+            w
+        }
     }
 
     /// Number of keyword hits per entry for a prepared question.
@@ -155,7 +172,12 @@ fn idf_weights<'a>(n_terms: usize, docs: impl Iterator<Item = &'a Vec<TermId>>) 
         .collect()
 }
 
-type KeywordMatchers = (Option<AhoCorasick>, Vec<usize>, Option<RegexSet>, Vec<usize>);
+type KeywordMatchers = (
+    Option<AhoCorasick>,
+    Vec<usize>,
+    Option<RegexSet>,
+    Vec<usize>,
+);
 
 /// One automaton for all plain keywords and one set for all regex keywords, each mapping back to its entry.
 fn keyword_matchers(base: &FaqBase, analyzer: &Analyzer) -> KeywordMatchers {

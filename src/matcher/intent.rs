@@ -43,14 +43,27 @@ mod tests {
 
     #[test]
     fn greetings_thanks_and_bare_mentions_are_small_talk() {
-        for m in ["", "你好", "谢谢！", "在吗", "你是机器人吗？", "好的，谢谢老师", "hello~"] {
+        for m in [
+            "",
+            "你好",
+            "谢谢！",
+            "在吗",
+            "你是机器人吗？",
+            "好的，谢谢老师",
+            "hello~",
+        ] {
             assert!(is_smalltalk(m), "{m}");
         }
     }
 
     #[test]
     fn questions_are_not_small_talk_even_with_a_greeting() {
-        for m in ["你好，环评怎么办", "谢谢，危废许可证到期了咋办", "好的", "机器人能告诉我排污许可怎么申请吗"] {
+        for m in [
+            "你好，环评怎么办",
+            "谢谢，危废许可证到期了咋办",
+            "好的",
+            "机器人能告诉我排污许可怎么申请吗",
+        ] {
             assert_eq!(is_smalltalk(m), m == "好的", "{m}");
         }
     }
@@ -70,7 +83,12 @@ mod tests {
 
     #[test]
     fn general_policy_questions_are_not_specific() {
-        for m in ["环评审批可以网上办吗", "危废经营许可证到期了怎么办", "辐射安全许可证快到期了", "37.3度要回家吗"] {
+        for m in [
+            "环评审批可以网上办吗",
+            "危废经营许可证到期了怎么办",
+            "辐射安全许可证快到期了",
+            "37.3度要回家吗",
+        ] {
             assert!(!is_specific_case(m), "{m}");
         }
     }

@@ -16,8 +16,8 @@ mod index;
 pub mod intent;
 pub mod normalize;
 
-pub use analyze::Analyzer;
 use crate::faq::FaqBase;
+pub use analyze::Analyzer;
 use index::{Index, TermId, prepare};
 use serde::{Deserialize, Serialize};
 
@@ -122,7 +122,12 @@ impl Matcher {
         let prepared = prepare(&self.index.analyzer, question);
         let ranked = self.rank(&prepared);
         if intent::is_specific_case(&normalized) {
-            return decision(Outcome::Escalated, normalized, ranked, Some("specific case"));
+            return decision(
+                Outcome::Escalated,
+                normalized,
+                ranked,
+                Some("specific case"),
+            );
         }
         let t = self.thresholds;
         let top = ranked.first().map_or(0.0, |c| c.score);
@@ -131,10 +136,17 @@ impl Matcher {
             return decision(Outcome::Answered, normalized, ranked, None);
         }
         if top >= t.clarify && second >= t.clarify {
-            let close: Vec<Candidate> = ranked.into_iter().filter(|c| c.score >= t.clarify).collect();
+            let close: Vec<Candidate> = ranked
+                .into_iter()
+                .filter(|c| c.score >= t.clarify)
+                .collect();
             return decision(Outcome::Clarify, normalized, close, None);
         }
-        let reason = if top >= t.answer { "ambiguous" } else { "no confident match" };
+        let reason = if top >= t.answer {
+            "ambiguous"
+        } else {
+            "no confident match"
+        };
         decision(Outcome::Escalated, normalized, ranked, Some(reason))
     }
 
@@ -170,7 +182,12 @@ impl Matcher {
     }
 }
 
-fn decision(outcome: Outcome, normalized: String, candidates: Vec<Candidate>, reason: Option<&'static str>) -> Decision {
+fn decision(
+    outcome: Outcome,
+    normalized: String,
+    candidates: Vec<Candidate>,
+    reason: Option<&'static str>,
+) -> Decision {
     Decision {
         outcome,
         normalized,
@@ -179,7 +196,12 @@ fn decision(outcome: Outcome, normalized: String, candidates: Vec<Candidate>, re
     }
 }
 
-fn score_entry(e: &index::IndexedEntry, query: &[(Option<TermId>, f32)], total: f32, keyword_hits: usize) -> f32 {
+fn score_entry(
+    e: &index::IndexedEntry,
+    query: &[(Option<TermId>, f32)],
+    total: f32,
+    keyword_hits: usize,
+) -> f32 {
     let known = |set: &[TermId]| -> f32 {
         query
             .iter()
@@ -196,7 +218,15 @@ fn score_entry(e: &index::IndexedEntry, query: &[(Option<TermId>, f32)], total: 
         .zip(&e.phrasing_weight)
         .map(|(p, pw)| 2.0 * known(p) / (total + pw).max(f32::EPSILON))
         .fold(0.0f32, f32::max);
-    let cover = if total > 0.0 { (in_vocab + 0.5 * known(&e.answer_only)) / total } else { 0.0 };
-    let keyword = if e.keyword_count == 0 { 0.0 } else { (keyword_hits as f32 / 2.0).min(1.0) };
+    let cover = if total > 0.0 {
+        (in_vocab + 0.5 * known(&e.answer_only)) / total
+    } else {
+        0.0
+    };
+    let keyword = if e.keyword_count == 0 {
+        0.0
+    } else {
+        (keyword_hits as f32 / 2.0).min(1.0)
+    };
     W_PHRASE * phrase + W_COVER * cover.min(1.0) + W_KEYWORD * keyword
 }

@@ -63,7 +63,31 @@ fn collapse_spaces(s: &str) -> String {
 pub fn is_punct(c: char) -> bool {
     c.is_ascii_punctuation()
         || c.is_whitespace()
-        || matches!(c, '，' | '。' | '？' | '！' | '、' | '；' | '：' | '“' | '”' | '‘' | '’' | '（' | '）' | '《' | '》' | '【' | '】' | '…' | '—' | '～' | '·' | '「' | '」')
+        || matches!(
+            c,
+            '，' | '。'
+                | '？'
+                | '！'
+                | '、'
+                | '；'
+                | '：'
+                | '“'
+                | '”'
+                | '‘'
+                | '’'
+                | '（'
+                | '）'
+                | '《'
+                | '》'
+                | '【'
+                | '】'
+                | '…'
+                | '—'
+                | '～'
+                | '·'
+                | '「'
+                | '」'
+        )
 }
 
 #[cfg(test)]
@@ -88,7 +112,10 @@ mod tests {
 
     #[test]
     fn fillers_are_stripped_but_content_stays() {
-        assert_eq!(strip_fillers("您好，请问环评怎么办？谢谢"), "，环评怎么办？");
+        assert_eq!(
+            strip_fillers("您好，请问环评怎么办？谢谢"),
+            "，环评怎么办？"
+        );
     }
 
     #[test]

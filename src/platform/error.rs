@@ -1,0 +1,174 @@
+//! Errors shared by both platforms: [`ParseError`] for inbound callback
+//! bodies and [`ApiError`] for the `errcode`/`errmsg` envelope that DingTalk
+//! and WeCom return (usually with HTTP 200) from their send APIs.
+//!
+//! The envelope must be decoded even on HTTP success, because both platforms
+//! report failures such as rate limits in the body, not the status.
+
+use serde::Deserialize;
+
+/// An inbound callback body could not be turned into a typed message.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// The body is not UTF-8 JSON of the expected shape.
+    #[error("body is not valid JSON of the expected shape")]
+    Json(#[source] serde_json::Error),
+    /// The body is not well-formed XML.
+    #[error("body is not well-formed XML")]
+    Xml(#[source] quick_xml::Error),
+    /// A field the message cannot be handled without is absent or empty.
+    #[error("required field `{0}` is missing or empty")]
+    MissingField(&'static str),
+    /// A field is present but its value has the wrong format.
+    #[error("field `{0}` has an invalid value")]
+    InvalidField(&'static str),
+}
+
+/// WeCom: "api freq out of limit" (20 messages/min per robot).
+const WECOM_FREQ_OUT_OF_LIMIT: i64 = 45009;
+/// DingTalk custom robot: "send too fast, exceed 20 times per minute".
+const DINGTALK_SEND_TOO_FAST: i64 = 130101;
+/// How much of an undecodable body is kept for the logs.
+const RAW_KEEP_BYTES: usize = 512;
+
+/// A platform send/API call reported failure in its response body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// Classic envelope: `{"errcode": <non-zero>, "errmsg": "..."}`.
+    #[error("platform API error {code}: {message}")]
+    Api { code: i64, message: String },
+    /// DingTalk `api.dingtalk.com` style: `{"code": "invalidParameter...",
+    /// "message": "..."}` (sent with HTTP 4xx).
+    #[error("platform API error {code}: {message}")]
+    Service { code: String, message: String },
+    /// The body is not a JSON envelope at all; `raw` keeps its first bytes
+    /// (lossily decoded) for bug reports.
+    #[error("platform API returned an undecodable body")]
+    InvalidBody { raw: String },
+}
+
+impl ApiError {
+    /// The numeric `errcode`, when the platform sent one.
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            ApiError::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// True when the platform throttled us; the caller should back off and
+    /// retry later rather than drop the message.
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(WECOM_FREQ_OUT_OF_LIMIT | DINGTALK_SEND_TOO_FAST)
+        )
+    }
+}
+
+/// The union of the envelope shapes both platforms use.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Envelope {
+    pub errcode: Option<i64>,
+    pub errmsg: Option<String>,
+    pub code: Option<serde_json::Value>,
+    pub message: Option<String>,
+}
+
+/// Decodes `body` as an envelope and fails on a non-zero `errcode`.
+/// With `errcode_required`, a body without `errcode` is also an error.
+pub(crate) fn check_errcode(body: &[u8], errcode_required: bool) -> Result<Envelope, ApiError> {
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|_| invalid_body(body))?;
+    match envelope.errcode {
+        Some(0) => Ok(envelope),
+        Some(code) => Err(ApiError::Api {
+            code,
+            message: envelope.errmsg.unwrap_or_default(),
+        }),
+        None if errcode_required => Err(invalid_body(body)),
+        None => Ok(envelope),
+    }
+}
+
+/// [`ApiError::InvalidBody`] holding a bounded, lossy copy of `body`.
+pub(crate) fn invalid_body(body: &[u8]) -> ApiError {
+    let text = String::from_utf8_lossy(body);
+    let mut end = text.len().min(RAW_KEEP_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    ApiError::InvalidBody {
+        raw: text[..end].to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_errcode_is_success() {
+        assert!(check_errcode(br#"{"errcode":0,"errmsg":"ok"}"#, true).is_ok());
+    }
+
+    #[test]
+    fn missing_errcode_is_an_error_only_when_required() {
+        assert!(check_errcode(br#"{"processQueryKey":"k"}"#, false).is_ok());
+        let err = check_errcode(br#"{"processQueryKey":"k"}"#, true).unwrap_err();
+        assert!(matches!(err, ApiError::InvalidBody { .. }));
+    }
+
+    #[test]
+    fn non_zero_errcode_keeps_code_and_message() {
+        let err =
+            check_errcode(br#"{"errcode":310000,"errmsg":"sign not match"}"#, false).unwrap_err();
+        assert_eq!(
+            err,
+            ApiError::Api {
+                code: 310000,
+                message: "sign not match".into()
+            }
+        );
+        assert_eq!(err.code(), Some(310000));
+        assert!(!err.is_rate_limited());
+    }
+
+    #[test]
+    fn both_platforms_rate_limit_codes_are_recognised() {
+        for code in [45009, 130101] {
+            let body = format!(r#"{{"errcode":{code},"errmsg":"slow down"}}"#);
+            assert!(
+                check_errcode(body.as_bytes(), true)
+                    .unwrap_err()
+                    .is_rate_limited()
+            );
+        }
+    }
+
+    #[test]
+    fn html_error_page_becomes_invalid_body_with_raw_text() {
+        let err = check_errcode(b"<html>502 Bad Gateway</html>", false).unwrap_err();
+        assert_eq!(
+            err,
+            ApiError::InvalidBody {
+                raw: "<html>502 Bad Gateway</html>".into()
+            }
+        );
+    }
+
+    #[test]
+    fn raw_body_is_truncated_on_a_char_boundary() {
+        let body = "错".repeat(400);
+        let ApiError::InvalidBody { raw } = invalid_body(body.as_bytes()) else {
+            panic!("expected InvalidBody");
+        };
+        assert!(raw.len() <= RAW_KEEP_BYTES);
+        assert!(raw.chars().all(|c| c == '错'));
+    }
+
+    #[test]
+    fn errcode_of_the_wrong_type_is_an_invalid_body() {
+        let err = check_errcode(br#"{"errcode":"0"}"#, true).unwrap_err();
+        assert!(matches!(err, ApiError::InvalidBody { .. }));
+    }
+}

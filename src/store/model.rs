@@ -1,0 +1,171 @@
+//! What the store keeps: tickets with their history and reply routes, outbox messages, clarify state and
+//! officer drafts. Stored as JSON values; ids are big-endian u64 keys so byte order is numeric order.
+
+use serde::{Deserialize, Serialize};
+
+/// Which platform a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    DingTalk,
+    WeCom,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::DingTalk => "dingtalk",
+            Platform::WeCom => "wecom",
+        }
+    }
+}
+
+/// Everything a late reply into the originating group needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReplyRoute {
+    DingTalk {
+        robot_code: Option<String>,
+        conversation_id: String,
+        session_webhook: Option<String>,
+        /// Epoch ms after which the session webhook no longer works.
+        session_webhook_expires_ms: Option<i64>,
+    },
+    WeCom {
+        webhook_url: Option<String>,
+        chat_id: Option<String>,
+    },
+}
+
+/// A person who asked the question of a ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Asker {
+    pub id: String,
+    pub nick: String,
+    pub question: String,
+    pub asked_at_ms: i64,
+    pub msg_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Open,
+    Claimed,
+    Answered,
+    Closed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Claimed => "claimed",
+            Status::Answered => "answered",
+            Status::Closed => "closed",
+        }
+    }
+
+    /// Open or claimed: still waiting for an officer's answer.
+    pub fn is_pending(self) -> bool {
+        matches!(self, Status::Open | Status::Claimed)
+    }
+}
+
+/// Delivery of the officer's answer into the originating group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Delivery {
+    NotYet,
+    Queued,
+    Delivered { at_ms: i64 },
+    Failed { at_ms: i64, error: String },
+}
+
+/// One line of a ticket's append-only history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub at_ms: i64,
+    pub actor: String,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// A matcher candidate kept as a head start for the officer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guess {
+    pub faq_id: String,
+    pub question: String,
+    pub score: f32,
+}
+
+/// An escalated question and everything that happened to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: u64,
+    pub status: Status,
+    pub question: String,
+    pub normalized: String,
+    pub platform: Platform,
+    pub group_id: String,
+    pub group_title: String,
+    pub askers: Vec<Asker>,
+    pub route: ReplyRoute,
+    pub guesses: Vec<Guess>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub claimed_by: Option<String>,
+    pub answered_by: Option<String>,
+    pub answer: Option<String>,
+    pub closed_by: Option<String>,
+    pub close_reason: Option<String>,
+    pub delivery: Delivery,
+    /// When officers were last reminded of this ticket (SLA), epoch ms.
+    pub last_reminder_ms: Option<i64>,
+    pub history: Vec<Event>,
+}
+
+/// Where an outbound message goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Target {
+    /// Into a user group, by the route the callback gave.
+    Group(ReplyRoute),
+    /// An officer group's webhook (DingTalk custom robot or WeCom group robot).
+    OfficerWebhook { url: String },
+}
+
+/// A message waiting to be sent. Removed only when sent or given up on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub id: u64,
+    pub target: Target,
+    pub text: String,
+    /// User ids to @ (DingTalk staff ids / WeCom user ids).
+    pub mention: Vec<String>,
+    /// The ticket whose delivery state this message reports on, if any.
+    pub ticket: Option<u64>,
+    pub attempts: u32,
+    pub not_before_ms: i64,
+    pub created_ms: i64,
+}
+
+/// Numbered suggestions waiting for "1"/"2"/"3".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingClarify {
+    pub faq_ids: Vec<String>,
+    pub question: String,
+    pub expires_ms: i64,
+}
+
+/// An officer answer proposed as a new FAQ entry, kept for review; never served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub ticket: u64,
+    pub question: String,
+    pub alternates: Vec<String>,
+    pub answer: String,
+    pub officer: String,
+    pub created_ms: i64,
+}
