@@ -15,5 +15,6 @@ pub mod cli;
 pub mod config;
 pub mod faq;
 pub mod matcher;
+pub mod platform;
 pub mod reply;
 pub mod store;
