@@ -23,6 +23,19 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Run the bot: DingTalk and WeCom callbacks, the admin API, /healthz and /metrics.
+    Serve {
+        /// Config file; without it the built-in defaults (= config.example.toml) are used.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Work the escalation queue through the running server's admin API.
+    Queue {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(subcommand)]
+        command: QueueCommand,
+    },
     /// Answer questions from the FAQ without side effects (no ticket, no data dir). With no QUESTION,
     /// reads one question per line from stdin.
     Ask {
@@ -58,11 +71,71 @@ pub enum FaqCommand {
         /// The document: a faq/sources-style file (header, `---`, text) or plain text.
         source: PathBuf,
     },
+    /// List officer drafts (from answered tickets) as TOML for review, from the running server.
+    Drafts {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+/// How to reach the running server.
+#[derive(clap::Args, Debug)]
+pub struct ServerArgs {
+    /// Server base URL; default: http:// + server.listen of the config.
+    #[arg(long)]
+    server: Option<String>,
+    /// Admin token; default: POLICYBOT_ADMIN_TOKEN, then server.admin_token of the config.
+    #[arg(long)]
+    token: Option<String>,
+    /// Config file to read the defaults from.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum QueueCommand {
+    /// Tickets with their age, oldest first.
+    List {
+        /// open | claimed | answered | closed | pending | all
+        #[arg(long, default_value = "pending")]
+        status: String,
+    },
+    /// One ticket with its history, as JSON.
+    Show { id: u64 },
+    /// Claim a ticket.
+    Claim {
+        id: u64,
+        #[arg(long)]
+        officer: String,
+    },
+    /// Answer a ticket; the answer is posted into the originating group.
+    Answer {
+        id: u64,
+        #[arg(long)]
+        officer: String,
+        text: String,
+    },
+    /// Close a ticket.
+    Close {
+        id: u64,
+        #[arg(long)]
+        officer: String,
+        #[arg(default_value = "未注明")]
+        reason: String,
+    },
+    /// Reopen an answered or closed ticket.
+    Reopen {
+        id: u64,
+        #[arg(long)]
+        officer: String,
+    },
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Serve { config } => run_serve(config.as_deref()),
+        Command::Queue { server, command } => block_on(run_queue(server, command)),
         Command::Ask {
             json,
             config,
@@ -72,6 +145,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Faq { command } => match command {
             FaqCommand::Check { faq, config } => run_check(&faq, config.as_deref()),
             FaqCommand::Build { source } => run_build(&source),
+            FaqCommand::Drafts { server } => block_on(async {
+                let drafts = client(&server)?.drafts().await?;
+                print!("{}", crate::client::drafts_toml(&drafts));
+                Ok(())
+            }),
         },
     }
 }
@@ -152,5 +230,64 @@ fn run_build(source: &Path) -> Result<()> {
     };
     let analyzer = Analyzer::build(&FaqBase::default());
     print!("{}", faq::draft::draft_toml(&analyzer, &slug, &date, &body));
+    Ok(())
+}
+
+fn block_on<F: std::future::Future<Output = Result<()>>>(f: F) -> Result<()> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?
+        .block_on(f)
+}
+
+fn run_serve(config: Option<&Path>) -> Result<()> {
+    let cfg = Config::load(config)?;
+    crate::server::telemetry::init(&cfg.server.log_format);
+    tokio::runtime::Runtime::new()
+        .context("starting the runtime")?
+        .block_on(async {
+            let app = crate::server::App::build(cfg).await?;
+            app.run(crate::server::shutdown_signal()).await
+        })
+}
+
+fn client(args: &ServerArgs) -> Result<crate::client::Client> {
+    let cfg = Config::load(args.config.as_deref())?;
+    let server = args
+        .server
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", cfg.server.listen));
+    let token = args
+        .token
+        .clone()
+        .unwrap_or_else(|| cfg.server.admin_token.expose().to_owned());
+    crate::client::Client::new(&server, &token)
+}
+
+async fn run_queue(args: ServerArgs, command: QueueCommand) -> Result<()> {
+    let c = client(&args)?;
+    let now = crate::server::now_ms();
+    let ticket = match command {
+        QueueCommand::List { status } => {
+            print!(
+                "{}",
+                crate::client::ticket_table(&c.list(&status).await?, now)
+            );
+            return Ok(());
+        }
+        QueueCommand::Show { id } => c.show(id).await?,
+        QueueCommand::Claim { id, officer } => c.act(id, "claim", &officer, None).await?,
+        QueueCommand::Answer { id, officer, text } => {
+            c.act(id, "answer", &officer, Some(&text)).await?
+        }
+        QueueCommand::Close {
+            id,
+            officer,
+            reason,
+        } => c.act(id, "close", &officer, Some(&reason)).await?,
+        QueueCommand::Reopen { id, officer } => c.act(id, "reopen", &officer, None).await?,
+    };
+    println!("{}", serde_json::to_string_pretty(&ticket)?);
     Ok(())
 }

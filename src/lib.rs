@@ -12,9 +12,11 @@
 
 pub mod ask;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod faq;
 pub mod matcher;
 pub mod platform;
 pub mod reply;
+pub mod server;
 pub mod store;

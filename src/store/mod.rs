@@ -109,6 +109,11 @@ impl Store {
         Ok(swapped.is_ok())
     }
 
+    /// True when a message id was already recorded (read-only pre-check; [`Store::mark_seen`] decides).
+    pub fn is_seen(&self, key: &str) -> Result<bool> {
+        Ok(self.seen.contains_key(key.as_bytes())?)
+    }
+
     /// Forgets de-duplication records that expired before `now_ms`; returns how many.
     pub fn expire_seen(&self, now_ms: i64) -> Result<usize> {
         let mut n = 0;

@@ -1,0 +1,139 @@
+//! `policybot queue …` and `policybot faq drafts`: a small client of the running server's admin API.
+//! The CLI never opens the database itself: sled allows one process, and that is the server.
+
+use crate::store::{Draft, Ticket};
+use anyhow::{Context, Result, bail};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// Where the server is and how to authenticate.
+pub struct Client {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(server: &str, token: &str) -> Result<Client> {
+        if token.is_empty() {
+            bail!("no admin token: pass --token or set POLICYBOT_ADMIN_TOKEN (server.admin_token)");
+        }
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(15))
+            .build()
+            .context("building the HTTP client")?;
+        Ok(Client {
+            base: server.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            http,
+        })
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<T> {
+        let url = format!("{}/api/v1{path}", self.base);
+        let mut req = self.http.request(method, &url).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the server at {}", self.base))?;
+        let status = resp.status();
+        let text = resp.text().await.context("reading the response")?;
+        if !status.is_success() {
+            let msg = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_owned))
+                .unwrap_or(text);
+            bail!("server answered {status}: {msg}");
+        }
+        serde_json::from_str(&text).context("unexpected response from the server")
+    }
+
+    pub async fn list(&self, status: &str) -> Result<Vec<Ticket>> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/tickets?status={status}"),
+            None,
+        )
+        .await
+    }
+
+    pub async fn show(&self, id: u64) -> Result<Ticket> {
+        self.call(reqwest::Method::GET, &format!("/tickets/{id}"), None)
+            .await
+    }
+
+    /// `action` is claim | answer | close | reopen.
+    pub async fn act(
+        &self,
+        id: u64,
+        action: &str,
+        officer: &str,
+        text: Option<&str>,
+    ) -> Result<Ticket> {
+        let body = match action {
+            "answer" => json!({ "officer": officer, "text": text }),
+            "close" => json!({ "officer": officer, "reason": text }),
+            _ => json!({ "officer": officer }),
+        };
+        self.call(
+            reqwest::Method::POST,
+            &format!("/tickets/{id}/{action}"),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn drafts(&self) -> Result<Vec<Draft>> {
+        self.call(reqwest::Method::GET, "/drafts", None).await
+    }
+}
+
+/// Drafts as `[[entry]]` TOML for `faq/entries/`, marked officer-authored, for review.
+pub fn drafts_toml(drafts: &[Draft]) -> String {
+    let mut out = String::from(
+        "# Officer drafts: review, then move into faq/entries/. Not served until they are there.\n",
+    );
+    for d in drafts {
+        let entry = toml::toml! {
+            id = (format!("officer-{}", d.ticket))
+            question = (d.question.clone())
+            alternates = (d.alternates.iter().filter(|a| **a != d.question).cloned().collect::<Vec<_>>())
+            keywords = []
+            answer = (d.answer.clone())
+            source = "officer-answers"
+            clause = (format!("工单 #{} 工作人员答复（{}）", d.ticket, d.officer))
+            date = "TODO"
+            officer_authored = true
+        };
+        out.push_str("\n[[entry]]\n");
+        out.push_str(&toml::to_string(&entry).unwrap_or_default());
+    }
+    out
+}
+
+/// One line per ticket: id, status, age, group, question.
+pub fn ticket_table(tickets: &[Ticket], now_ms: i64) -> String {
+    let mut out = String::new();
+    for t in tickets {
+        out.push_str(&format!(
+            "#{:<5} {:<9} {:<10} {}  {}\n",
+            t.id,
+            t.status.as_str(),
+            crate::server::officer::age(now_ms - t.created_ms),
+            t.group_title,
+            t.question.replace('\n', " ")
+        ));
+    }
+    if tickets.is_empty() {
+        out.push_str("(no tickets)\n");
+    }
+    out
+}

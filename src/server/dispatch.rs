@@ -1,0 +1,257 @@
+//! What happens to one inbound message, whatever the platform: de-duplication, officer commands, picks
+//! from numbered suggestions, then the matcher's decision. Every state change is committed durably
+//! before this returns, so the caller may acknowledge the platform as soon as it has the reply.
+
+use super::{AppState, now_ms, officer};
+use crate::matcher::Outcome;
+use crate::reply;
+use crate::store::{Asker, Escalation, Guess, PendingClarify, Platform, ReplyRoute, StoreError};
+
+/// A message addressed to the bot, already verified and parsed.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub platform: Platform,
+    pub msg_id: String,
+    /// Conversation (DingTalk) or chat (WeCom) id; the sender's id in a 1:1 chat.
+    pub group_id: String,
+    pub group_title: String,
+    /// Id to @ (DingTalk staff id / WeCom user id); may be empty for external members.
+    pub sender_id: String,
+    pub sender_nick: String,
+    /// `None` for anything that is not text.
+    pub text: Option<String>,
+    pub route: ReplyRoute,
+}
+
+/// The reply to send back in the platform's response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Handled {
+    Reply {
+        text: String,
+        outcome: &'static str,
+    },
+    /// A redelivery of a message already handled: say nothing.
+    Duplicate,
+}
+
+const TEXT_ONLY: &str = "暂只支持文字提问，请用文字描述您的问题。";
+
+/// Handles one message. Errors are storage failures; the caller answers 500 and the platform retries.
+pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreError> {
+    let now = now_ms();
+    let seen_key = format!("{}:{}", msg.platform.as_str(), msg.msg_id);
+    let seen_expires = now + (state.config.server.dedupe_ttl_secs as i64) * 1000;
+    if state.store.is_seen(&seen_key)? {
+        return Ok(duplicate(state, &msg));
+    }
+    let Some(text) = msg.text.clone() else {
+        return reply_once(
+            state,
+            &msg,
+            &seen_key,
+            seen_expires,
+            TEXT_ONLY.to_owned(),
+            "unsupported",
+        )
+        .await;
+    };
+    if state
+        .config
+        .officers
+        .groups
+        .iter()
+        .any(|g| g == &msg.group_id)
+    {
+        if !state.store.mark_seen(&seen_key, seen_expires)? {
+            return Ok(duplicate(state, &msg));
+        }
+        let text = officer::execute(state, &msg, &text, now);
+        state.store.commit().await?;
+        return Ok(Handled::Reply {
+            text,
+            outcome: "officer",
+        });
+    }
+    let who = clarify_key(&msg);
+    if let Some(pick) = pick_number(&text) {
+        if let Some(p) = state.store.take_clarify(&who, now)? {
+            if let Some(i) = p
+                .faq_ids
+                .get(pick - 1)
+                .and_then(|id| state.base.entries.iter().position(|e| &e.id == id))
+            {
+                state.metrics.question(msg.platform, "answered");
+                return reply_once(
+                    state,
+                    &msg,
+                    &seen_key,
+                    seen_expires,
+                    reply::answer(&state.base, i),
+                    "answered",
+                )
+                .await;
+            }
+        }
+    }
+    let started = std::time::Instant::now();
+    let decision = state.matcher.decide(&text);
+    state.metrics.match_latency(started.elapsed());
+    state
+        .metrics
+        .question(msg.platform, decision.outcome.as_str());
+    match decision.outcome {
+        Outcome::Answered | Outcome::Smalltalk => {
+            let text = reply::render(&state.base, &decision, None);
+            reply_once(
+                state,
+                &msg,
+                &seen_key,
+                seen_expires,
+                text,
+                decision.outcome.as_str(),
+            )
+            .await
+        }
+        Outcome::Clarify => {
+            if !state.store.mark_seen(&seen_key, seen_expires)? {
+                return Ok(duplicate(state, &msg));
+            }
+            let pending = PendingClarify {
+                faq_ids: decision
+                    .candidates
+                    .iter()
+                    .map(|c| state.base.entries[c.entry].id.clone())
+                    .collect(),
+                question: text.clone(),
+                expires_ms: now + (state.config.server.clarify_ttl_secs as i64) * 1000,
+            };
+            state.store.put_clarify(&who, &pending)?;
+            state.store.commit().await?;
+            let text = reply::render(&state.base, &decision, None);
+            Ok(Handled::Reply {
+                text,
+                outcome: "clarify",
+            })
+        }
+        Outcome::Escalated => {
+            escalate(state, &msg, &text, &decision, seen_key, seen_expires, now).await
+        }
+    }
+}
+
+async fn reply_once(
+    state: &AppState,
+    msg: &Inbound,
+    seen_key: &str,
+    expires: i64,
+    text: String,
+    outcome: &'static str,
+) -> Result<Handled, StoreError> {
+    if !state.store.mark_seen(seen_key, expires)? {
+        return Ok(duplicate(state, msg));
+    }
+    state.store.commit().await?;
+    Ok(Handled::Reply { text, outcome })
+}
+
+fn duplicate(state: &AppState, msg: &Inbound) -> Handled {
+    state.metrics.duplicate(msg.platform);
+    Handled::Duplicate
+}
+
+async fn escalate(
+    state: &AppState,
+    msg: &Inbound,
+    text: &str,
+    decision: &crate::matcher::Decision,
+    seen_key: String,
+    seen_expires_ms: i64,
+    now: i64,
+) -> Result<Handled, StoreError> {
+    let esc = Escalation {
+        seen_key,
+        seen_expires_ms,
+        platform: msg.platform,
+        group_id: msg.group_id.clone(),
+        group_title: msg.group_title.clone(),
+        asker: Asker {
+            id: msg.sender_id.clone(),
+            nick: msg.sender_nick.clone(),
+            question: text.to_owned(),
+            asked_at_ms: now,
+            msg_id: msg.msg_id.clone(),
+        },
+        normalized: decision.normalized.clone(),
+        route: msg.route.clone(),
+        guesses: decision
+            .candidates
+            .iter()
+            .map(|c| Guess {
+                faq_id: state.base.entries[c.entry].id.clone(),
+                question: state.base.entries[c.entry].question.clone(),
+                score: c.score,
+            })
+            .collect(),
+    };
+    let hooks = &state.config.officers.notify_webhooks;
+    let result = state.store.escalate(&esc, hooks, now, |t, merged| {
+        officer::notification(t, merged)
+    });
+    let (ticket, _) = match result {
+        Err(StoreError::Duplicate) => return Ok(duplicate(state, msg)),
+        other => other?,
+    };
+    state.store.commit().await?;
+    state.outbox_ready.notify_one();
+    Ok(Handled::Reply {
+        text: reply::escalated(Some(ticket.id)),
+        outcome: "escalated",
+    })
+}
+
+/// "1", "2", "3" (also "1.", "第2个", full width) → the pick.
+fn pick_number(text: &str) -> Option<usize> {
+    let t = crate::matcher::normalize::normalize(text);
+    let t = t.trim_matches(|c: char| c.is_whitespace() || "。.、,，!！第个条".contains(c));
+    match t {
+        "1" | "一" => Some(1),
+        "2" | "二" => Some(2),
+        "3" | "三" => Some(3),
+        _ => None,
+    }
+}
+
+fn clarify_key(msg: &Inbound) -> String {
+    format!(
+        "{}\u{1f}{}\u{1f}{}",
+        msg.platform.as_str(),
+        msg.group_id,
+        msg.sender_id_or_nick()
+    )
+}
+
+impl Inbound {
+    /// The sender id, or the nick when the platform gave no id (external members).
+    pub fn sender_id_or_nick(&self) -> &str {
+        if self.sender_id.is_empty() {
+            &self.sender_nick
+        } else {
+            &self.sender_id
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_picks_are_recognised_in_their_usual_forms() {
+        assert_eq!(pick_number("1"), Some(1));
+        assert_eq!(pick_number("２"), Some(2));
+        assert_eq!(pick_number("第3个"), Some(3));
+        assert_eq!(pick_number(" 1。"), Some(1));
+        assert_eq!(pick_number("12"), None);
+        assert_eq!(pick_number("1号文件怎么说"), None);
+    }
+}

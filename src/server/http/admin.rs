@@ -1,0 +1,193 @@
+//! The admin API under `/api/v1`, for officers' tools and `policybot queue`: bearer-token auth
+//! (constant-time comparison; an empty configured token disables the API), JSON in and out.
+
+use super::{ApiError, is_json};
+use crate::ask::ask;
+use crate::server::officer::answer_text;
+use crate::server::{SharedState, now_ms};
+use crate::store::{Draft, Status, Ticket, TicketFilter};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+pub fn routes(state: SharedState) -> Router<SharedState> {
+    Router::new()
+        .route("/tickets", get(list))
+        .route("/tickets/{id}", get(show))
+        .route("/tickets/{id}/claim", post(claim))
+        .route("/tickets/{id}/answer", post(answer))
+        .route("/tickets/{id}/close", post(close))
+        .route("/tickets/{id}/reopen", post(reopen))
+        .route("/tickets/{id}/draft", post(draft))
+        .route("/drafts", get(drafts))
+        .route("/ask", post(ask_one))
+        .route_layer(middleware::from_fn_with_state(state, auth_layer))
+}
+
+async fn auth_layer(
+    State(state): State<SharedState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let token = state.config.server.admin_token.expose();
+    let given = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if token.is_empty() || !bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
+        return Err(ApiError::Unauthorized("missing or wrong bearer token"));
+    }
+    Ok(next.run(req).await)
+}
+
+/// Parses a JSON body with a useful 400 on failure.
+fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, ApiError> {
+    if !is_json(headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+}
+
+async fn list(
+    State(state): State<SharedState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<Ticket>>, ApiError> {
+    let filter = match q.status.as_deref().unwrap_or("open") {
+        "open" => TicketFilter::Status(Status::Open),
+        "claimed" => TicketFilter::Status(Status::Claimed),
+        "answered" => TicketFilter::Status(Status::Answered),
+        "closed" => TicketFilter::Status(Status::Closed),
+        "pending" => TicketFilter::Pending,
+        "all" => TicketFilter::All,
+        other => return Err(ApiError::BadRequest(format!("unknown status `{other}`"))),
+    };
+    Ok(Json(state.store.tickets(filter)?))
+}
+
+async fn show(
+    State(state): State<SharedState>,
+    Path(id): Path<u64>,
+) -> Result<Json<Ticket>, ApiError> {
+    Ok(Json(state.store.ticket(id)?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfficerBody {
+    officer: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+fn officer_body(headers: &HeaderMap, body: &Bytes) -> Result<OfficerBody, ApiError> {
+    let b: OfficerBody = json_body(headers, body)?;
+    if b.officer.trim().is_empty() {
+        return Err(ApiError::BadRequest("`officer` is required".into()));
+    }
+    Ok(b)
+}
+
+/// Makes a change durable before answering.
+async fn committed(state: &SharedState, t: Ticket) -> Result<Json<Ticket>, ApiError> {
+    state.store.commit().await?;
+    state.outbox_ready.notify_one();
+    Ok(Json(t))
+}
+
+async fn claim(
+    State(state): State<SharedState>,
+    Path(id): Path<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Ticket>, ApiError> {
+    let b = officer_body(&headers, &body)?;
+    let t = state.store.claim(id, &b.officer, now_ms())?;
+    committed(&state, t).await
+}
+
+async fn answer(
+    State(state): State<SharedState>,
+    Path(id): Path<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Ticket>, ApiError> {
+    let b = officer_body(&headers, &body)?;
+    let text = b
+        .text
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| ApiError::BadRequest("`text` is required".into()))?;
+    let t = state
+        .store
+        .answer(id, &b.officer, &text, now_ms(), answer_text)?;
+    committed(&state, t).await
+}
+
+async fn close(
+    State(state): State<SharedState>,
+    Path(id): Path<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Ticket>, ApiError> {
+    let b = officer_body(&headers, &body)?;
+    let reason = b.reason.unwrap_or_else(|| "未注明".into());
+    let t = state.store.close(id, &b.officer, &reason, now_ms())?;
+    committed(&state, t).await
+}
+
+async fn reopen(
+    State(state): State<SharedState>,
+    Path(id): Path<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Ticket>, ApiError> {
+    let b = officer_body(&headers, &body)?;
+    let t = state.store.reopen(id, &b.officer, now_ms())?;
+    committed(&state, t).await
+}
+
+async fn draft(
+    State(state): State<SharedState>,
+    Path(id): Path<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Draft>, ApiError> {
+    let b = officer_body(&headers, &body)?;
+    let d = state.store.draft_from(id, &b.officer, now_ms())?;
+    state.store.commit().await?;
+    Ok(Json(d))
+}
+
+async fn drafts(State(state): State<SharedState>) -> Result<Json<Vec<Draft>>, ApiError> {
+    Ok(Json(state.store.drafts()?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AskBody {
+    question: String,
+}
+
+async fn ask_one(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<crate::ask::AskResult>, ApiError> {
+    let b: AskBody = json_body(&headers, &body)?;
+    Ok(Json(ask(&state.base, &state.matcher, &b.question)))
+}

@@ -1,0 +1,107 @@
+//! The HTTP surface: platform callbacks, the admin API, `/healthz` and `/metrics`, with a body limit,
+//! request ids, tracing, a timeout and panic catching. Handlers return [`ApiError`], the one place that
+//! picks status codes; 500s carry no detail (the cause goes to the log).
+
+mod admin;
+mod dingtalk;
+mod wecom;
+
+use super::SharedState;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// All routes with their layers.
+pub fn router(state: SharedState) -> Router {
+    let limit = state.config.server.max_body_bytes;
+    Router::new()
+        .route("/dingtalk/callback", post(dingtalk::callback))
+        .route("/wecom/callback", get(wecom::verify_url).post(wecom::callback))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .nest("/api/v1", admin::routes(state.clone()))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response()))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(10)))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
+    let body = state.metrics.render(state.store.outbox_len());
+    ([("content-type", "text/plain; version=0.0.4")], body)
+}
+
+/// Every way a request can fail, mapped to a status in one place.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400 with a message safe to show.
+    BadRequest(String),
+    /// 401: missing or wrong signature / token.
+    Unauthorized(&'static str),
+    NotFound(String),
+    Conflict(String),
+    UnsupportedMediaType,
+    /// 500: the detail is logged, never sent.
+    Internal(String),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.to_owned()),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected a JSON body".to_owned(),
+            ),
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error".to_owned(),
+                )
+            }
+        };
+        (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError as E;
+        match e {
+            E::NotFound(id) => ApiError::NotFound(format!("ticket #{id} not found")),
+            e @ E::InvalidTransition { .. } => ApiError::Conflict(e.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// True when the request declares a JSON body.
+pub fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"))
+}

@@ -1,0 +1,173 @@
+//! `GET /wecom/callback` (URL verification) and `POST /wecom/callback` (encrypted messages) for the
+//! group-robot callback (receive_id "") and the self-built app callback (receive_id = corpid). Messages
+//! are answered with an encrypted passive reply; the parts of a reply beyond WeCom's 2048-byte text limit
+//! go through the chat's `WebhookUrl`.
+
+use super::ApiError;
+use crate::platform::wecom as wc;
+use crate::platform::wxcrypt::{CryptoError, WxCrypt, random16};
+use crate::reply::{WECOM_TEXT_LIMIT, split_for_limit};
+use crate::server::dispatch::{self, Handled, Inbound};
+use crate::server::{SharedState, now_ms};
+use crate::store::{Platform, ReplyRoute, Target, message};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use std::collections::HashMap;
+
+/// Query parameters, percent-decoded without turning `+` into a space (it is Base64 here).
+fn params(raw: Option<String>) -> HashMap<String, String> {
+    raw.unwrap_or_default()
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.to_owned(),
+                percent_encoding::percent_decode_str(v)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn required<'a>(p: &'a HashMap<String, String>, key: &'static str) -> Result<&'a str, ApiError> {
+    p.get(key)
+        .map(String::as_str)
+        .ok_or_else(|| ApiError::BadRequest(format!("missing query parameter `{key}`")))
+}
+
+fn crypt(state: &SharedState) -> Result<&WxCrypt, ApiError> {
+    state
+        .wecom
+        .as_ref()
+        .ok_or(ApiError::Unauthorized("WeCom callback is not configured"))
+}
+
+fn rejected(state: &SharedState, e: CryptoError) -> ApiError {
+    tracing::warn!(code = e.code(), error = %e, "WeCom callback rejected");
+    match e {
+        CryptoError::BadSignature | CryptoError::ReceiveIdMismatch | CryptoError::IllegalAesKey => {
+            state.metrics.rejected("wecom", "signature");
+            ApiError::Unauthorized("signature or receiveid check failed")
+        }
+        _ => {
+            state.metrics.rejected("wecom", "malformed");
+            ApiError::BadRequest(format!("cannot decrypt: {}", e.code()))
+        }
+    }
+}
+
+pub async fn verify_url(
+    State(state): State<SharedState>,
+    RawQuery(q): RawQuery,
+) -> Result<String, ApiError> {
+    let p = params(q);
+    let c = crypt(&state)?;
+    let echo = c
+        .verify_url(
+            required(&p, "msg_signature")?,
+            required(&p, "timestamp")?,
+            required(&p, "nonce")?,
+            required(&p, "echostr")?,
+        )
+        .map_err(|e| rejected(&state, e))?;
+    Ok(echo)
+}
+
+pub async fn callback(
+    State(state): State<SharedState>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Result<String, ApiError> {
+    let p = params(q);
+    let c = crypt(&state)?;
+    let (sig, ts, nonce) = (
+        required(&p, "msg_signature")?,
+        required(&p, "timestamp")?,
+        required(&p, "nonce")?,
+    );
+    let plain = c
+        .decrypt_post(sig, ts, nonce, &body)
+        .map_err(|e| rejected(&state, e))?;
+    let msg = wc::parse_robot_message(&plain)
+        .map_err(|e| ApiError::BadRequest(format!("malformed message: {e}")))?;
+    if msg.msg_type == "event" {
+        return Ok(String::new());
+    }
+    let inbound = inbound(&msg);
+    let handled = dispatch::handle(&state, inbound.clone())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let Handled::Reply { text, .. } = handled else {
+        return Ok(String::new());
+    };
+    let mut parts = split_for_limit(&text, WECOM_TEXT_LIMIT).into_iter();
+    let first = parts.next().unwrap_or_default();
+    queue_rest(&state, &inbound, parts.collect()).await;
+    let plaintext = match (&msg.to_user_name, &msg.agent_id) {
+        (Some(corp), Some(_)) => {
+            wc::app_passive_text_reply(&msg.from_user_id, corp, now_ms() / 1000, &first)
+        }
+        _ => wc::passive_text_reply(&first),
+    };
+    Ok(c.encrypt_reply(&plaintext, ts, nonce, random16()))
+}
+
+/// Sends the overflow of a long reply through the chat's webhook, in order.
+async fn queue_rest(state: &SharedState, inbound: &Inbound, rest: Vec<String>) {
+    if rest.is_empty() {
+        return;
+    }
+    let now = now_ms();
+    for part in rest {
+        let item = message(
+            Target::Group(inbound.route.clone()),
+            part,
+            vec![],
+            None,
+            now,
+        );
+        if let Err(e) = state.store.enqueue(item) {
+            tracing::error!(error = %e, "queueing a reply part failed");
+        }
+    }
+    if let Err(e) = state.store.commit().await {
+        tracing::error!(error = %e, "commit failed");
+    }
+    state.outbox_ready.notify_one();
+}
+
+fn inbound(m: &wc::WeComMessage) -> Inbound {
+    let group = m.chat_id.clone().unwrap_or_else(|| m.from_user_id.clone());
+    Inbound {
+        platform: Platform::WeCom,
+        msg_id: m.msg_id.clone(),
+        group_id: group,
+        group_title: m
+            .chat_id
+            .clone()
+            .map_or_else(|| "单聊".to_owned(), |c| format!("企业微信群 {c}")),
+        sender_id: m.from_user_id.clone(),
+        sender_nick: m
+            .from_name
+            .clone()
+            .unwrap_or_else(|| m.from_user_id.clone()),
+        text: (m.msg_type == "text").then(|| m.content.clone().unwrap_or_default()),
+        route: ReplyRoute::WeCom {
+            webhook_url: m.webhook_url.clone(),
+            chat_id: m.chat_id.clone(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_plus_signs_survive_and_percent_escapes_decode() {
+        let p = params(Some("echostr=Ce%2Bsf+x%2F%3D&nonce=1".into()));
+        assert_eq!(p["echostr"], "Ce+sf+x/=");
+        assert_eq!(p["nonce"], "1");
+    }
+}

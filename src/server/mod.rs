@@ -1,0 +1,150 @@
+//! The running bot: `policybot serve`. [`App::build`] opens the store, loads the FAQ, builds the matcher
+//! and binds the listener (so tests can ask for port 0 and read [`App::local_addr`]); [`App::run`] serves
+//! until the shutdown future resolves, then drains in-flight requests, stops the workers and flushes sled.
+//!
+//! Modules: [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
+//! [`officer`] officer commands, [`deliver`] the outbox worker, [`metrics`], [`telemetry`].
+
+pub mod deliver;
+pub mod dispatch;
+pub mod http;
+pub mod metrics;
+pub mod officer;
+pub mod telemetry;
+
+use crate::config::Config;
+use crate::faq::{self, FaqBase};
+use crate::matcher::Matcher;
+use crate::platform::wxcrypt::WxCrypt;
+use crate::store::Store;
+use anyhow::{Context, Result};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Everything request handlers and workers share. Built once.
+pub struct AppState {
+    pub config: Config,
+    pub base: FaqBase,
+    pub matcher: Matcher,
+    pub store: Store,
+    /// WXBizMsgCrypt for the configured WeCom callback, if a token and key are set.
+    pub wecom: Option<WxCrypt>,
+    pub metrics: metrics::Metrics,
+    /// Wakes the delivery worker when something was queued.
+    pub outbox_ready: tokio::sync::Notify,
+    pub http: reqwest::Client,
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// A built, bound, not yet running server.
+pub struct App {
+    listener: tokio::net::TcpListener,
+    state: SharedState,
+}
+
+impl App {
+    /// Opens the data dir, loads the FAQ, builds the matcher and binds `server.listen`.
+    pub async fn build(config: Config) -> Result<App> {
+        let base = faq::load_dir(&config.server.faq_dir).with_context(|| {
+            format!(
+                "loading the FAQ base from {}",
+                config.server.faq_dir.display()
+            )
+        })?;
+        let matcher = Matcher::build(&base, config.matcher);
+        let store = Store::open(&config.server.data_dir).with_context(|| {
+            format!(
+                "opening the database in {}",
+                config.server.data_dir.display()
+            )
+        })?;
+        let wecom = wecom_crypt(&config)?;
+        let listener = tokio::net::TcpListener::bind(config.listen_addr())
+            .await
+            .with_context(|| format!("binding {}", config.server.listen))?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .context("building the HTTP client")?;
+        let state = Arc::new(AppState {
+            config,
+            base,
+            matcher,
+            store,
+            wecom,
+            metrics: metrics::Metrics::default(),
+            outbox_ready: tokio::sync::Notify::new(),
+            http,
+        });
+        Ok(App { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    /// Serves until `shutdown` resolves; then stops accepting, finishes in-flight requests, stops the
+    /// background workers and flushes the database.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        tracker.spawn(deliver::run(self.state.clone(), cancel.clone()));
+        tracker.spawn(deliver::housekeeping(self.state.clone(), cancel.clone()));
+        tracing::info!(addr = %self.local_addr(), entries = self.state.base.entries.len(), "policybot serving");
+        let router = http::router(self.state.clone());
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")?;
+        cancel.cancel();
+        tracker.close();
+        tracker.wait().await;
+        self.state.store.flush().context("flushing the database")?;
+        tracing::info!("policybot stopped");
+        Ok(())
+    }
+}
+
+fn wecom_crypt(config: &Config) -> Result<Option<WxCrypt>> {
+    let w = &config.wecom;
+    if !w.token.is_set() || !w.encoding_aes_key.is_set() {
+        return Ok(None);
+    }
+    WxCrypt::new(w.token.expose(), w.encoding_aes_key.expose(), &w.receive_id)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("config: wecom.encoding_aes_key: {e}"))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received");
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

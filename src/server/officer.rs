@@ -1,0 +1,273 @@
+//! Officers at work from their own groups: `待办`, `认领 12`, `答复 12 <text>`, `关闭 12 <reason>`,
+//! `重开 12`, `入库 12`; and the texts officers receive (notifications, reminders), with the asker's words
+//! sanitised so they cannot @all, inject links or markdown.
+
+use super::{AppState, dispatch::Inbound};
+use crate::store::{StoreError, Ticket, TicketFilter};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// A parsed officer command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    List,
+    Claim(u64),
+    Answer(u64, String),
+    Close(u64, String),
+    Reopen(u64),
+    Learn(u64),
+    Help,
+}
+
+static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(认领|答复|回复|关闭|重开|入库)\s*#?\s*(\d+)\s*[:：,，]?\s*([\s\S]*)$")
+        .expect("static regex")
+});
+
+/// Parses an officer's message (the @ to the bot already stripped).
+pub fn parse(text: &str) -> Command {
+    let t = text.trim();
+    if matches!(t, "待办" | "待办工单" | "工单" | "列表") {
+        return Command::List;
+    }
+    let Some(c) = COMMAND.captures(t) else {
+        return Command::Help;
+    };
+    let Ok(id) = c[2].parse::<u64>() else {
+        return Command::Help;
+    };
+    let rest = c[3].trim().to_owned();
+    match &c[1] {
+        "认领" => Command::Claim(id),
+        "答复" | "回复" if !rest.is_empty() => Command::Answer(id, rest),
+        "关闭" => Command::Close(
+            id,
+            if rest.is_empty() {
+                "未注明".into()
+            } else {
+                rest
+            },
+        ),
+        "重开" => Command::Reopen(id),
+        "入库" => Command::Learn(id),
+        _ => Command::Help,
+    }
+}
+
+const HELP: &str =
+    "工作人员指令：待办 ｜ 认领 12 ｜ 答复 12 答复内容 ｜ 关闭 12 原因 ｜ 重开 12 ｜ 入库 12";
+
+/// Runs an officer command and returns the bot's reply in the officer group.
+pub fn execute(state: &AppState, msg: &Inbound, text: &str, now: i64) -> String {
+    let officer = format!("{}({})", msg.sender_nick, msg.sender_id_or_nick());
+    let result = match parse(text) {
+        Command::Help => return HELP.to_owned(),
+        Command::List => return list(state, now),
+        Command::Claim(id) => state
+            .store
+            .claim(id, &officer, now)
+            .map(|t| format!("已认领工单 #{}。", t.id)),
+        Command::Answer(id, answer) => {
+            let r = state.store.answer(id, &officer, &answer, now, answer_text);
+            state.outbox_ready.notify_one();
+            r.map(|t| format!("工单 #{} 已答复，正在发送到“{}”。", t.id, t.group_title))
+        }
+        Command::Close(id, reason) => state
+            .store
+            .close(id, &officer, &reason, now)
+            .map(|t| format!("工单 #{} 已关闭。", t.id)),
+        Command::Reopen(id) => state
+            .store
+            .reopen(id, &officer, now)
+            .map(|t| format!("工单 #{} 已重开。", t.id)),
+        Command::Learn(id) => state.store.draft_from(id, &officer, now).map(|d| {
+            format!(
+                "工单 #{} 已存为FAQ草稿，审核后才会用于自动答复（policybot faq drafts）。",
+                d.ticket
+            )
+        }),
+    };
+    result.unwrap_or_else(|e| match e {
+        StoreError::NotFound(id) => format!("没有工单 #{id}。"),
+        StoreError::InvalidTransition { id, status, .. } => {
+            format!("工单 #{id} 当前状态为 {status}，不能这样操作。")
+        }
+        other => {
+            tracing::error!(error = %other, "officer command failed");
+            "操作失败，请稍后重试。".to_owned()
+        }
+    })
+}
+
+fn list(state: &AppState, now: i64) -> String {
+    match state.store.tickets(TicketFilter::Pending) {
+        Ok(ts) if ts.is_empty() => "目前没有待办工单。".to_owned(),
+        Ok(ts) => {
+            let lines: Vec<String> = ts
+                .iter()
+                .take(20)
+                .map(|t| {
+                    format!(
+                        "#{} [{}] {} {}：{}",
+                        t.id,
+                        t.status.as_str(),
+                        age(now - t.created_ms),
+                        t.group_title,
+                        sanitize(&t.question)
+                    )
+                })
+                .collect();
+            format!("待办工单（{}，从早到晚）：\n{}", ts.len(), lines.join("\n"))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "listing tickets failed");
+            "操作失败，请稍后重试。".to_owned()
+        }
+    }
+}
+
+/// "3天2小时", "5小时", "12分钟".
+pub fn age(ms: i64) -> String {
+    let mins = (ms / 60_000).max(0);
+    match (mins / 1440, (mins % 1440) / 60, mins % 60) {
+        (0, 0, m) => format!("{m}分钟"),
+        (0, h, _) => format!("{h}小时"),
+        (d, h, _) => format!("{d}天{h}小时"),
+    }
+}
+
+static LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(https?|ftp)://\S+|www\.\S+").expect("static regex"));
+
+/// Makes user text safe to relay to officers: no links, no @ (so no @all), no markdown syntax.
+pub fn sanitize(text: &str) -> String {
+    let no_links = LINK.replace_all(text, "[链接已移除]");
+    no_links
+        .chars()
+        .map(|c| match c {
+            '@' => '＠',
+            '#' => '＃',
+            '*' => '＊',
+            '_' => '＿',
+            '`' => '\'',
+            '[' => '［',
+            ']' => '］',
+            '<' => '＜',
+            '>' => '＞',
+            '|' => '｜',
+            '~' => '～',
+            '!' => '！',
+            '\n' | '\r' => ' ',
+            c => c,
+        })
+        .collect::<String>()
+        .chars()
+        .take(500)
+        .collect()
+}
+
+/// What officers are told when a question is escalated (or joins an open ticket).
+pub fn notification(t: &Ticket, merged: bool) -> String {
+    let asker = t.askers.last().map_or("", |a| a.nick.as_str());
+    let question = t
+        .askers
+        .last()
+        .map_or(t.question.as_str(), |a| a.question.as_str());
+    let mut out = if merged {
+        format!(
+            "【工单 #{} 新增提问人】{} 也问了同一问题（共{}人）",
+            t.id,
+            sanitize(asker),
+            t.askers.len()
+        )
+    } else {
+        format!(
+            "【新工单 #{}】\n群：{}\n提问人：{}\n问题：{}",
+            t.id,
+            sanitize(&t.group_title),
+            sanitize(asker),
+            sanitize(question)
+        )
+    };
+    if !merged && !t.guesses.is_empty() {
+        out.push_str("\n机器人的猜测：");
+        for (i, g) in t.guesses.iter().enumerate() {
+            out.push_str(&format!(
+                "\n{}. {}（{}，{:.2}）",
+                i + 1,
+                g.question,
+                g.faq_id,
+                g.score
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\n处理：认领 {0} ｜ 答复 {0} 内容 ｜ 关闭 {0} 原因",
+        t.id
+    ));
+    out
+}
+
+/// SLA reminder for an overdue ticket.
+pub fn reminder(t: &Ticket, now: i64) -> String {
+    format!(
+        "【超时提醒】工单 #{} 已等待{}（{}）：{}",
+        t.id,
+        age(now - t.created_ms),
+        t.status.as_str(),
+        sanitize(&t.question)
+    )
+}
+
+/// The officer's answer as posted into the originating group (mentions are added by the sender).
+pub fn answer_text(t: &Ticket) -> String {
+    format!(
+        "关于您的提问“{}”（工单 #{}），工作人员答复如下：\n{}",
+        t.question,
+        t.id,
+        t.answer.as_deref().unwrap_or("")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn officer_commands_parse_with_or_without_hash_and_spaces() {
+        assert_eq!(parse("待办"), Command::List);
+        assert_eq!(parse("认领 12"), Command::Claim(12));
+        assert_eq!(parse("认领#12"), Command::Claim(12));
+        assert_eq!(
+            parse("答复 12 请联系属地分局。"),
+            Command::Answer(12, "请联系属地分局。".into())
+        );
+        assert_eq!(
+            parse("关闭 3 重复提问"),
+            Command::Close(3, "重复提问".into())
+        );
+        assert_eq!(parse("入库 4"), Command::Learn(4));
+        assert_eq!(parse("答复 12"), Command::Help);
+        assert_eq!(parse("你好"), Command::Help);
+    }
+
+    #[test]
+    fn relayed_text_cannot_mention_link_or_format() {
+        let s = sanitize("@所有人 看这里 https://evil.example/x **粗体** [链接](http://a) <@all>");
+        assert!(
+            !s.contains('@')
+                && !s.contains("http")
+                && !s.contains('*')
+                && !s.contains('[')
+                && !s.contains('<'),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(age(5 * 60_000), "5分钟");
+        assert_eq!(age(3 * 3_600_000 + 60_000), "3小时");
+        assert_eq!(age(26 * 3_600_000), "1天2小时");
+    }
+}
