@@ -260,10 +260,10 @@ async fn send_dingtalk(
 /// A cached access token, refreshed five minutes before it expires.
 async fn access_token(state: &AppState, tokens: &TokenCache) -> Result<String, SendError> {
     let mut slot = tokens.token.lock().await;
-    if let Some((t, until)) = slot.as_ref() {
-        if Instant::now() < *until {
-            return Ok(t.clone());
-        }
+    if let Some((t, until)) = slot.as_ref()
+        && Instant::now() < *until
+    {
+        return Ok(t.clone());
     }
     let d = &state.config.dingtalk;
     let url = format!(
@@ -378,7 +378,7 @@ pub async fn housekeeping(state: SharedState, cancel: CancellationToken) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "SLA scan failed"),
         }
-        if n % 60 == 0 {
+        if n.is_multiple_of(60) {
             log_store(state.store.expire_seen(now));
         }
         n += 1;

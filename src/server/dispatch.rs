@@ -73,25 +73,10 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
         });
     }
     let who = clarify_key(&msg);
-    if let Some(pick) = pick_number(&text) {
-        if let Some(p) = state.store.take_clarify(&who, now)? {
-            if let Some(i) = p
-                .faq_ids
-                .get(pick - 1)
-                .and_then(|id| state.base.entries.iter().position(|e| &e.id == id))
-            {
-                state.metrics.question(msg.platform, "answered");
-                return reply_once(
-                    state,
-                    &msg,
-                    &seen_key,
-                    seen_expires,
-                    reply::answer(&state.base, i),
-                    "answered",
-                )
-                .await;
-            }
-        }
+    if let Some(i) = picked_entry(state, &who, &text, now)? {
+        state.metrics.question(msg.platform, "answered");
+        let text = reply::answer(&state.base, i);
+        return reply_once(state, &msg, &seen_key, seen_expires, text, "answered").await;
     }
     let started = std::time::Instant::now();
     let decision = state.matcher.decide(&text);
@@ -207,6 +192,17 @@ async fn escalate(
         text: reply::escalated(Some(ticket.id)),
         outcome: "escalated",
     })
+}
+
+/// The entry picked by "1"/"2"/"3" from suggestions this sender was offered and that are still valid.
+fn picked_entry(state: &AppState, who: &str, text: &str, now: i64) -> Result<Option<usize>, StoreError> {
+    let Some(pick) = pick_number(text) else {
+        return Ok(None);
+    };
+    let Some(p) = state.store.take_clarify(who, now)? else {
+        return Ok(None);
+    };
+    Ok(p.faq_ids.get(pick - 1).and_then(|id| state.base.entries.iter().position(|e| &e.id == id)))
 }
 
 /// "1", "2", "3" (also "1.", "第2个", full width) → the pick.

@@ -1,0 +1,143 @@
+//! Per-question latency of `Matcher::decide`, start-up time and peak memory, in one process:
+//!
+//!     cargo run --release --example match_latency [-- --calls 20000 --faq faq --questions tests/questions]
+//!
+//! Loads `faq/` and builds the matcher (timed: the start-up `ask` and `serve` pay), reads the question mix
+//! from `tests/questions/*.jsonl` (`q` fields), warms up with one pass, then times each of `--calls`
+//! `decide` calls with `Instant` (cycling the questions) and prints p50/p90/p99/max in µs, the outcome mix,
+//! the start-up time in ms and the peak RSS (`VmHWM` of /proc/self/status). Single-threaded: one core.
+//!
+//! Targets: p50 ≤ 20 µs, p99 ≤ 100 µs, start-up ≤ 300 ms, peak RSS ≤ 64 MB.
+
+use policybot::faq;
+use policybot::matcher::{Matcher, Thresholds};
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+struct Args {
+    calls: usize,
+    faq: PathBuf,
+    questions: PathBuf,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        calls: 20_000,
+        faq: "faq".into(),
+        questions: "tests/questions".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--calls" => a.calls = val().parse().expect("--calls N"),
+            "--faq" => a.faq = val().into(),
+            "--questions" => a.questions = val().into(),
+            other => panic!("unknown argument {other} (--calls N, --faq DIR, --questions DIR)"),
+        }
+    }
+    a
+}
+
+/// The `q` field of every line of `DIR/*.jsonl`, files in name order.
+fn questions(dir: &Path) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        for line in std::fs::read_to_string(&f).unwrap().lines() {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line)
+                && let Some(q) = v["q"].as_str()
+            {
+                out.push(q.to_owned());
+            }
+        }
+    }
+    assert!(!out.is_empty(), "no questions in {}", dir.display());
+    out
+}
+
+/// A `kB` line of /proc/self/status, in MB.
+fn status_mb(key: &str) -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with(key))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e6
+}
+
+fn main() {
+    let a = args();
+
+    let t0 = Instant::now();
+    let base = faq::load_dir(&a.faq).expect("loading the FAQ base");
+    let t_load = t0.elapsed();
+    let matcher = Matcher::build(&base, Thresholds::default());
+    let t_startup = t0.elapsed();
+    let rss_after_startup = status_mb("VmRSS:");
+
+    let qs = questions(&a.questions);
+
+    // Warm-up: one pass over the mix (caches, lazy statics, allocator).
+    let mut outcomes: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for q in &qs {
+        *outcomes.entry(matcher.decide(q).outcome.as_str()).or_default() += 1;
+    }
+
+    let mut lat = Vec::with_capacity(a.calls);
+    let wall = Instant::now();
+    for i in 0..a.calls {
+        let q = &qs[i % qs.len()];
+        let t = Instant::now();
+        let d = matcher.decide(black_box(q));
+        lat.push(t.elapsed());
+        black_box(d);
+    }
+    let wall = wall.elapsed();
+    lat.sort_unstable();
+    let mean = lat.iter().sum::<Duration>().as_secs_f64() * 1e6 / lat.len() as f64;
+
+    println!(
+        "faq: {} entries, {} sources; questions: {} (outcomes on one pass: {})",
+        base.entries.len(),
+        base.sources.len(),
+        qs.len(),
+        outcomes
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "decide x{}: p50 {:.1} µs  p90 {:.1} µs  p99 {:.1} µs  max {:.1} µs  mean {:.1} µs  ({:.0} questions/s on one thread)",
+        lat.len(),
+        pct(&lat, 0.50),
+        pct(&lat, 0.90),
+        pct(&lat, 0.99),
+        lat.last().unwrap().as_secs_f64() * 1e6,
+        mean,
+        lat.len() as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "start-up: {:.1} ms (load_dir {:.1} ms + Matcher::build {:.1} ms)",
+        t_startup.as_secs_f64() * 1e3,
+        t_load.as_secs_f64() * 1e3,
+        (t_startup - t_load).as_secs_f64() * 1e3
+    );
+    println!(
+        "memory: peak RSS (VmHWM) {:.1} MB; RSS after start-up {:.1} MB",
+        status_mb("VmHWM:").unwrap_or(f64::NAN),
+        rss_after_startup.unwrap_or(f64::NAN)
+    );
+    println!("targets: p50 <= 20 µs, p99 <= 100 µs, start-up <= 300 ms, peak RSS <= 64 MB");
+}
