@@ -5,7 +5,7 @@ use super::analyze::Analyzer;
 use super::normalize::{normalize, strip_fillers};
 use crate::faq::FaqBase;
 use aho_corasick::AhoCorasick;
-use regex::RegexSet;
+use regex::Regex;
 use std::collections::HashMap;
 
 /// Term id, an index into [`Index::idf`].
@@ -37,8 +37,11 @@ pub struct Index {
     /// Plain keywords of all entries, and for each pattern the entry it belongs to.
     plain_keywords: Option<AhoCorasick>,
     plain_owner: Vec<usize>,
-    regex_keywords: Option<RegexSet>,
-    regex_owner: Vec<usize>,
+    /// Regex keywords per entry. Run only for candidate entries: evaluating all of them (or one
+    /// `RegexSet`, which falls back to the PikeVM at this size) dominated matching time.
+    regex_keywords: Vec<Vec<Regex>>,
+    /// Inverted index: term id → entries whose vocabulary holds it.
+    postings: Vec<Vec<u32>>,
 }
 
 /// The text every question and phrasing goes through before segmentation.
@@ -88,7 +91,7 @@ impl Index {
         let idf = idf_weights(terms.len(), raw_entries.iter().map(|r| &r.1));
         let n = raw_entries.len().max(1) as f32;
         let unknown_weight = (1.0 + (n + 0.5) / 0.5).ln();
-        let entries = raw_entries
+        let entries: Vec<IndexedEntry> = raw_entries
             .into_iter()
             .map(
                 |(phrasings, vocabulary, answer_only, keyword_count)| IndexedEntry {
@@ -103,8 +106,13 @@ impl Index {
                 },
             )
             .collect();
-        let (plain_keywords, plain_owner, regex_keywords, regex_owner) =
-            keyword_matchers(base, &analyzer);
+        let (plain_keywords, plain_owner, regex_keywords) = keyword_matchers(base, &analyzer);
+        let mut postings = vec![Vec::new(); terms.len()];
+        for (i, e) in entries.iter().enumerate() {
+            for t in &e.vocabulary {
+                postings[*t as usize].push(i as u32);
+            }
+        }
         Index {
             analyzer,
             terms,
@@ -114,7 +122,7 @@ impl Index {
             plain_keywords,
             plain_owner,
             regex_keywords,
-            regex_owner,
+            postings,
         }
     }
 
@@ -128,25 +136,50 @@ impl Index {
         }
     }
 
-    /// Number of keyword hits per entry for a prepared question.
-    pub fn keyword_hits(&self, prepared: &str) -> HashMap<usize, usize> {
-        let mut hits: HashMap<usize, usize> = HashMap::new();
+    /// Entries worth scoring: those sharing a known term with the question or hit by a plain keyword,
+    /// with their keyword hit counts (plain hits plus their own regex keywords), in entry order.
+    pub fn candidates(
+        &self,
+        prepared: &str,
+        query: &[(Option<TermId>, f32)],
+    ) -> Vec<(usize, usize)> {
+        // usize::MAX: not a candidate; otherwise the number of plain keyword hits.
+        let mut hits = vec![usize::MAX; self.entries.len()];
+        let mark = |i: usize, add: usize, hits: &mut Vec<usize>| {
+            hits[i] = if hits[i] == usize::MAX {
+                add
+            } else {
+                hits[i] + add
+            };
+        };
+        for id in query.iter().filter_map(|q| q.0) {
+            for e in &self.postings[id as usize] {
+                mark(*e as usize, 0, &mut hits);
+            }
+        }
         if let Some(ac) = &self.plain_keywords {
             let mut seen = Vec::new();
             for m in ac.find_overlapping_iter(prepared) {
                 let p = m.pattern().as_usize();
                 if !seen.contains(&p) {
                     seen.push(p);
-                    *hits.entry(self.plain_owner[p]).or_default() += 1;
+                    mark(self.plain_owner[p], 1, &mut hits);
                 }
             }
         }
-        if let Some(set) = &self.regex_keywords {
-            for p in set.matches(prepared).iter() {
-                *hits.entry(self.regex_owner[p]).or_default() += 1;
-            }
-        }
-        hits
+        hits.iter()
+            .enumerate()
+            .filter(|(_, h)| **h != usize::MAX)
+            .map(|(i, h)| {
+                (
+                    i,
+                    h + self.regex_keywords[i]
+                        .iter()
+                        .filter(|re| re.is_match(prepared))
+                        .count(),
+                )
+            })
+            .collect()
     }
 }
 
@@ -172,21 +205,17 @@ fn idf_weights<'a>(n_terms: usize, docs: impl Iterator<Item = &'a Vec<TermId>>) 
         .collect()
 }
 
-type KeywordMatchers = (
-    Option<AhoCorasick>,
-    Vec<usize>,
-    Option<RegexSet>,
-    Vec<usize>,
-);
+type KeywordMatchers = (Option<AhoCorasick>, Vec<usize>, Vec<Vec<Regex>>);
 
-/// One automaton for all plain keywords and one set for all regex keywords, each mapping back to its entry.
+/// One automaton for all plain keywords and the regex keywords, each mapping back to its entry.
 fn keyword_matchers(base: &FaqBase, analyzer: &Analyzer) -> KeywordMatchers {
-    let (mut plain, mut plain_owner, mut res, mut res_owner) = (vec![], vec![], vec![], vec![]);
+    let (mut plain, mut plain_owner) = (vec![], vec![]);
+    let mut res: Vec<Vec<Regex>> = vec![Vec::new(); base.entries.len()];
     for (i, e) in base.entries.iter().enumerate() {
         for k in &e.keywords {
             if let Some(re) = k.strip_prefix("re:") {
-                res.push(re.to_owned());
-                res_owner.push(i);
+                // Loading validated each regex.
+                res[i].push(Regex::new(re).expect("validated at load"));
             } else {
                 let p = analyzer.rewrite(&normalize(k));
                 if !p.is_empty() {
@@ -197,7 +226,5 @@ fn keyword_matchers(base: &FaqBase, analyzer: &Analyzer) -> KeywordMatchers {
         }
     }
     let ac = (!plain.is_empty()).then(|| AhoCorasick::new(&plain).expect("literal keywords"));
-    // Loading validated each regex on its own, so the set compiles.
-    let set = (!res.is_empty()).then(|| RegexSet::new(&res).expect("validated at load"));
-    (ac, plain_owner, set, res_owner)
+    (ac, plain_owner, res)
 }

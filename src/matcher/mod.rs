@@ -162,17 +162,11 @@ impl Matcher {
             })
             .collect();
         let total: f32 = query.iter().map(|q| q.1).sum();
-        let hits = idx.keyword_hits(prepared);
-        if total <= 0.0 && hits.is_empty() {
-            return vec![];
-        }
         let mut scored: Vec<Candidate> = idx
-            .entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                let kw = hits.get(&i).copied().unwrap_or(0);
-                let s = score_entry(e, &query, total, kw);
+            .candidates(prepared, &query)
+            .into_iter()
+            .filter_map(|(i, kw)| {
+                let s = score_entry(&idx.entries[i], &query, total, kw);
                 (s > 0.0).then_some(Candidate { entry: i, score: s })
             })
             .collect();

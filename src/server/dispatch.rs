@@ -195,14 +195,21 @@ async fn escalate(
 }
 
 /// The entry picked by "1"/"2"/"3" from suggestions this sender was offered and that are still valid.
-fn picked_entry(state: &AppState, who: &str, text: &str, now: i64) -> Result<Option<usize>, StoreError> {
+fn picked_entry(
+    state: &AppState,
+    who: &str,
+    text: &str,
+    now: i64,
+) -> Result<Option<usize>, StoreError> {
     let Some(pick) = pick_number(text) else {
         return Ok(None);
     };
     let Some(p) = state.store.take_clarify(who, now)? else {
         return Ok(None);
     };
-    Ok(p.faq_ids.get(pick - 1).and_then(|id| state.base.entries.iter().position(|e| &e.id == id)))
+    Ok(p.faq_ids
+        .get(pick - 1)
+        .and_then(|id| state.base.entries.iter().position(|e| &e.id == id)))
 }
 
 /// "1", "2", "3" (also "1.", "第2个", full width) → the pick.
