@@ -141,7 +141,8 @@ impl Matcher {
         let top = ranked.first().map_or(0.0, |c| c.score);
         let second = ranked.get(1).map_or(0.0, |c| c.score);
         let lead = top - second;
-        if (top >= t.answer && lead >= t.margin) || (top >= t.lead_answer && lead >= t.lead_margin) {
+        if (top >= t.answer && lead >= t.margin) || (top >= t.lead_answer && lead >= t.lead_margin)
+        {
             return decision(Outcome::Answered, normalized, ranked, None);
         }
         if top >= t.clarify && second >= t.clarify {
