@@ -224,6 +224,8 @@ impl Config {
             ("matcher.answer", m.answer),
             ("matcher.margin", m.margin),
             ("matcher.clarify", m.clarify),
+            ("matcher.lead_answer", m.lead_answer),
+            ("matcher.lead_margin", m.lead_margin),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(err(k, "must be between 0 and 1"));
@@ -231,6 +233,9 @@ impl Config {
         }
         if m.clarify > m.answer {
             return Err(err("matcher.clarify", "must not exceed matcher.answer"));
+        }
+        if m.lead_answer > m.answer {
+            return Err(err("matcher.lead_answer", "must not exceed matcher.answer"));
         }
         Ok(())
     }

@@ -31,6 +31,12 @@ pub struct Thresholds {
     pub margin: f32,
     /// Minimum score for an entry to be offered as a numbered suggestion.
     pub clarify: f32,
+    /// A lower score that still answers when the best entry is far ahead of the runner-up (by at least
+    /// `lead_margin`): one entry clearly owns the question's words even if it is phrased unlike any
+    /// alternate.
+    pub lead_answer: f32,
+    /// Lead over the runner-up needed to answer with a score between `lead_answer` and `answer`.
+    pub lead_margin: f32,
 }
 
 impl Default for Thresholds {
@@ -39,6 +45,8 @@ impl Default for Thresholds {
             answer: 0.50,
             margin: 0.06,
             clarify: 0.38,
+            lead_answer: 0.38,
+            lead_margin: 0.12,
         }
     }
 }
@@ -132,7 +140,9 @@ impl Matcher {
         let t = self.thresholds;
         let top = ranked.first().map_or(0.0, |c| c.score);
         let second = ranked.get(1).map_or(0.0, |c| c.score);
-        if top >= t.answer && top - second >= t.margin {
+        let lead = top - second;
+        if (top >= t.answer && lead >= t.margin) || (top >= t.lead_answer && lead >= t.lead_margin)
+        {
             return decision(Outcome::Answered, normalized, ranked, None);
         }
         if top >= t.clarify && second >= t.clarify {
