@@ -91,7 +91,9 @@ fn main() {
     // Warm-up: one pass over the mix (caches, lazy statics, allocator).
     let mut outcomes: BTreeMap<&'static str, usize> = BTreeMap::new();
     for q in &qs {
-        *outcomes.entry(matcher.decide(q).outcome.as_str()).or_default() += 1;
+        *outcomes
+            .entry(matcher.decide(q).outcome.as_str())
+            .or_default() += 1;
     }
 
     let mut lat = Vec::with_capacity(a.calls);

@@ -141,8 +141,8 @@ impl Matcher {
         let top = ranked.first().map_or(0.0, |c| c.score);
         let second = ranked.get(1).map_or(0.0, |c| c.score);
         let lead = top - second;
-        if (top >= t.answer && lead >= t.margin) || (top >= t.lead_answer && lead >= t.lead_margin)
-        {
+        let clear_lead = top >= t.lead_answer && lead >= t.lead_margin;
+        if (top >= t.answer && lead >= t.margin) || clear_lead {
             return decision(Outcome::Answered, normalized, ranked, None);
         }
         if top >= t.clarify && second >= t.clarify {
@@ -172,12 +172,19 @@ impl Matcher {
             })
             .collect();
         let total: f32 = query.iter().map(|q| q.1).sum();
+        // Dense question-term weights: scoring a phrasing is then a sum over its own terms.
+        let mut qw = vec![0.0f32; idx.idf.len()];
+        for (id, w) in &query {
+            if let Some(id) = id {
+                qw[*id as usize] = *w;
+            }
+        }
         let mut scored: Vec<Candidate> = idx
             .candidates(prepared, &query)
             .into_iter()
             .filter_map(|(i, kw)| {
-                let s = score_entry(&idx.entries[i], &query, total, kw);
-                (s > 0.0).then_some(Candidate { entry: i, score: s })
+                let score = score_entry(&idx.entries[i], &qw, total, kw);
+                (score > 0.0).then_some(Candidate { entry: i, score })
             })
             .collect();
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
@@ -200,18 +207,9 @@ fn decision(
     }
 }
 
-fn score_entry(
-    e: &index::IndexedEntry,
-    query: &[(Option<TermId>, f32)],
-    total: f32,
-    keyword_hits: usize,
-) -> f32 {
-    let known = |set: &[TermId]| -> f32 {
-        query
-            .iter()
-            .filter_map(|(id, w)| id.filter(|i| set.binary_search(i).is_ok()).map(|_| *w))
-            .sum()
-    };
+/// The entry's score for a question given as dense term weights `qw` summing to `total`.
+fn score_entry(e: &index::IndexedEntry, qw: &[f32], total: f32, keyword_hits: usize) -> f32 {
+    let known = |set: &[TermId]| -> f32 { set.iter().map(|t| qw[*t as usize]).sum() };
     let in_vocab = known(&e.vocabulary);
     if in_vocab <= 0.0 && keyword_hits == 0 {
         return 0.0;
@@ -223,7 +221,7 @@ fn score_entry(
         .map(|(p, pw)| 2.0 * known(p) / (total + pw).max(f32::EPSILON))
         .fold(0.0f32, f32::max);
     let cover = if total > 0.0 {
-        (in_vocab + 0.5 * known(&e.answer_only)) / total
+        ((in_vocab + 0.5 * known(&e.answer_only)) / total).min(1.0)
     } else {
         0.0
     };
@@ -232,5 +230,5 @@ fn score_entry(
     } else {
         (keyword_hits as f32 / 2.0).min(1.0)
     };
-    W_PHRASE * phrase + W_COVER * cover.min(1.0) + W_KEYWORD * keyword
+    W_PHRASE * phrase + W_COVER * cover + W_KEYWORD * keyword
 }

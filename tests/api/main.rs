@@ -1,1 +1,14 @@
+// Black-box tests of `policybot serve`: the real binary, real HTTP, a fake platform.
+
+// Spawning the server, the fake platform, signed/encrypted callbacks, bounded polls.
+mod helpers;
+// DingTalk callbacks: signatures, malformed input, answers, clarify picks, de-duplication.
+mod dingtalk;
+// WeCom callbacks: URL verification, encrypted messages and passive replies, rejections.
+mod wecom;
+// Human escalation: tickets, officer commands, the admin API, outbox delivery and durability.
+mod escalation;
+// `policybot queue …` against a running server.
+mod cli;
+// FAQ accuracy on our own labelled questions (tests/questions), with floors.
 mod accuracy;
