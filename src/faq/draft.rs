@@ -14,6 +14,39 @@ static CLAUSE_START: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// Words of policy prose that say nothing about what a clause is about.
+const GENERIC: &[&str] = &[
+    "关于",
+    "工作",
+    "按照",
+    "进行",
+    "加强",
+    "推进",
+    "建立",
+    "完善",
+    "开展",
+    "推动",
+    "坚持",
+    "实施",
+    "落实",
+    "强化",
+    "健全",
+    "提高",
+    "提升",
+    "全面",
+    "进一步",
+    "有关",
+    "相关",
+    "各级",
+    "各地",
+    "部门",
+    "要求",
+    "意见",
+    "制度",
+    "体系",
+    "机制",
+];
+
 /// One clause of the document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clause {
@@ -40,10 +73,16 @@ pub fn split_clauses(body: &str) -> Vec<Clause> {
                 text: String::new(),
             });
         }
-        let c = clauses.last_mut().expect("pushed above");
-        c.text.push_str(line);
+        let standalone_heading = is_heading && !ends_sentence(line) && line.chars().count() <= 30;
+        if !standalone_heading {
+            clauses
+                .last_mut()
+                .expect("pushed above")
+                .text
+                .push_str(line);
+        }
     }
-    clauses.retain(|c| c.text.chars().count() > c.heading.chars().count() + 10);
+    clauses.retain(|c| c.text.chars().count() > 10);
     clauses
 }
 
@@ -71,7 +110,7 @@ pub fn tfidf_keywords(analyzer: &Analyzer, clauses: &[Clause], k: usize) -> Vec<
             analyzer
                 .all_terms(&c.text)
                 .into_iter()
-                .filter(|t| t.chars().count() >= 2)
+                .filter(|t| t.chars().count() >= 2 && !GENERIC.contains(&t.as_str()))
                 .collect()
         })
         .collect();
@@ -105,6 +144,19 @@ pub fn tfidf_keywords(analyzer: &Analyzer, clauses: &[Clause], k: usize) -> Vec<
         .collect()
 }
 
+/// A draft in the field order of `faq/entries/*.toml`.
+#[derive(serde::Serialize)]
+struct DraftEntry<'a> {
+    id: String,
+    question: String,
+    alternates: Vec<String>,
+    keywords: Vec<String>,
+    answer: String,
+    source: &'a str,
+    clause: &'a str,
+    date: &'a str,
+}
+
 /// TOML drafts for every clause of `body`, citing `source_slug`.
 pub fn draft_toml(analyzer: &Analyzer, source_slug: &str, date: &str, body: &str) -> String {
     let clauses = split_clauses(body);
@@ -113,15 +165,15 @@ pub fn draft_toml(analyzer: &Analyzer, source_slug: &str, date: &str, body: &str
         "# Drafts from sources/{source_slug}.txt: write the question and alternates, trim the answer.\n"
     );
     for (i, (c, kw)) in clauses.iter().zip(keywords).enumerate() {
-        let entry = toml::toml! {
-            id = (format!("{source_slug}-{:02}", i + 1))
-            question = (format!("TODO: {}", c.heading))
-            alternates = []
-            keywords = kw
-            answer = (opening(&c.text, 200))
-            source = source_slug
-            clause = (c.heading.clone())
-            date = date
+        let entry = DraftEntry {
+            id: format!("{source_slug}-{:02}", i + 1),
+            question: format!("TODO: {}", c.heading),
+            alternates: vec![],
+            keywords: kw,
+            answer: opening(&c.text, 200),
+            source: source_slug,
+            clause: &c.heading,
+            date,
         };
         out.push_str("\n[[entry]]\n");
         out.push_str(&toml::to_string(&entry).unwrap_or_default());
