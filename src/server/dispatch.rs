@@ -78,6 +78,23 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
         let text = reply::answer(&state.base, i);
         return reply_once(state, &msg, &seen_key, seen_expires, text, "answered").await;
     }
+    if wants_human(&text) {
+        // The suggestions offer "回复“人工”": escalate the question that was asked, not the word.
+        if let Some(p) = state.store.take_clarify(&who, now)? {
+            let decision = state.matcher.decide(&p.question);
+            state.metrics.question(msg.platform, "escalated");
+            return escalate(
+                state,
+                &msg,
+                &p.question,
+                &decision,
+                seen_key,
+                seen_expires,
+                now,
+            )
+            .await;
+        }
+    }
     let started = std::time::Instant::now();
     let decision = state.matcher.decide(&text);
     state.metrics.match_latency(started.elapsed());
@@ -224,6 +241,13 @@ fn pick_number(text: &str) -> Option<usize> {
     }
 }
 
+/// "人工", "转人工" (also with punctuation or full width): the asker wants an officer.
+fn wants_human(text: &str) -> bool {
+    let t = crate::matcher::normalize::normalize(text);
+    let t = t.trim_matches(|c: char| c.is_whitespace() || "。.!！".contains(c));
+    matches!(t, "人工" | "转人工" | "找人工" | "人工服务")
+}
+
 fn clarify_key(msg: &Inbound) -> String {
     format!(
         "{}\u{1f}{}\u{1f}{}",
@@ -256,5 +280,12 @@ mod tests {
         assert_eq!(pick_number(" 1。"), Some(1));
         assert_eq!(pick_number("12"), None);
         assert_eq!(pick_number("1号文件怎么说"), None);
+    }
+
+    #[test]
+    fn requests_for_a_human_are_recognised() {
+        assert!(wants_human("人工"));
+        assert!(wants_human(" 转人工！"));
+        assert!(!wants_human("人工智能有什么政策"));
     }
 }

@@ -202,12 +202,13 @@ impl Store {
             t.answer = Some(text.to_owned());
             t.delivery = Delivery::Queued;
             push_event(t, now_ms, officer, "answered", text);
-            let mention = t
-                .askers
-                .iter()
-                .map(|a| a.id.clone())
-                .filter(|id| !id.is_empty())
-                .collect();
+            // One @ per person, even when someone asked more than once.
+            let mut mention: Vec<String> = Vec::new();
+            for a in &t.askers {
+                if !a.id.is_empty() && !mention.contains(&a.id) {
+                    mention.push(a.id.clone());
+                }
+            }
             Ok(vec![message(
                 Target::Group(t.route.clone()),
                 render(t),

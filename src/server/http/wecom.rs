@@ -152,12 +152,25 @@ fn inbound(m: &wc::WeComMessage) -> Inbound {
             .from_name
             .clone()
             .unwrap_or_else(|| m.from_user_id.clone()),
-        text: (m.msg_type == "text").then(|| m.content.clone().unwrap_or_default()),
+        text: (m.msg_type == "text")
+            .then(|| strip_mentions(m.content.as_deref().unwrap_or_default()).to_owned()),
         route: ReplyRoute::WeCom {
             webhook_url: m.webhook_url.clone(),
             chat_id: m.chat_id.clone(),
         },
     }
+}
+
+/// The text after the leading `@name` mentions: unlike DingTalk, WeCom keeps the "@机器人" the message
+/// started with, and officer commands ("认领 12") and stored ticket questions must not carry it.
+fn strip_mentions(content: &str) -> &str {
+    let mut rest = content.trim_start();
+    while let Some(after_at) = rest.strip_prefix('@') {
+        rest = after_at
+            .find(char::is_whitespace)
+            .map_or("", |i| after_at[i..].trim_start());
+    }
+    rest
 }
 
 #[cfg(test)]
@@ -169,5 +182,13 @@ mod tests {
         let p = params(Some("echostr=Ce%2Bsf+x%2F%3D&nonce=1".into()));
         assert_eq!(p["echostr"], "Ce+sf+x/=");
         assert_eq!(p["nonce"], "1");
+    }
+
+    #[test]
+    fn leading_mentions_are_stripped_and_the_rest_is_kept() {
+        assert_eq!(strip_mentions("@政策助手 认领 12"), "认领 12");
+        assert_eq!(strip_mentions(" @a  @b\n房租 @c 呢"), "房租 @c 呢");
+        assert_eq!(strip_mentions("@政策助手"), "");
+        assert_eq!(strip_mentions("房租能减免吗"), "房租能减免吗");
     }
 }
