@@ -389,7 +389,18 @@ async fn a_rate_limited_send_is_retried_and_a_permanent_error_fails_the_delivery
 #[tokio::test]
 async fn an_answer_that_failed_with_http_500_is_delivered_after_a_restart() {
     // The group's webhook answers 500 (transient), so the answer waits in the outbox. The server is
-    // stopped, the platform recovers, and the restarted server on the same data dir delivers it, once.
+    // stopped (SIGTERM), the platform recovers, and the restarted server on the same data dir delivers
+    // it, once.
+    answer_outlives_the_server(false).await;
+}
+
+#[tokio::test]
+async fn an_answer_that_failed_with_http_500_is_delivered_after_kill_9() {
+    // As above, but the server dies by SIGKILL: the queued answer was durable when the API said 200.
+    answer_outlives_the_server(true).await;
+}
+
+async fn answer_outlives_the_server(kill9: bool) {
     let mut app = TestApp::spawn().await;
     let id = escalate(&app, &DingTalkMsg::new(&app, RENT)).await;
     app.fake.fail(SESSION_PATH, Failure::Http500);
@@ -399,7 +410,11 @@ async fn an_answer_that_failed_with_http_500_is_delivered_after_a_restart() {
         .wait_for(SESSION_PATH, "a failed attempt", |r| r.status == 500)
         .await;
     assert_eq!(app.ticket(id).await["delivery"]["state"], "queued");
-    app.stop().await;
+    if kill9 {
+        app.kill9();
+    } else {
+        app.stop().await;
+    }
     app.fake.heal(SESSION_PATH);
     app.start().await;
 

@@ -235,3 +235,36 @@ async fn a_long_officer_answer_reaches_a_wecom_chat_in_parts_within_the_text_lim
         "the parts, in order, carry the whole answer"
     );
 }
+
+#[tokio::test]
+async fn a_mixed_message_is_answered_from_its_text_and_a_bare_image_gets_the_text_only_notice() {
+    // A question sent together with a screenshot arrives as MsgType "mixed": its text items are the
+    // question. An image alone has no question and gets the "text only" notice.
+    let app = TestApp::spawn().await;
+    let text_part = "<MsgType>text</MsgType><Text><Content><![CDATA[@政策助手 我们厂临时转产口罩，要办环评吗？]]></Content></Text>";
+    let image_part = "<MsgType>image</MsgType><Image><ImageUrl><![CDATA[https://p.qpic.cn/x]]></ImageUrl></Image>";
+    let with_body = |body: &str| {
+        let xml = wecom_robot_text(
+            &app,
+            &unique_id("w"),
+            "lisi",
+            "wrkChat1",
+            "我们厂临时转产口罩，要办环评吗？",
+        );
+        assert!(xml.contains(text_part));
+        xml.replace(text_part, body)
+    };
+    let mixed = with_body(&format!(
+        "<MsgType>mixed</MsgType><MixedMessage><MsgItem>{text_part}</MsgItem><MsgItem>{image_part}</MsgItem></MixedMessage>"
+    ));
+    let image = with_body(image_part);
+
+    let (s1, mixed_reply) = app.post_wecom(&mixed).await;
+    let (s2, image_reply) = app.post_wecom(&image).await;
+
+    assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
+    let (mixed_plain, _) = app.wecom.decrypt(xml_field(&mixed_reply, "Encrypt"));
+    assert!(mixed_plain.contains("豁免环评手续"), "{mixed_plain}");
+    let (image_plain, _) = app.wecom.decrypt(xml_field(&image_reply, "Encrypt"));
+    assert!(image_plain.contains("暂只支持文字提问"), "{image_plain}");
+}

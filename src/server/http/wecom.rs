@@ -152,8 +152,12 @@ fn inbound(m: &wc::WeComMessage) -> Inbound {
             .from_name
             .clone()
             .unwrap_or_else(|| m.from_user_id.clone()),
-        text: (m.msg_type == "text")
-            .then(|| strip_mentions(m.content.as_deref().unwrap_or_default()).to_owned()),
+        // A "mixed" message (text with a picture) is asked by its text items.
+        text: match (m.msg_type.as_str(), m.content.as_deref()) {
+            ("text", c) => Some(strip_mentions(c.unwrap_or_default()).to_owned()),
+            ("mixed", Some(c)) => Some(strip_mentions(c).to_owned()),
+            _ => None,
+        },
         route: ReplyRoute::WeCom {
             webhook_url: m.webhook_url.clone(),
             chat_id: m.chat_id.clone(),
