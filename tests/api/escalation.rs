@@ -201,6 +201,52 @@ async fn officer_commands_work_in_the_officer_group_and_are_ordinary_questions_e
 }
 
 #[tokio::test]
+async fn officers_can_close_refuse_wrong_moves_and_draft_an_faq_entry_from_their_group() {
+    // 关闭 closes with a reason; 认领 of an unknown or already claimed ticket is refused in words;
+    // 入库 turns an answered ticket into an FAQ draft (not served), listed by the admin API.
+    let app = TestApp::spawn().await;
+    assert_eq!(escalate(&app, &DingTalkMsg::new(&app, RENT)).await, 1);
+    assert_eq!(
+        escalate(&app, &DingTalkMsg::new(&app, "食堂饭卡能退吗")).await,
+        2
+    );
+    let say = |text: &'static str| officer_says(&app, text);
+
+    assert!(
+        say("关闭 1 不属于本部门职责")
+            .await
+            .contains("工单 #1 已关闭")
+    );
+    assert!(say("认领 99").await.contains("没有工单 #99"));
+    assert!(say("认领 2").await.contains("已认领工单 #2"));
+    assert!(say("认领 2").await.contains("不能这样操作"));
+    assert!(
+        say("答复 2 饭卡余额可到食堂窗口退还。")
+            .await
+            .contains("已答复")
+    );
+    assert!(say("入库 2").await.contains("已存为FAQ草稿"));
+
+    let t1 = app.ticket(1).await;
+    assert_eq!(
+        (t1["status"].as_str(), t1["close_reason"].as_str()),
+        (Some("closed"), Some("不属于本部门职责"))
+    );
+    let (status, drafts) = app.api_get("/drafts").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(drafts[0]["ticket"], 2);
+    assert_eq!(drafts[0]["answer"], "饭卡余额可到食堂窗口退还。");
+}
+
+/// What the bot answers officer 王科长 in the officer group.
+async fn officer_says(app: &TestApp, text: &str) -> String {
+    let msg = DingTalkMsg::new(app, text)
+        .in_group(OFFICER_GROUP)
+        .from("o-wang", "王科长");
+    markdown_text(&app.send_dingtalk(&msg).await.1).to_owned()
+}
+
+#[tokio::test]
 async fn the_admin_api_refuses_a_missing_or_wrong_token_with_401() {
     // Every /api/v1 route needs the bearer token.
     let app = TestApp::spawn().await;
@@ -433,7 +479,7 @@ async fn answer_outlives_the_server(kill9: bool) {
 async fn every_acknowledged_escalation_survives_kill_9() {
     // 200 out-of-scope questions from 200 groups, 16 clients at a time. Right after the last reply the
     // server is killed with SIGKILL (no shutdown, no flush). After a restart, every ticket number that was
-    // acknowledged exists with its question.
+    // acknowledged exists with its question, and numbering continues after the highest.
     const N: usize = 200;
     const CLIENTS: usize = 16;
     let mut app = TestApp::spawn().await;
@@ -472,6 +518,13 @@ async fn every_acknowledged_escalation_survives_kill_9() {
             "ticket #{id}"
         );
     }
+    let next = DingTalkMsg::new(&app, "食堂饭卡能退吗").in_group("cid-k9-after");
+    let after = escalate(&app, &next).await;
+    assert_eq!(
+        after,
+        *ids.last().unwrap() + 1,
+        "numbering continues, no reuse"
+    );
 }
 
 /// Runs futures concurrently on this task (no extra dependency for `join_all`).
