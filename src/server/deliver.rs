@@ -82,10 +82,17 @@ pub async fn run(state: SharedState, cancel: CancellationToken) {
     let limiter = RateLimiter::default();
     let tokens = TokenCache::default();
     loop {
-        for item in state.store.pending_outbox(now_ms()).unwrap_or_else(|e| {
+        let due = state.store.pending_outbox(now_ms()).unwrap_or_else(|e| {
             tracing::error!(error = %e, "reading the outbox failed");
             vec![]
-        }) {
+        });
+        // Send only what is durable: a message whose ticket change could still be lost in a crash
+        // must not reach the group. One group commit covers everything just read.
+        if !due.is_empty() && state.store.commit().await.is_err() {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        for item in due {
             if cancel.is_cancelled() {
                 return;
             }

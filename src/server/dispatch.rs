@@ -67,16 +67,24 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
         }
         let text = officer::execute(state, &msg, &text, now);
         state.store.commit().await?;
+        state.outbox_ready.notify_one();
         return Ok(Handled::Reply {
             text,
             outcome: "officer",
         });
     }
     let who = clarify_key(&msg);
-    if let Some(i) = picked_entry(state, &who, &text, now)? {
-        state.metrics.question(msg.platform, "answered");
-        let text = reply::answer(&state.base, i);
-        return reply_once(state, &msg, &seen_key, seen_expires, text, "answered").await;
+    match picked_entry(state, &who, &text, now)? {
+        Some(Pick::Entry(i)) => {
+            state.metrics.question(msg.platform, "answered");
+            let text = reply::answer(&state.base, i);
+            return reply_once(state, &msg, &seen_key, seen_expires, text, "answered").await;
+        }
+        Some(Pick::OutOfRange(n)) => {
+            let text = format!("请回复 1 到 {n} 之间的序号，或换个说法重新提问。");
+            return reply_once(state, &msg, &seen_key, seen_expires, text, "clarify").await;
+        }
+        None => {}
     }
     if wants_human(&text) {
         // The suggestions offer "回复“人工”": escalate the question that was asked, not the word.
@@ -211,25 +219,40 @@ async fn escalate(
     })
 }
 
+/// What a number sent after suggestions means.
+enum Pick {
+    Entry(usize),
+    /// A number beyond the `n` suggestions offered.
+    OutOfRange(usize),
+}
+
 /// The entry picked by "1"/"2"/"3" from suggestions this sender was offered and that are still valid.
 fn picked_entry(
     state: &AppState,
     who: &str,
     text: &str,
     now: i64,
-) -> Result<Option<usize>, StoreError> {
+) -> Result<Option<Pick>, StoreError> {
     let Some(pick) = pick_number(text) else {
         return Ok(None);
     };
     let Some(p) = state.store.take_clarify(who, now)? else {
         return Ok(None);
     };
-    Ok(p.faq_ids
-        .get(pick - 1)
-        .and_then(|id| state.base.entries.iter().position(|e| &e.id == id)))
+    let Some(id) = p.faq_ids.get(pick - 1) else {
+        // "3" when two were offered: keep the offer open for a valid pick.
+        state.store.put_clarify(who, &p)?;
+        return Ok(Some(Pick::OutOfRange(p.faq_ids.len())));
+    };
+    Ok(state
+        .base
+        .entries
+        .iter()
+        .position(|e| &e.id == id)
+        .map(Pick::Entry))
 }
 
-/// "1", "2", "3" (also "1.", "第2个", full width) → the pick.
+/// "1", "2", "3" (also "1.", "第2个", full width; any single digit, so a wrong pick can be refused) → the pick.
 fn pick_number(text: &str) -> Option<usize> {
     let t = crate::matcher::normalize::normalize(text);
     let t = t.trim_matches(|c: char| c.is_whitespace() || "。.、,，!！第个条".contains(c));
@@ -237,7 +260,7 @@ fn pick_number(text: &str) -> Option<usize> {
         "1" | "一" => Some(1),
         "2" | "二" => Some(2),
         "3" | "三" => Some(3),
-        _ => None,
+        _ => t.parse().ok().filter(|n| (1..=9).contains(n)),
     }
 }
 
@@ -279,6 +302,7 @@ mod tests {
         assert_eq!(pick_number("第3个"), Some(3));
         assert_eq!(pick_number(" 1。"), Some(1));
         assert_eq!(pick_number("12"), None);
+        assert_eq!(pick_number("9"), Some(9));
         assert_eq!(pick_number("1号文件怎么说"), None);
     }
 

@@ -69,7 +69,6 @@ pub fn execute(state: &AppState, msg: &Inbound, text: &str, now: i64) -> String 
             .map(|t| format!("已认领工单 #{}。", t.id)),
         Command::Answer(id, answer) => {
             let r = state.store.answer(id, &officer, &answer, now, answer_text);
-            state.outbox_ready.notify_one();
             r.map(|t| format!("工单 #{} 已答复，正在发送到“{}”。", t.id, t.group_title))
         }
         Command::Close(id, reason) => state

@@ -263,6 +263,7 @@ async fn replying_1_to_numbered_suggestions_gets_the_first_suggestions_answer() 
         "{suggestions}"
     );
     let (_, other) = app.post_dingtalk("1", &unique_id("m"), "u-wang").await;
+    let (_, out_of_range) = app.post_dingtalk("9", &unique_id("m"), "u-li").await;
     let (status, picked) = app.post_dingtalk("1", &unique_id("m"), "u-li").await;
 
     assert_eq!(status, StatusCode::OK);
@@ -271,6 +272,10 @@ async fn replying_1_to_numbered_suggestions_gets_the_first_suggestions_answer() 
         "{picked}\nexpected: {first_answer}"
     );
     assert!(markdown_text(&picked).starts_with("@u-li"), "{picked}");
+    assert!(
+        markdown_text(&out_of_range).contains("请回复 1 到"),
+        "a number beyond the suggestions asks again and keeps them: {out_of_range}"
+    );
     assert!(
         !markdown_text(&other).contains(&first_answer),
         "another sender's \"1\" must not pick: {other}"
