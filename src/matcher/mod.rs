@@ -43,7 +43,7 @@ impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
             answer: 0.50,
-            margin: 0.06,
+            margin: 0.04,
             clarify: 0.38,
             lead_answer: 0.38,
             lead_margin: 0.12,
