@@ -8,7 +8,7 @@
 //!
 //! Per-question percentiles (p50/p99) are in `examples/match_latency.rs`: criterion reports means.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use policybot::faq;
 use policybot::matcher::{Matcher, Thresholds};
 use std::hint::black_box;
@@ -67,7 +67,9 @@ fn decide(c: &mut Criterion) {
 
 fn startup(c: &mut Criterion) {
     let mut g = c.benchmark_group("startup");
-    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(12));
     g.bench_function("load_faq", |b| {
         b.iter(|| black_box(faq::load_dir(Path::new("faq")).unwrap()))
     });

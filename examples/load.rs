@@ -128,8 +128,8 @@ fn out_of_scope(templates: &[&str], seq: u64) -> String {
 
 /// The questions to send: answered ones from the test set, or escalating templates (both checked here).
 fn workload(a: &Args) -> Result<(Vec<String>, Vec<&'static str>)> {
-    let base = policybot::faq::load_dir(&a.faq)
-        .with_context(|| format!("loading {}", a.faq.display()))?;
+    let base =
+        policybot::faq::load_dir(&a.faq).with_context(|| format!("loading {}", a.faq.display()))?;
     let matcher = Matcher::build(&base, Thresholds::default());
     match a.mode {
         Mode::Answer => {
@@ -235,7 +235,9 @@ async fn connection(sh: Arc<Shared>, conn: usize) -> Tally {
         };
         let _ = stream.set_nodelay(true);
         let (mut sender, driver) =
-            match hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream)).await {
+            match hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream))
+                .await
+            {
                 Ok(x) => x,
                 Err(_) => {
                     t.conn_errors += 1;
@@ -326,6 +328,15 @@ const fn sh_conn_stride() -> u64 {
     1 << 20
 }
 
+/// utime + stime of this process (Linux), to see how much of the 2 cores the generator itself took.
+fn own_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_comm = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = after_comm.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0) // USER_HZ is 100 on Linux
+}
+
 fn fmt_map<K: std::fmt::Display>(m: &BTreeMap<K, u64>) -> String {
     m.iter()
         .map(|(k, v)| format!("{k}: {v}"))
@@ -408,7 +419,11 @@ fn main() -> Result<()> {
     }
     lat.sort_unstable();
     let ok = statuses.get(&200).copied().unwrap_or(0);
-    let non200: u64 = statuses.iter().filter(|(k, _)| **k != 200).map(|(_, v)| v).sum();
+    let non200: u64 = statuses
+        .iter()
+        .filter(|(k, _)| **k != 200)
+        .map(|(_, v)| v)
+        .sum();
     let mode = match a.mode {
         Mode::Answer => "answer",
         Mode::Escalate => "escalate",
@@ -435,5 +450,11 @@ fn main() -> Result<()> {
         fmt_map(&statuses)
     );
     println!("  reply outcomes (200s): {}", fmt_map(&outcomes));
+    if let Some(cpu) = own_cpu_seconds() {
+        println!(
+            "  load generator CPU: {cpu:.2} s ({:.0} µs per request)",
+            cpu * 1e6 / lat.len().max(1) as f64 * window / (window + a.warmup)
+        );
+    }
     Ok(())
 }

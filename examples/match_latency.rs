@@ -8,6 +8,11 @@
 //! the start-up time in ms and the peak RSS (`VmHWM` of /proc/self/status). Single-threaded: one core.
 //!
 //! Targets: p50 ≤ 20 µs, p99 ≤ 100 µs, start-up ≤ 300 ms, peak RSS ≤ 64 MB.
+//!
+//! `--breakdown` adds (after the figures above, so it does not change them) the median and mean time of the
+//! public stages of `decide` on the same mix (normalize, intent regexes, filler stripping, synonym rewrite,
+//! jieba segmentation; the rest is candidate selection, keyword regexes and scoring), and the time and
+//! memory of `Jieba::new()` (the default dictionary) and `Analyzer::build`.
 
 use policybot::faq;
 use policybot::matcher::{Matcher, Thresholds};
@@ -18,6 +23,7 @@ use std::time::{Duration, Instant};
 
 struct Args {
     calls: usize,
+    breakdown: bool,
     faq: PathBuf,
     questions: PathBuf,
 }
@@ -25,17 +31,24 @@ struct Args {
 fn args() -> Args {
     let mut a = Args {
         calls: 20_000,
+        breakdown: false,
         faq: "faq".into(),
         questions: "tests/questions".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--breakdown" {
+            a.breakdown = true;
+            continue;
+        }
         let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
             "--calls" => a.calls = val().parse().expect("--calls N"),
             "--faq" => a.faq = val().into(),
             "--questions" => a.questions = val().into(),
-            other => panic!("unknown argument {other} (--calls N, --faq DIR, --questions DIR)"),
+            other => panic!(
+                "unknown argument {other} (--calls N, --faq DIR, --questions DIR, --breakdown)"
+            ),
         }
     }
     a
@@ -142,4 +155,90 @@ fn main() {
         rss_after_startup.unwrap_or(f64::NAN)
     );
     println!("targets: p50 <= 20 µs, p99 <= 100 µs, start-up <= 300 ms, peak RSS <= 64 MB");
+    if a.breakdown {
+        breakdown(&base, &matcher, &qs);
+    }
+}
+
+/// Median and mean µs of `f` over every question, `passes` times.
+fn stage<T>(qs: &[String], passes: usize, mut f: impl FnMut(&str) -> T) -> (f64, f64) {
+    let mut lat = Vec::with_capacity(qs.len() * passes);
+    for _ in 0..passes {
+        for q in qs {
+            let t = Instant::now();
+            black_box(f(black_box(q)));
+            lat.push(t.elapsed());
+        }
+    }
+    lat.sort_unstable();
+    let mean = lat.iter().sum::<Duration>().as_secs_f64() * 1e6 / lat.len() as f64;
+    (pct(&lat, 0.5), mean)
+}
+
+fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
+    use policybot::matcher::{Analyzer, intent, normalize};
+    let rss0 = status_mb("VmRSS:").unwrap_or(f64::NAN);
+    let t = Instant::now();
+    let jieba = jieba_rs::Jieba::new();
+    let t_jieba = t.elapsed();
+    let rss1 = status_mb("VmRSS:").unwrap_or(f64::NAN);
+    drop(jieba);
+    let t = Instant::now();
+    let analyzer = Analyzer::build(base);
+    let t_analyzer = t.elapsed();
+
+    // Inputs of each stage, computed once so every stage is timed alone.
+    let normalized: Vec<String> = qs.iter().map(|q| normalize::normalize(q)).collect();
+    let stripped: Vec<String> = normalized
+        .iter()
+        .map(|n| normalize::strip_fillers(n))
+        .collect();
+    let prepared: Vec<String> = stripped.iter().map(|s| analyzer.rewrite(s)).collect();
+    let passes = 20;
+    let rows = [
+        (
+            "normalize (fast2s, fold, mention/emoticon regexes)",
+            stage(qs, passes, normalize::normalize),
+        ),
+        (
+            "intent regexes (smalltalk + specific case)",
+            stage(&normalized, passes, |n| {
+                intent::is_smalltalk(n) || intent::is_specific_case(n)
+            }),
+        ),
+        (
+            "strip_fillers (filler regex)",
+            stage(&normalized, passes, normalize::strip_fillers),
+        ),
+        (
+            "synonym rewrite (one alternation regex)",
+            stage(&stripped, passes, |s| analyzer.rewrite(s)),
+        ),
+        (
+            "jieba cut_for_search + stop words (terms)",
+            stage(&prepared, passes, |p| analyzer.terms(p)),
+        ),
+        ("decide, total", stage(qs, passes, |q| matcher.decide(q))),
+    ];
+    println!(
+        "\nbreakdown over {} questions x {passes} (one stage at a time; µs):",
+        qs.len()
+    );
+    for (name, (p50, mean)) in &rows {
+        println!("  {name:<52} p50 {p50:7.1}  mean {mean:7.1}");
+    }
+    let parts: f64 = rows[..5].iter().map(|r| r.1.1).sum();
+    let total = rows[5].1.1;
+    println!(
+        "  {:<52}              mean {:7.1}  (decide mean − stages above; {:.0}% of decide)",
+        "rest: candidates, keyword regexes, scoring, sort",
+        total - parts,
+        (total - parts) / total * 100.0
+    );
+    println!(
+        "start-up parts: Jieba::new() (default dictionary) {:.1} ms, +{:.1} MB RSS; Analyzer::build {:.1} ms",
+        t_jieba.as_secs_f64() * 1e3,
+        rss1 - rss0,
+        t_analyzer.as_secs_f64() * 1e3
+    );
 }

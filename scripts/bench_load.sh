@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# HTTP load test of `policybot serve`: signed DingTalk callbacks from examples/load.rs, on this machine only.
+#
+#   scripts/bench_load.sh                  (defaults below; run from anywhere)
+#   DURATION=10 CONNS=32 THREADS=1 ESC_CONNS=32 scripts/bench_load.sh
+#   TMPDIR=/dev/shm scripts/bench_load.sh   (data_dir on tmpfs: fsync ~free; shows what the fsyncs cost)
+#
+# Writes a temp config (listen on a free loopback port, temp data_dir, a random app_secret, no officer
+# webhooks so nothing is posted out, JSON logs), starts target/release/policybot serve, waits for /healthz,
+# runs the load generator for DURATION s in answer mode, then in escalate mode (every request opens a new
+# ticket, committed with a group-commit fsync before the 200), stops the server and prints the results,
+# the server's CPU time per request and the machine load.
+# Targets: answer ≥ 10,000 req/s with p99 ≤ 10 ms; escalate ≥ 1,000 req/s (2 cores, generator included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-1}
+CONNS=${CONNS:-32}
+ESC_CONNS=${ESC_CONNS:-$CONNS}
+THREADS=${THREADS:-1}
+MODES=${MODES:-answer escalate}
+
+cargo build --release --quiet --bin policybot --example load
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET/release/policybot
+LOAD=$TARGET/release/examples/load
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/policybot-bench.XXXXXX")
+SERVER_PID=
+cleanup() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+cat >"$TMP/config.toml" <<EOF
+[server]
+listen = "127.0.0.1:0"
+data_dir = "$TMP/data"
+faq_dir = "$ROOT/faq"
+log_format = "json"
+
+[dingtalk]
+app_secret = "$SECRET"
+
+[officers]
+notify_webhooks = []
+EOF
+
+"$BIN" serve --config "$TMP/config.toml" 2>"$TMP/server.log" &
+SERVER_PID=$!
+
+ADDR=
+for _ in $(seq 200); do
+    ADDR=$(grep -o '"addr":"[^"]*"' "$TMP/server.log" 2>/dev/null | head -1 | cut -d'"' -f4 || true)
+    [ -n "$ADDR" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited:" >&2; cat "$TMP/server.log" >&2; exit 1; }
+    sleep 0.05
+done
+[ -n "$ADDR" ] || { echo "server did not log its address" >&2; cat "$TMP/server.log" >&2; exit 1; }
+for _ in $(seq 100); do
+    curl -fsS "http://$ADDR/healthz" >/dev/null 2>&1 && break
+    sleep 0.05
+done
+curl -fsS "http://$ADDR/healthz" >/dev/null
+echo "server: pid $SERVER_PID on $ADDR, data_dir $TMP/data"
+
+# utime + stime of the server in seconds.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$SERVER_PID/stat"; }
+
+for MODE in $MODES; do
+    C=$CONNS
+    [ "$MODE" = escalate ] && C=$ESC_CONNS
+    echo
+    echo "== $MODE: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    CPU0=$(cpu_s)
+    "$LOAD" --url "http://$ADDR/dingtalk/callback" --secret "$SECRET" --mode "$MODE" \
+        --connections "$C" --threads "$THREADS" --duration "$DURATION" --warmup "$WARMUP" \
+        --faq "$ROOT/faq" --questions "$ROOT/tests/questions" | tee "$TMP/$MODE.out"
+    CPU1=$(cpu_s)
+    REQS=$(awk '/requests:/ { print $2 }' "$TMP/$MODE.out")
+    awk -v a="$CPU0" -v b="$CPU1" -v n="$REQS" -v d="$DURATION" -v w="$WARMUP" 'BEGIN {
+        printf "  server CPU: %.2f s over %.1f s (%.2f cores busy); ~%.0f µs CPU per request\n",
+            b - a, d + w, (b - a) / (d + w), (b - a) * 1e6 / (n * (d + w) / d)
+    }'
+    echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+done
+
+echo
+echo "server metrics (excerpt):"
+curl -fsS "http://$ADDR/metrics" | grep -Ev '^#' | grep -E 'question|match|commit|reject|duplicate|outbox' | head -30 || true
+echo "data_dir size: $(du -sh "$TMP/data" | cut -f1)"
+
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID" || true
+SERVER_PID=
+grep -E '"level":"(ERROR|WARN)"' "$TMP/server.log" | head -5 || true
+echo "server stopped"
