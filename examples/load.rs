@@ -2,7 +2,7 @@
 //! `scripts/bench_load.sh` does):
 //!
 //!     cargo run --release --example load -- --url http://127.0.0.1:8080 --secret S \
-//!         [--mode answer|escalate] [--connections 32] [--duration 10] [--warmup 1] [--threads 1] \
+//!         [--mode answer|escalate|smalltalk|healthz] [--connections 32] [--duration 10] [--warmup 1] [--threads 1] \
 //!         [--faq faq] [--questions tests/questions]
 //!
 //! Each connection is one keep-alive HTTP/1.1 connection (hyper) sending signed DingTalk callbacks
@@ -11,7 +11,10 @@
 //! - `answer`: questions from `tests/questions/*.jsonl` that the matcher (built here from `--faq` with the
 //!   default thresholds) answers from the FAQ; one conversation per connection;
 //! - `escalate`: distinct out-of-scope questions (checked to escalate), each in its own conversationId, so
-//!   every request opens a new durable ticket.
+//!   every request opens a new durable ticket;
+//! - `smalltalk` (for comparison): greetings, answered with the help text without the matcher's scoring,
+//!   but otherwise the same path (signature, parsing, de-duplication record, group commit);
+//! - `healthz` (for comparison): `GET /healthz`, the HTTP stack alone.
 //!
 //! Reports requests/s, latency p50/p90/p99/max, connection errors, non-200 statuses and the outcome seen
 //! in the reply bodies. Requests started during `--warmup` seconds are sent but not counted.
@@ -34,6 +37,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 enum Mode {
     Answer,
     Escalate,
+    Smalltalk,
+    Healthz,
 }
 
 struct Args {
@@ -74,7 +79,9 @@ fn args() -> Result<Args> {
                 a.mode = match val.as_str() {
                     "answer" => Mode::Answer,
                     "escalate" => Mode::Escalate,
-                    _ => bail!("--mode answer|escalate"),
+                    "smalltalk" => Mode::Smalltalk,
+                    "healthz" => Mode::Healthz,
+                    _ => bail!("--mode answer|escalate|smalltalk|healthz"),
                 }
             }
             "--faq" => a.faq = val.into(),
@@ -111,6 +118,18 @@ fn questions(dir: &Path) -> Result<Vec<String>> {
     }
     Ok(out)
 }
+
+/// Greetings the matcher treats as small talk.
+const SMALLTALK: &[&str] = &[
+    "你好",
+    "谢谢",
+    "在吗",
+    "收到",
+    "好的",
+    "辛苦了",
+    "您好",
+    "多谢",
+];
 
 /// Out-of-scope questions; `{}` gets a per-request number so that every question is distinct.
 const OUT_OF_SCOPE: &[&str] = &[
@@ -149,6 +168,18 @@ fn workload(a: &Args) -> Result<(Vec<String>, Vec<&'static str>)> {
             }
             Ok((answered, vec![]))
         }
+        Mode::Smalltalk => {
+            let greetings: Vec<String> = SMALLTALK
+                .iter()
+                .filter(|q| matcher.decide(q).outcome == Outcome::Smalltalk)
+                .map(|q| q.to_string())
+                .collect();
+            if greetings.is_empty() {
+                bail!("no greeting is small talk");
+            }
+            Ok((greetings, vec![]))
+        }
+        Mode::Healthz => Ok((vec![], vec![])),
         Mode::Escalate => {
             let ok: Vec<&'static str> = OUT_OF_SCOPE
                 .iter()
@@ -214,6 +245,10 @@ fn classify(body: &[u8]) -> &'static str {
         "clarify"
     } else if s.contains("——《") {
         "answered"
+    } else if s.contains("政策咨询助手") {
+        "help (small talk)"
+    } else if s == "ok" {
+        "ok"
     } else if !s.contains("\"text\"") {
         "empty (duplicate)"
     } else {
@@ -255,7 +290,7 @@ async fn connection(sh: Arc<Shared>, conn: usize) -> Tally {
             let n = seq;
             seq += 1;
             let (question, conversation) = match sh.mode {
-                Mode::Answer => (
+                Mode::Answer | Mode::Smalltalk => (
                     sh.answered[(conn as u64 * 7 + n) as usize % sh.answered.len()].clone(),
                     format!("cidbench{}c{conn}", sh.run),
                 ),
@@ -263,33 +298,44 @@ async fn connection(sh: Arc<Shared>, conn: usize) -> Tally {
                     out_of_scope(&sh.templates, n * sh_conn_stride() + conn as u64),
                     format!("cidbench{}c{conn}n{n}", sh.run),
                 ),
+                Mode::Healthz => (String::new(), String::new()),
             };
             let ts = now_ms();
-            let body = serde_json::json!({
-                "msgtype": "text",
-                "text": { "content": format!(" {question}") },
-                "msgId": format!("msgbench{}c{conn}n{n}", sh.run),
-                "conversationId": conversation,
-                "conversationType": "2",
-                "conversationTitle": "压测群",
-                "senderId": format!("$:LWCP_v1:$bench{conn}"),
-                "senderStaffId": format!("staff{conn}"),
-                "senderNick": format!("压测{conn}"),
-                "sessionWebhook": "https://oapi.dingtalk.com/robot/sendBySession?session=bench",
-                "sessionWebhookExpiredTime": ts + 3_600_000,
-                "createAt": ts,
-                "robotCode": "dingbench",
-                "isInAtList": true,
-            })
-            .to_string();
+            let body = if sh.mode == Mode::Healthz {
+                String::new()
+            } else {
+                serde_json::json!({
+                    "msgtype": "text",
+                    "text": { "content": format!(" {question}") },
+                    "msgId": format!("msgbench{}c{conn}n{n}", sh.run),
+                    "conversationId": conversation,
+                    "conversationType": "2",
+                    "conversationTitle": "压测群",
+                    "senderId": format!("$:LWCP_v1:$bench{conn}"),
+                    "senderStaffId": format!("staff{conn}"),
+                    "senderNick": format!("压测{conn}"),
+                    "sessionWebhook": "https://oapi.dingtalk.com/robot/sendBySession?session=bench",
+                    "sessionWebhookExpiredTime": ts + 3_600_000,
+                    "createAt": ts,
+                    "robotCode": "dingbench",
+                    "isInAtList": true,
+                })
+                .to_string()
+            };
             let ts = ts.to_string();
-            let req = Request::post(sh.path.as_str())
-                .header("host", sh.host.as_str())
-                .header("content-type", "application/json")
-                .header("timestamp", ts.as_str())
-                .header("sign", sign(&sh.secret, &ts))
-                .body(Full::new(Bytes::from(body)))
-                .expect("valid request");
+            let req = if sh.mode == Mode::Healthz {
+                Request::get("/healthz")
+                    .header("host", sh.host.as_str())
+                    .body(Full::new(Bytes::new()))
+            } else {
+                Request::post(sh.path.as_str())
+                    .header("host", sh.host.as_str())
+                    .header("content-type", "application/json")
+                    .header("timestamp", ts.as_str())
+                    .header("sign", sign(&sh.secret, &ts))
+                    .body(Full::new(Bytes::from(body)))
+            }
+            .expect("valid request");
             if sender.ready().await.is_err() {
                 t.conn_errors += 1;
                 continue 'reconnect;
@@ -427,6 +473,8 @@ fn main() -> Result<()> {
     let mode = match a.mode {
         Mode::Answer => "answer",
         Mode::Escalate => "escalate",
+        Mode::Smalltalk => "smalltalk",
+        Mode::Healthz => "healthz",
     };
     println!(
         "mode {mode}: {} connections, {} client thread(s), {:.1} s measured after {:.1} s warm-up",

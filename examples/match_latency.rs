@@ -5,7 +5,8 @@
 //! Loads `faq/` and builds the matcher (timed: the start-up `ask` and `serve` pay), reads the question mix
 //! from `tests/questions/*.jsonl` (`q` fields), warms up with one pass, then times each of `--calls`
 //! `decide` calls with `Instant` (cycling the questions) and prints p50/p90/p99/max in µs, the outcome mix,
-//! the start-up time in ms and the peak RSS (`VmHWM` of /proc/self/status). Single-threaded: one core.
+//! the start-up time in ms and the peak RSS (`VmHWM` of /proc/self/status). Single-threaded (one core)
+//! unless `--threads N`: N threads sharing the one matcher, as the server's workers do.
 //!
 //! Targets: p50 ≤ 20 µs, p99 ≤ 100 µs, start-up ≤ 300 ms, peak RSS ≤ 64 MB.
 //!
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 
 struct Args {
     calls: usize,
+    threads: usize,
     breakdown: bool,
     faq: PathBuf,
     questions: PathBuf,
@@ -31,6 +33,7 @@ struct Args {
 fn args() -> Args {
     let mut a = Args {
         calls: 20_000,
+        threads: 1,
         breakdown: false,
         faq: "faq".into(),
         questions: "tests/questions".into(),
@@ -44,10 +47,11 @@ fn args() -> Args {
         let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
             "--calls" => a.calls = val().parse().expect("--calls N"),
+            "--threads" => a.threads = val().parse::<usize>().expect("--threads N").max(1),
             "--faq" => a.faq = val().into(),
             "--questions" => a.questions = val().into(),
             other => panic!(
-                "unknown argument {other} (--calls N, --faq DIR, --questions DIR, --breakdown)"
+                "unknown argument {other} (--calls N, --threads N, --faq DIR, --questions DIR, --breakdown)"
             ),
         }
     }
@@ -109,15 +113,32 @@ fn main() {
             .or_default() += 1;
     }
 
-    let mut lat = Vec::with_capacity(a.calls);
+    // With --threads N, N threads share the one matcher (as the server's workers do), each doing
+    // calls / N decides from its own offset in the mix.
+    let per_thread = a.calls / a.threads;
     let wall = Instant::now();
-    for i in 0..a.calls {
-        let q = &qs[i % qs.len()];
-        let t = Instant::now();
-        let d = matcher.decide(black_box(q));
-        lat.push(t.elapsed());
-        black_box(d);
-    }
+    let mut lat: Vec<Duration> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..a.threads)
+            .map(|t| {
+                let (matcher, qs) = (&matcher, &qs);
+                s.spawn(move || {
+                    let mut lat = Vec::with_capacity(per_thread);
+                    for i in 0..per_thread {
+                        let q = &qs[(i + t * 97) % qs.len()];
+                        let t = Instant::now();
+                        let d = matcher.decide(black_box(q));
+                        lat.push(t.elapsed());
+                        black_box(d);
+                    }
+                    lat
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker"))
+            .collect()
+    });
     let wall = wall.elapsed();
     lat.sort_unstable();
     let mean = lat.iter().sum::<Duration>().as_secs_f64() * 1e6 / lat.len() as f64;
@@ -134,8 +155,13 @@ fn main() {
             .join(", ")
     );
     println!(
-        "decide x{}: p50 {:.1} µs  p90 {:.1} µs  p99 {:.1} µs  max {:.1} µs  mean {:.1} µs  ({:.0} questions/s on one thread)",
+        "decide x{}{}: p50 {:.1} µs  p90 {:.1} µs  p99 {:.1} µs  max {:.1} µs  mean {:.1} µs  ({:.0} questions/s)",
         lat.len(),
+        if a.threads > 1 {
+            format!(" on {} threads sharing the matcher", a.threads)
+        } else {
+            String::new()
+        },
         pct(&lat, 0.50),
         pct(&lat, 0.90),
         pct(&lat, 0.99),
@@ -219,6 +245,12 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
             stage(&prepared, passes, |p| analyzer.terms(p)),
         ),
         ("decide, total", stage(qs, passes, |q| matcher.decide(q))),
+        (
+            "ask: decide + reply + JSON line (`ask --json`)",
+            stage(qs, passes, |q| {
+                serde_json::to_vec(&policybot::ask::ask(base, matcher, q)).unwrap()
+            }),
+        ),
     ];
     // Approximations of two private steps of `rank`, rebuilt here from the base: every `re:` keyword
     // regex run once (decide runs those of candidate entries only, so this is an upper bound), and one
@@ -247,7 +279,7 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
         "\nbreakdown over {} questions x {passes} (one stage at a time; µs):",
         qs.len()
     );
-    for (name, (p50, mean)) in &rows {
+    for (name, (p50, mean)) in &rows[..6] {
         println!("  {name:<52} p50 {p50:7.1}  mean {mean:7.1}");
     }
     let parts: f64 = rows[..5].iter().map(|r| r.1.1).sum();
@@ -270,6 +302,8 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
         ac_all.0,
         ac_all.1
     );
+    let (name, (p50, mean)) = &rows[6];
+    println!("  {name:<52} p50 {p50:7.1}  mean {mean:7.1}");
     println!(
         "start-up parts: segmenter alone (embedded dictionary) {:.1} ms, +{:.1} MB RSS; Analyzer::build {:.1} ms",
         t_jieba.as_secs_f64() * 1e3,

@@ -3,6 +3,8 @@
 #
 #   scripts/bench_load.sh                  (defaults below; run from anywhere)
 #   DURATION=10 CONNS=32 THREADS=1 ESC_CONNS=32 scripts/bench_load.sh
+#   MODES="healthz smalltalk answer escalate" scripts/bench_load.sh   (HTTP stack alone, callback path
+#                                           without the matcher's scoring, then the two measured modes)
 #   TMPDIR=/dev/shm scripts/bench_load.sh   (data_dir on tmpfs: fsync ~free; shows what the fsyncs cost)
 #
 # Writes a temp config (listen on a free loopback port, temp data_dir, a random app_secret, no officer
@@ -20,7 +22,7 @@ WARMUP=${WARMUP:-1}
 CONNS=${CONNS:-32}
 ESC_CONNS=${ESC_CONNS:-$CONNS}
 THREADS=${THREADS:-1}
-MODES=${MODES:-answer escalate}
+MODES=${MODES:-answer escalate}   # also: smalltalk healthz (for comparison)
 
 cargo build --release --quiet --bin policybot --example load
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
