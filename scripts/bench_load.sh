@@ -98,6 +98,7 @@ echo
 echo "server metrics (excerpt):"
 curl -fsS "http://$ADDR/metrics" | grep -Ev '^#' | grep -E 'question|match|commit|reject|duplicate|outbox' | head -30 || true
 echo "data_dir size: $(du -sh "$TMP/data" | cut -f1)"
+echo "server peak RSS (VmHWM): $(awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$SERVER_PID/status"), threads: $(ls "/proc/$SERVER_PID/task" | wc -l)"
 
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || true
