@@ -146,7 +146,8 @@ pub struct Analyzer {
 impl Analyzer {
     /// Builds the segmenter with the FAQ's dictionary words and canonical synonym terms.
     pub fn build(base: &FaqBase) -> Self {
-        let mut jieba = Jieba::with_dict(&mut SEGMENTER_DICT.as_bytes()).expect("the embedded dictionary parses");
+        let mut jieba = Jieba::with_dict(&mut SEGMENTER_DICT.as_bytes())
+            .expect("the embedded dictionary parses");
         for (word, freq) in &base.dict {
             jieba.add_word(word, freq.or(Some(20_000)), None);
         }

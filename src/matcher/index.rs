@@ -13,16 +13,29 @@ pub type TermId = u32;
 
 /// One entry as the scorer sees it.
 pub struct IndexedEntry {
-    /// Sorted, unique term ids of each phrasing (standard question first).
-    pub phrasings: Vec<Vec<TermId>>,
-    /// Sum of weights per phrasing, aligned with `phrasings`.
-    pub phrasing_weight: Vec<f32>,
-    /// Sorted, unique ids of every phrasing and keyword term.
-    pub vocabulary: Vec<TermId>,
-    /// Sorted, unique ids of answer terms that are not in `vocabulary`.
-    pub answer_only: Vec<TermId>,
+    /// Its phrasings (standard question first) as indices into [`Index::phrasing_weight`].
+    pub phrasings: std::ops::Range<usize>,
     /// Number of keywords, to normalise hits.
     pub keyword_count: usize,
+}
+
+/// Where a term occurs. Scoring adds each question term's weight along these lists, so its cost
+/// follows the question's terms, not the size of the base.
+#[derive(Default, Clone)]
+pub struct Posting {
+    /// Entries whose phrasings or keywords use the term.
+    pub vocabulary: Vec<u32>,
+    /// Entries whose answer (only) uses the term.
+    pub answer_only: Vec<u32>,
+    /// Phrasings (global indices) that use the term.
+    pub phrasings: Vec<u32>,
+}
+
+/// Per-question sums of matched term weight, filled by [`Index::accumulate`].
+pub struct Sums {
+    pub vocabulary: Vec<f32>,
+    pub answer_only: Vec<f32>,
+    pub phrasings: Vec<f32>,
 }
 
 /// Everything the scorer needs, built from a [`FaqBase`].
@@ -34,14 +47,16 @@ pub struct Index {
     /// out of scope, so they count as much as the rarest known term.
     pub unknown_weight: f32,
     pub entries: Vec<IndexedEntry>,
+    /// Sum of term weights of every phrasing, by global phrasing index.
+    pub phrasing_weight: Vec<f32>,
     /// Plain keywords of all entries, and for each pattern the entry it belongs to.
     plain_keywords: Option<AhoCorasick>,
     plain_owner: Vec<usize>,
     /// Regex keywords per entry. Run only for candidate entries: evaluating all of them (or one
     /// `RegexSet`, which falls back to the PikeVM at this size) dominated matching time.
     regex_keywords: Vec<Vec<Regex>>,
-    /// Inverted index: term id → entries whose vocabulary holds it.
-    postings: Vec<Vec<u32>>,
+    /// Inverted index by term id.
+    postings: Vec<Posting>,
 }
 
 /// The text every question and phrasing goes through before segmentation.
@@ -91,34 +106,40 @@ impl Index {
         let idf = idf_weights(terms.len(), raw_entries.iter().map(|r| &r.1));
         let n = raw_entries.len().max(1) as f32;
         let unknown_weight = (1.0 + (n + 0.5) / 0.5).ln();
-        let entries: Vec<IndexedEntry> = raw_entries
-            .into_iter()
-            .map(
-                |(phrasings, vocabulary, answer_only, keyword_count)| IndexedEntry {
-                    phrasing_weight: phrasings
-                        .iter()
-                        .map(|p| p.iter().map(|t| idf[*t as usize]).sum())
-                        .collect(),
-                    phrasings,
-                    vocabulary,
-                    answer_only,
-                    keyword_count,
-                },
-            )
-            .collect();
-        let (plain_keywords, plain_owner, regex_keywords) = keyword_matchers(base, &analyzer);
-        let mut postings = vec![Vec::new(); terms.len()];
-        for (i, e) in entries.iter().enumerate() {
-            for t in &e.vocabulary {
-                postings[*t as usize].push(i as u32);
+        let mut postings = vec![Posting::default(); terms.len()];
+        let mut phrasing_weight = Vec::new();
+        let mut entries = Vec::with_capacity(raw_entries.len());
+        for (i, (phrasings, vocabulary, answer_only, keyword_count)) in
+            raw_entries.into_iter().enumerate()
+        {
+            let start = phrasing_weight.len();
+            for p in phrasings {
+                for t in &p {
+                    postings[*t as usize]
+                        .phrasings
+                        .push(phrasing_weight.len() as u32);
+                }
+                phrasing_weight.push(p.iter().map(|t| idf[*t as usize]).sum());
             }
+            for t in vocabulary {
+                postings[t as usize].vocabulary.push(i as u32);
+            }
+            for t in answer_only {
+                postings[t as usize].answer_only.push(i as u32);
+            }
+            entries.push(IndexedEntry {
+                phrasings: start..phrasing_weight.len(),
+                keyword_count,
+            });
         }
+        let (plain_keywords, plain_owner, regex_keywords) = keyword_matchers(base, &analyzer);
         Index {
             analyzer,
             terms,
             idf,
             unknown_weight,
             entries,
+            phrasing_weight,
             plain_keywords,
             plain_owner,
             regex_keywords,
@@ -137,7 +158,8 @@ impl Index {
     }
 
     /// Entries worth scoring: those sharing a known term with the question or hit by a plain keyword,
-    /// with their keyword hit counts (plain hits plus their own regex keywords), in entry order.
+    /// with their plain keyword hit counts, in entry order. Regex keywords are left to the caller
+    /// ([`Index::regex_hits`]), which runs them only where they can change a decision.
     pub fn candidates(
         &self,
         prepared: &str,
@@ -153,7 +175,7 @@ impl Index {
             };
         };
         for id in query.iter().filter_map(|q| q.0) {
-            for e in &self.postings[id as usize] {
+            for e in &self.postings[id as usize].vocabulary {
                 mark(*e as usize, 0, &mut hits);
             }
         }
@@ -170,16 +192,45 @@ impl Index {
         hits.iter()
             .enumerate()
             .filter(|(_, h)| **h != usize::MAX)
-            .map(|(i, h)| {
-                (
-                    i,
-                    h + self.regex_keywords[i]
-                        .iter()
-                        .filter(|re| re.is_match(prepared))
-                        .count(),
-                )
-            })
+            .map(|(i, h)| (i, *h))
             .collect()
+    }
+
+    /// Adds each known question term's weight to every entry and phrasing that uses it.
+    pub fn accumulate(&self, query: &[(Option<TermId>, f32)]) -> Sums {
+        let mut sums = Sums {
+            vocabulary: vec![0.0; self.entries.len()],
+            answer_only: vec![0.0; self.entries.len()],
+            phrasings: vec![0.0; self.phrasing_weight.len()],
+        };
+        for (id, w) in query {
+            let Some(p) = id.map(|id| &self.postings[id as usize]) else {
+                continue;
+            };
+            for e in &p.vocabulary {
+                sums.vocabulary[*e as usize] += w;
+            }
+            for e in &p.answer_only {
+                sums.answer_only[*e as usize] += w;
+            }
+            for ph in &p.phrasings {
+                sums.phrasings[*ph as usize] += w;
+            }
+        }
+        sums
+    }
+
+    /// Number of regex keywords an entry has.
+    pub fn regex_count(&self, entry: usize) -> usize {
+        self.regex_keywords[entry].len()
+    }
+
+    /// Number of an entry's regex keywords that match the prepared question.
+    pub fn regex_hits(&self, entry: usize, prepared: &str) -> usize {
+        self.regex_keywords[entry]
+            .iter()
+            .filter(|re| re.is_match(prepared))
+            .count()
     }
 }
 

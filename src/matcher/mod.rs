@@ -172,23 +172,34 @@ impl Matcher {
             })
             .collect();
         let total: f32 = query.iter().map(|q| q.1).sum();
-        // Dense question-term weights: scoring a phrasing is then a sum over its own terms.
-        let mut qw = vec![0.0f32; idx.idf.len()];
-        for (id, w) in &query {
-            if let Some(id) = id {
-                qw[*id as usize] = *w;
-            }
-        }
+        let sums = idx.accumulate(&query);
+        // The lowest score any decision looks at: below it a candidate is only an officer's hint, so its
+        // regex keywords (the costliest part of matching) run only if they could lift it to this floor.
+        let t = self.thresholds;
+        let floor = t.clarify.min(t.lead_answer).min(t.answer);
         let mut scored: Vec<Candidate> = idx
             .candidates(prepared, &query)
             .into_iter()
-            .filter_map(|(i, kw)| {
-                let score = score_entry(&idx.entries[i], &qw, total, kw);
+            .filter_map(|(i, plain)| {
+                let e = &idx.entries[i];
+                let base = base_score(idx, i, &sums, total, plain)?;
+                let regexes = idx.regex_count(i);
+                let hits = if regexes > 0 && base + keyword_score(e, plain + regexes) >= floor {
+                    plain + idx.regex_hits(i, prepared)
+                } else {
+                    plain
+                };
+                let score = base + keyword_score(e, hits);
                 (score > 0.0).then_some(Candidate { entry: i, score })
             })
             .collect();
-        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-        scored.truncate(3);
+        let by_rank =
+            |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
+        if scored.len() > 3 {
+            scored.select_nth_unstable_by(2, by_rank);
+            scored.truncate(3);
+        }
+        scored.sort_by(by_rank);
         scored
     }
 }
@@ -207,28 +218,37 @@ fn decision(
     }
 }
 
-/// The entry's score for a question given as dense term weights `qw` summing to `total`.
-fn score_entry(e: &index::IndexedEntry, qw: &[f32], total: f32, keyword_hits: usize) -> f32 {
-    let known = |set: &[TermId]| -> f32 { set.iter().map(|t| qw[*t as usize]).sum() };
-    let in_vocab = known(&e.vocabulary);
+/// The phrasing and coverage part of an entry's score, from the question's term weight sums (whose
+/// total is `total`); `None` when the entry shares nothing with the question.
+fn base_score(
+    idx: &Index,
+    entry: usize,
+    sums: &index::Sums,
+    total: f32,
+    keyword_hits: usize,
+) -> Option<f32> {
+    let in_vocab = sums.vocabulary[entry];
     if in_vocab <= 0.0 && keyword_hits == 0 {
-        return 0.0;
+        return None;
     }
-    let phrase = e
+    let phrase = idx.entries[entry]
         .phrasings
-        .iter()
-        .zip(&e.phrasing_weight)
-        .map(|(p, pw)| 2.0 * known(p) / (total + pw).max(f32::EPSILON))
+        .clone()
+        .map(|p| 2.0 * sums.phrasings[p] / (total + idx.phrasing_weight[p]).max(f32::EPSILON))
         .fold(0.0f32, f32::max);
     let cover = if total > 0.0 {
-        ((in_vocab + 0.5 * known(&e.answer_only)) / total).min(1.0)
+        ((in_vocab + 0.5 * sums.answer_only[entry]) / total).min(1.0)
     } else {
         0.0
     };
-    let keyword = if e.keyword_count == 0 {
+    Some(W_PHRASE * phrase + W_COVER * cover)
+}
+
+/// The keyword part of an entry's score: two hits give the full weight.
+fn keyword_score(e: &index::IndexedEntry, hits: usize) -> f32 {
+    if e.keyword_count == 0 {
         0.0
     } else {
-        (keyword_hits as f32 / 2.0).min(1.0)
-    };
-    W_PHRASE * phrase + W_COVER * cover + W_KEYWORD * keyword
+        W_KEYWORD * (hits as f32 / 2.0).min(1.0)
+    }
 }
