@@ -1,6 +1,12 @@
 //! What happens to one inbound message, whatever the platform: de-duplication, officer commands, picks
-//! from numbered suggestions, then the matcher's decision. Every state change is committed durably
-//! before this returns, so the caller may acknowledge the platform as soon as it has the reply.
+//! from numbered suggestions, then the matcher's decision.
+//!
+//! Durability: every change that matters after a crash (tickets, notifications, officer actions, clarify
+//! state) is committed before this returns, so the caller may acknowledge the platform as soon as it has
+//! the reply. A reply that only quotes the FAQ carries no such state: the answer travels in the response
+//! itself and only the de-duplication record is written, which sled flushes within half a second. It is
+//! not worth an fsync per answer (a third of the answering cost): if the bot dies inside that window, a
+//! redelivery of the message is answered again, which is better than never.
 
 use super::{AppState, now_ms, officer};
 use crate::matcher::Outcome;
@@ -52,8 +58,7 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
             seen_expires,
             TEXT_ONLY.to_owned(),
             "unsupported",
-        )
-        .await;
+        );
     };
     if state
         .config
@@ -78,11 +83,11 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
         Some(Pick::Entry(i)) => {
             state.metrics.question(msg.platform, "answered");
             let text = reply::answer(&state.base, i);
-            return reply_once(state, &msg, &seen_key, seen_expires, text, "answered").await;
+            return reply_once(state, &msg, &seen_key, seen_expires, text, "answered");
         }
         Some(Pick::OutOfRange(n)) => {
             let text = format!("请回复 1 到 {n} 之间的序号，或换个说法重新提问。");
-            return reply_once(state, &msg, &seen_key, seen_expires, text, "clarify").await;
+            return reply_once(state, &msg, &seen_key, seen_expires, text, "clarify");
         }
         None => {}
     }
@@ -120,7 +125,6 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
                 text,
                 decision.outcome.as_str(),
             )
-            .await
         }
         Outcome::Clarify => {
             if !state.store.mark_seen(&seen_key, seen_expires)? {
@@ -149,7 +153,8 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
     }
 }
 
-async fn reply_once(
+/// A reply that changes nothing but the de-duplication record (see the module doc on durability).
+fn reply_once(
     state: &AppState,
     msg: &Inbound,
     seen_key: &str,
@@ -160,7 +165,6 @@ async fn reply_once(
     if !state.store.mark_seen(seen_key, expires)? {
         return Ok(duplicate(state, msg));
     }
-    state.store.commit().await?;
     Ok(Handled::Reply { text, outcome })
 }
 

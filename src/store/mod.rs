@@ -70,7 +70,12 @@ pub struct Store {
 impl Store {
     /// Opens (creating) the database under `<data_dir>/v1`. Must be called inside a tokio runtime.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        let db = sled::Config::new().path(data_dir.join("v1")).open()?;
+        // sled writes back every 500 ms on its own (its default, stated here because dispatch relies on
+        // it for de-duplication records); everything acknowledged goes through `commit`.
+        let db = sled::Config::new()
+            .path(data_dir.join("v1"))
+            .flush_every_ms(Some(500))
+            .open()?;
         Self::with_db(db)
     }
 
