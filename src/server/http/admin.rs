@@ -21,11 +21,7 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
     Router::new()
         .route("/tickets", get(list))
         .route("/tickets/{id}", get(show))
-        .route("/tickets/{id}/claim", post(claim))
-        .route("/tickets/{id}/answer", post(answer))
-        .route("/tickets/{id}/close", post(close))
-        .route("/tickets/{id}/reopen", post(reopen))
-        .route("/tickets/{id}/draft", post(draft))
+        .route("/tickets/{id}/{action}", post(act))
         .route("/drafts", get(drafts))
         .route("/ask", post(ask_one))
         .route_layer(middleware::from_fn_with_state(state, auth_layer))
@@ -103,74 +99,45 @@ fn officer_body(headers: &HeaderMap, body: &Bytes) -> Result<OfficerBody, ApiErr
     Ok(b)
 }
 
-/// Makes a change durable before answering.
-async fn committed(state: &SharedState, t: Ticket) -> Result<Json<Ticket>, ApiError> {
-    state.store.commit().await?;
+/// `POST /tickets/{id}/{claim|answer|close|reopen|draft}`: one officer action, committed durably
+/// before the answer (the changed ticket, or the draft).
+async fn act(
+    State(state): State<SharedState>,
+    Path((id, action)): Path<(u64, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if !matches!(
+        action.as_str(),
+        "claim" | "answer" | "close" | "reopen" | "draft"
+    ) {
+        return Err(ApiError::NotFound(format!("unknown action `{action}`")));
+    }
+    let b = officer_body(&headers, &body)?;
+    let (store, officer, now) = (&state.store, b.officer.as_str(), now_ms());
+    let value = match action.as_str() {
+        "claim" => to_value(store.claim(id, officer, now)?),
+        "answer" => {
+            let text = b
+                .text
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| ApiError::BadRequest("`text` is required".into()))?;
+            to_value(store.answer(id, officer, &text, now, answer_text)?)
+        }
+        "close" => {
+            let reason = b.reason.unwrap_or_else(|| "未注明".into());
+            to_value(store.close(id, officer, &reason, now)?)
+        }
+        "reopen" => to_value(store.reopen(id, officer, now)?),
+        _ => to_value(store.draft_from(id, officer, now)?),
+    }?;
+    store.commit().await?;
     state.outbox_ready.notify_one();
-    Ok(Json(t))
+    Ok(Json(value))
 }
 
-async fn claim(
-    State(state): State<SharedState>,
-    Path(id): Path<u64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Ticket>, ApiError> {
-    let b = officer_body(&headers, &body)?;
-    let t = state.store.claim(id, &b.officer, now_ms())?;
-    committed(&state, t).await
-}
-
-async fn answer(
-    State(state): State<SharedState>,
-    Path(id): Path<u64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Ticket>, ApiError> {
-    let b = officer_body(&headers, &body)?;
-    let text = b
-        .text
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| ApiError::BadRequest("`text` is required".into()))?;
-    let t = state
-        .store
-        .answer(id, &b.officer, &text, now_ms(), answer_text)?;
-    committed(&state, t).await
-}
-
-async fn close(
-    State(state): State<SharedState>,
-    Path(id): Path<u64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Ticket>, ApiError> {
-    let b = officer_body(&headers, &body)?;
-    let reason = b.reason.unwrap_or_else(|| "未注明".into());
-    let t = state.store.close(id, &b.officer, &reason, now_ms())?;
-    committed(&state, t).await
-}
-
-async fn reopen(
-    State(state): State<SharedState>,
-    Path(id): Path<u64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Ticket>, ApiError> {
-    let b = officer_body(&headers, &body)?;
-    let t = state.store.reopen(id, &b.officer, now_ms())?;
-    committed(&state, t).await
-}
-
-async fn draft(
-    State(state): State<SharedState>,
-    Path(id): Path<u64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Draft>, ApiError> {
-    let b = officer_body(&headers, &body)?;
-    let d = state.store.draft_from(id, &b.officer, now_ms())?;
-    state.store.commit().await?;
-    Ok(Json(d))
+fn to_value<T: serde::Serialize>(v: T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 async fn drafts(State(state): State<SharedState>) -> Result<Json<Vec<Draft>>, ApiError> {
