@@ -3,7 +3,7 @@
 //!
 //! Checks beyond loading (schema, unique ids, known sources and related ids): each policy answer is found
 //! verbatim in its source (white space ignored); each entry's question and alternates are answered with
-//! that entry; no alternate belongs to two entries.
+//! that entry (or one quoting the very same measure); no alternate belongs to two entries.
 
 use super::FaqBase;
 use crate::matcher::{Matcher, Outcome, Thresholds, normalize::normalize};
@@ -98,7 +98,10 @@ fn self_match_problems(base: &FaqBase, matcher: &Matcher) -> Vec<Problem> {
         for p in std::iter::once(&e.question).chain(&e.alternates) {
             let d = matcher.decide(p);
             let got = d.best().map(|c| c.entry);
-            if d.outcome != Outcome::Answered || got != Some(i) {
+            // An entry quoting the very same measure gives the same answer; that is fine.
+            let same_answer =
+                got.is_some_and(|j| squeeze(&base.entries[j].answer) == squeeze(&e.answer));
+            if d.outcome != Outcome::Answered || !same_answer {
                 let what = match got {
                     Some(j) if j != i => {
                         format!("{} with `{}`", d.outcome.as_str(), base.entries[j].id)

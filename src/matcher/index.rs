@@ -13,6 +13,8 @@ pub type TermId = u32;
 
 /// One entry as the scorer sees it.
 pub struct IndexedEntry {
+    /// Entries quoting the same answer share this id: offering a choice between them is pointless.
+    pub answer_group: usize,
     /// Its phrasings (standard question first) as indices into [`Index::phrasing_weight`].
     pub phrasings: std::ops::Range<usize>,
     /// Number of keywords, to normalise hits.
@@ -109,6 +111,7 @@ impl Index {
         let mut postings = vec![Posting::default(); terms.len()];
         let mut phrasing_weight = Vec::new();
         let mut entries = Vec::with_capacity(raw_entries.len());
+        let mut groups: HashMap<String, usize> = HashMap::new();
         for (i, (phrasings, vocabulary, answer_only, keyword_count)) in
             raw_entries.into_iter().enumerate()
         {
@@ -127,7 +130,10 @@ impl Index {
             for t in answer_only {
                 postings[t as usize].answer_only.push(i as u32);
             }
+            let quote: String = base.entries[i].answer.split_whitespace().collect();
+            let next = groups.len();
             entries.push(IndexedEntry {
+                answer_group: *groups.entry(quote).or_insert(next),
                 phrasings: start..phrasing_weight.len(),
                 keyword_count,
             });

@@ -195,11 +195,20 @@ impl Matcher {
             .collect();
         let by_rank =
             |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
-        if scored.len() > 3 {
-            scored.select_nth_unstable_by(2, by_rank);
-            scored.truncate(3);
+        if scored.len() > 6 {
+            scored.select_nth_unstable_by(5, by_rank);
+            scored.truncate(6);
         }
         scored.sort_by(by_rank);
+        // Entries quoting the same measure are one answer, not a choice: keep the best of each.
+        let mut seen = Vec::with_capacity(3);
+        scored.retain(|c| {
+            let g = idx.entries[c.entry].answer_group;
+            let first = !seen.contains(&g);
+            seen.push(g);
+            first
+        });
+        scored.truncate(3);
         scored
     }
 }
