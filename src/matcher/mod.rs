@@ -261,3 +261,185 @@ fn keyword_score(e: &index::IndexedEntry, hits: usize) -> f32 {
         W_KEYWORD * (hits as f32 / 2.0).min(1.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faq::{Entry, Origin, Source};
+
+    fn entry(
+        id: &str,
+        question: &str,
+        alternates: &[&str],
+        keywords: &[&str],
+        answer: &str,
+    ) -> Entry {
+        Entry {
+            id: id.into(),
+            question: question.into(),
+            alternates: alternates.iter().map(|s| s.to_string()).collect(),
+            keywords: keywords.iter().map(|s| s.to_string()).collect(),
+            answer: answer.into(),
+            source: "s".into(),
+            clause: "一".into(),
+            date: "2020-02-21".into(),
+            validity: None,
+            related: vec![],
+            officer_authored: false,
+            origin: Origin::default(),
+        }
+    }
+
+    fn matcher(entries: Vec<Entry>) -> Matcher {
+        let mut base = FaqBase {
+            entries,
+            ..FaqBase::default()
+        };
+        base.sources.insert(
+            "s".into(),
+            Source {
+                slug: "s".into(),
+                title: "T".into(),
+                issuer: "I".into(),
+                date: "2020-02-21".into(),
+                kind: "政策文件".into(),
+                body: String::new(),
+            },
+        );
+        Matcher::build(&base, Thresholds::default())
+    }
+
+    fn base_entries() -> Vec<Entry> {
+        vec![
+            entry(
+                "eia",
+                "疫情防控急需的项目可以豁免环评吗",
+                &["临时转产口罩要办环评吗", "防护服生产线改扩建要不要环评"],
+                &["豁免", "re:转产.{0,6}口罩"],
+                "可豁免环评手续。",
+            ),
+            entry(
+                "licence",
+                "辐射安全许可证到期了怎么办",
+                &["辐安证快过期了", "辐射安全许可证疫情期间到期能顺延吗"],
+                &["顺延"],
+                "可以自动顺延。",
+            ),
+            entry(
+                "mask",
+                "口罩可以重复使用吗",
+                &["口罩能戴几次", "一次性口罩能不能反复戴"],
+                &["重复使用"],
+                "不必用一次换一次。",
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_known_phrasing_is_answered_with_its_entry() {
+        let m = matcher(base_entries());
+        let d = m.decide("我们厂临时转产口罩，要办环评吗？");
+        assert_eq!(d.outcome, Outcome::Answered);
+        assert_eq!(d.best().map(|c| c.entry), Some(0));
+    }
+
+    #[test]
+    fn a_question_in_other_words_still_finds_its_entry() {
+        let m = matcher(base_entries());
+        let d = m.decide("辐射安全许可证过期了能不能顺延");
+        assert_eq!(
+            (d.outcome, d.best().map(|c| c.entry)),
+            (Outcome::Answered, Some(1))
+        );
+    }
+
+    #[test]
+    fn an_out_of_scope_question_is_escalated_not_guessed() {
+        let m = matcher(base_entries());
+        let d = m.decide("企业所得税能延期缴纳吗");
+        assert_eq!(d.outcome, Outcome::Escalated);
+        assert_eq!(d.reason, Some("no confident match"));
+    }
+
+    #[test]
+    fn specific_cases_are_escalated_even_when_an_entry_matches() {
+        let m = matcher(base_entries());
+        let d = m.decide("帮我查一下我们厂转产口罩的环评批复到哪一步了");
+        assert_eq!(
+            (d.outcome, d.reason),
+            (Outcome::Escalated, Some("specific case"))
+        );
+        assert_eq!(
+            d.best().map(|c| c.entry),
+            Some(0),
+            "candidates are kept for the officer"
+        );
+    }
+
+    #[test]
+    fn greetings_are_small_talk_with_no_candidates() {
+        let m = matcher(base_entries());
+        let d = m.decide("@政策助手 你好");
+        assert_eq!(d.outcome, Outcome::Smalltalk);
+        assert!(d.candidates.is_empty());
+    }
+
+    #[test]
+    fn two_entries_asked_alike_with_different_answers_get_a_choice() {
+        let m = matcher(vec![
+            entry(
+                "acceptance",
+                "企业复工需要验收吗",
+                &["复工前要不要验收"],
+                &["验收"],
+                "尽快验收。",
+            ),
+            entry(
+                "filing",
+                "企业复工需要备案吗",
+                &["复工前要不要备案"],
+                &["备案"],
+                "即时备案。",
+            ),
+        ]);
+        let d = m.decide("企业复工前要验收还是备案");
+        assert_eq!(d.outcome, Outcome::Clarify, "{d:?}");
+        assert_eq!(d.candidates.len(), 2);
+    }
+
+    #[test]
+    fn entries_quoting_the_same_measure_are_one_candidate() {
+        let mut entries = base_entries();
+        entries.push(entry(
+            "licence-copy",
+            "辐射安全许可证到期不能现场核查怎么办",
+            &["辐安证到期没法核查"],
+            &["顺延"],
+            "可以 自动顺延。",
+        ));
+        let m = matcher(entries);
+        let d = m.decide("辐射安全许可证到期怎么办");
+        assert_eq!(d.outcome, Outcome::Answered, "{d:?}");
+        let entries: Vec<usize> = d.candidates.iter().map(|c| c.entry).collect();
+        assert!(
+            !(entries.contains(&1) && entries.contains(&3)),
+            "{entries:?}"
+        );
+    }
+
+    #[test]
+    fn regex_keywords_add_to_the_score() {
+        let m = matcher(base_entries());
+        let with = m
+            .decide("转产做口罩的环评")
+            .best()
+            .map(|c| c.score)
+            .unwrap_or(0.0);
+        let without = m
+            .decide("口罩的环评")
+            .best()
+            .map(|c| c.score)
+            .unwrap_or(0.0);
+        assert!(with > without, "{with} vs {without}");
+    }
+}
