@@ -3,13 +3,18 @@
 //! until the shutdown future resolves, then drains in-flight requests, stops the workers and flushes sled.
 //!
 //! Modules: [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
-//! [`officer`] officer commands, [`deliver`] the outbox worker, [`metrics`], [`telemetry`].
+//! [`officer`] officer commands, [`deliver`] the outbox worker, [`send`] one outbound post,
+//! [`outbound`] the allow-list and rate limits, [`housekeeping`] SLA reminders and expiry, [`metrics`],
+//! [`telemetry`].
 
 pub mod deliver;
 pub mod dispatch;
+pub mod housekeeping;
 pub mod http;
 pub mod metrics;
 pub mod officer;
+pub mod outbound;
+pub mod send;
 pub mod telemetry;
 
 use crate::config::Config;
@@ -96,7 +101,7 @@ impl App {
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
         tracker.spawn(deliver::run(self.state.clone(), cancel.clone()));
-        tracker.spawn(deliver::housekeeping(self.state.clone(), cancel.clone()));
+        tracker.spawn(housekeeping::run(self.state.clone(), cancel.clone()));
         tracing::info!(addr = %self.local_addr(), entries = self.state.base.entries.len(), "policybot serving");
         let router = http::router(self.state.clone());
         axum::serve(self.listener, router)

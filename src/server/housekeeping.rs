@@ -1,0 +1,38 @@
+//! Housekeeping: SLA reminders to officers for tickets waiting longer than `officers.sla_hours` (once per
+//! period), and expiry of old de-duplication records.
+
+use super::deliver::log_store;
+use super::{SharedState, now_ms, officer};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// SLA reminders every minute; expired de-duplication records every hour.
+pub async fn run(state: SharedState, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let mut n: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tick.tick() => {},
+        }
+        let now = now_ms();
+        let sla_ms = state.config.officers.sla_hours as i64 * 3_600_000;
+        let hooks = &state.config.officers.notify_webhooks;
+        match state
+            .store
+            .remind_overdue(sla_ms, now, hooks, |t| officer::reminder(t, now))
+        {
+            Ok(ids) if !ids.is_empty() => {
+                tracing::info!(tickets = ?ids, "SLA reminders queued");
+                log_store(state.store.commit().await);
+                state.outbox_ready.notify_one();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "SLA scan failed"),
+        }
+        if n.is_multiple_of(60) {
+            log_store(state.store.expire_seen(now));
+        }
+        n += 1;
+    }
+}
