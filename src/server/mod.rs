@@ -103,6 +103,7 @@ impl App {
         tracker.spawn(deliver::run(self.state.clone(), cancel.clone()));
         tracker.spawn(housekeeping::run(self.state.clone(), cancel.clone()));
         tracing::info!(addr = %self.local_addr(), entries = self.state.base.entries.len(), "policybot serving");
+        warn_unconfigured(&self.state.config);
         let router = http::router(self.state.clone());
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
@@ -114,6 +115,28 @@ impl App {
         self.state.store.flush().context("flushing the database")?;
         tracing::info!("policybot stopped");
         Ok(())
+    }
+}
+
+/// Says at start-up what will be refused, so an operator is not left guessing at 401s.
+fn warn_unconfigured(c: &Config) {
+    if !c.dingtalk.app_secret.is_set() {
+        tracing::warn!("dingtalk.app_secret is empty: DingTalk callbacks will be refused (401)");
+    }
+    if !c.wecom.token.is_set() || !c.wecom.encoding_aes_key.is_set() {
+        tracing::warn!(
+            "wecom.token or wecom.encoding_aes_key is empty: WeCom callbacks will be refused (401)"
+        );
+    }
+    if !c.server.admin_token.is_set() {
+        tracing::warn!(
+            "server.admin_token is empty: the admin API and `policybot queue` are disabled"
+        );
+    }
+    if c.officers.notify_webhooks.is_empty() {
+        tracing::warn!(
+            "officers.notify_webhooks is empty: officers are not notified of new tickets"
+        );
     }
 }
 
