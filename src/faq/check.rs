@@ -121,45 +121,17 @@ fn self_match_problems(base: &FaqBase, matcher: &Matcher) -> Vec<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::faq::{Entry, Origin, Source};
+    use crate::faq::{Entry, fixtures};
 
     fn entry(id: &str, q: &str, alts: &[&str], answer: &str) -> Entry {
-        Entry {
-            id: id.into(),
-            question: q.into(),
-            alternates: alts.iter().map(|s| s.to_string()).collect(),
-            keywords: vec![],
-            answer: answer.into(),
-            source: "s".into(),
-            clause: "一".into(),
-            date: "2020-02-21".into(),
-            validity: None,
-            related: vec![],
-            officer_authored: false,
-            origin: Origin {
-                file: "e.toml".into(),
-                line: 1,
-            },
-        }
+        fixtures::entry(id, q, alts, &[], answer)
     }
 
     fn base(entries: Vec<Entry>) -> FaqBase {
-        let mut b = FaqBase {
+        fixtures::base(
             entries,
-            ..FaqBase::default()
-        };
-        b.sources.insert(
-            "s".into(),
-            Source {
-                slug: "s".into(),
-                title: "T".into(),
-                issuer: "I".into(),
-                date: "2020".into(),
-                kind: "政策文件".into(),
-                body: "可豁免环评\n手续。辐射安全许可证到期可以自动顺延。".into(),
-            },
-        );
-        b
+            "可豁免环评\n手续。辐射安全许可证到期可以自动顺延。",
+        )
     }
 
     #[test]

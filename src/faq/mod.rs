@@ -94,3 +94,54 @@ impl FaqBase {
         self.sources.get(&entry.source)
     }
 }
+
+/// Small in-code bases for unit tests of the checks and the matcher.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    /// An entry citing source `s`, from `e.toml` line 1.
+    pub fn entry(
+        id: &str,
+        question: &str,
+        alternates: &[&str],
+        keywords: &[&str],
+        answer: &str,
+    ) -> Entry {
+        Entry {
+            id: id.into(),
+            question: question.into(),
+            alternates: alternates.iter().map(|s| s.to_string()).collect(),
+            keywords: keywords.iter().map(|s| s.to_string()).collect(),
+            answer: answer.into(),
+            source: "s".into(),
+            clause: "一".into(),
+            date: "2020-02-21".into(),
+            validity: None,
+            related: vec![],
+            officer_authored: false,
+            origin: Origin {
+                file: "e.toml".into(),
+                line: 1,
+            },
+        }
+    }
+
+    /// A base of `entries` with one source `s` whose text is `body`.
+    pub fn base(entries: Vec<Entry>, body: &str) -> FaqBase {
+        let mut b = FaqBase {
+            entries,
+            ..FaqBase::default()
+        };
+        let source = Source {
+            slug: "s".into(),
+            title: "T".into(),
+            issuer: "I".into(),
+            date: "2020-02-21".into(),
+            kind: "政策文件".into(),
+            body: body.into(),
+        };
+        b.sources.insert("s".into(), source);
+        b
+    }
+}

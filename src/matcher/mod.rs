@@ -265,48 +265,13 @@ fn keyword_score(e: &index::IndexedEntry, hits: usize) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::faq::{Entry, Origin, Source};
-
-    fn entry(
-        id: &str,
-        question: &str,
-        alternates: &[&str],
-        keywords: &[&str],
-        answer: &str,
-    ) -> Entry {
-        Entry {
-            id: id.into(),
-            question: question.into(),
-            alternates: alternates.iter().map(|s| s.to_string()).collect(),
-            keywords: keywords.iter().map(|s| s.to_string()).collect(),
-            answer: answer.into(),
-            source: "s".into(),
-            clause: "一".into(),
-            date: "2020-02-21".into(),
-            validity: None,
-            related: vec![],
-            officer_authored: false,
-            origin: Origin::default(),
-        }
-    }
+    use crate::faq::{Entry, fixtures::entry};
 
     fn matcher(entries: Vec<Entry>) -> Matcher {
-        let mut base = FaqBase {
-            entries,
-            ..FaqBase::default()
-        };
-        base.sources.insert(
-            "s".into(),
-            Source {
-                slug: "s".into(),
-                title: "T".into(),
-                issuer: "I".into(),
-                date: "2020-02-21".into(),
-                kind: "政策文件".into(),
-                body: String::new(),
-            },
-        );
-        Matcher::build(&base, Thresholds::default())
+        Matcher::build(
+            &crate::faq::fixtures::base(entries, ""),
+            Thresholds::default(),
+        )
     }
 
     fn base_entries() -> Vec<Entry> {
