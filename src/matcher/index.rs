@@ -63,7 +63,12 @@ pub struct Index {
 
 /// The text every question and phrasing goes through before segmentation.
 pub fn prepare(analyzer: &Analyzer, raw: &str) -> String {
-    analyzer.rewrite(&strip_fillers(&normalize(raw)))
+    prepare_normalized(analyzer, &normalize(raw))
+}
+
+/// [`prepare`] for text that is already normalised (the question, which `decide` normalises first).
+pub fn prepare_normalized(analyzer: &Analyzer, normalized: &str) -> String {
+    analyzer.rewrite(&strip_fillers(normalized))
 }
 
 impl Index {
@@ -130,7 +135,7 @@ impl Index {
             for t in answer_only {
                 postings[t as usize].answer_only.push(i as u32);
             }
-            let quote: String = base.entries[i].answer.split_whitespace().collect();
+            let quote = crate::faq::check::squeeze(&base.entries[i].answer);
             let next = groups.len();
             entries.push(IndexedEntry {
                 answer_group: *groups.entry(quote).or_insert(next),

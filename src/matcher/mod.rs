@@ -18,7 +18,7 @@ pub mod normalize;
 
 use crate::faq::FaqBase;
 pub use analyze::Analyzer;
-use index::{Index, TermId, prepare};
+use index::{Index, TermId, prepare_normalized};
 use serde::{Deserialize, Serialize};
 
 /// Decision thresholds, from `[matcher]` in the config.
@@ -127,7 +127,7 @@ impl Matcher {
         if intent::is_smalltalk(&normalized) {
             return decision(Outcome::Smalltalk, normalized, vec![], None);
         }
-        let prepared = prepare(&self.index.analyzer, question);
+        let prepared = prepare_normalized(&self.index.analyzer, &normalized);
         let ranked = self.rank(&prepared);
         if intent::is_specific_case(&normalized) {
             return decision(
