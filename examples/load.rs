@@ -203,6 +203,19 @@ fn workload(a: &Args) -> Result<(Vec<String>, Vec<&'static str>)> {
     }
 }
 
+/// A signed timestamp never used before in this run: the bot binds each DingTalk (timestamp, sign) pair
+/// to one message id, so requests of the same millisecond must not share one. At load rates this runs
+/// ahead of the clock (the bench config widens `signature_window_secs` to DingTalk's hour).
+fn unique_ts_ms() -> i64 {
+    static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let now = now_ms();
+    let order = std::sync::atomic::Ordering::Relaxed;
+    let prev = LAST
+        .fetch_update(order, order, |last| Some(now.max(last + 1)))
+        .expect("always Some");
+    now.max(prev + 1)
+}
+
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -300,7 +313,7 @@ async fn connection(sh: Arc<Shared>, conn: usize) -> Tally {
                 ),
                 Mode::Healthz => (String::new(), String::new()),
             };
-            let ts = now_ms();
+            let ts = unique_ts_ms();
             let body = if sh.mode == Mode::Healthz {
                 String::new()
             } else {

@@ -47,6 +47,9 @@ listen = "127.0.0.1:0"
 data_dir = "$TMP/data"
 faq_dir = "$ROOT/faq"
 log_format = "json"
+# Unique signed timestamps run ahead of the clock at load rates.
+signature_window_secs = 3600
+dedupe_ttl_secs = 7200
 
 [dingtalk]
 app_secret = "$SECRET"

@@ -75,6 +75,8 @@ pub struct Server {
     pub dedupe_ttl_secs: u64,
     /// How long numbered suggestions stay answerable with "1"/"2"/"3".
     pub clarify_ttl_secs: u64,
+    /// How far a callback's signed timestamp may be from now (both platforms), in seconds.
+    pub signature_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -99,6 +101,9 @@ pub struct WeCom {
 pub struct Officers {
     pub notify_webhooks: Vec<String>,
     pub groups: Vec<String>,
+    /// Officers' user ids (DingTalk senderStaffId / WeCom UserId): officer commands need one of these
+    /// senders in one of `groups`.
+    pub staff_ids: Vec<String>,
     pub sla_hours: u64,
 }
 
@@ -184,10 +189,14 @@ impl Config {
         if !matches!(s.log_format.as_str(), "text" | "json") {
             return Err(err("server.log_format", "must be \"text\" or \"json\""));
         }
-        if s.dedupe_ttl_secs == 0 || s.clarify_ttl_secs == 0 {
+        in_range("server.signature_window_secs", s.signature_window_secs, 30, 3600)?;
+        in_range("server.clarify_ttl_secs", s.clarify_ttl_secs, 10, 86_400)?;
+        in_range("server.dedupe_ttl_secs", s.dedupe_ttl_secs, 60, 30 * 86_400)?;
+        if s.dedupe_ttl_secs < 2 * s.signature_window_secs {
+            // A callback replayed inside the window must still find its de-duplication record.
             return Err(err(
-                "server.dedupe_ttl_secs / clarify_ttl_secs",
-                "must be positive",
+                "server.dedupe_ttl_secs",
+                "must be at least twice server.signature_window_secs",
             ));
         }
         for (i, h) in s.allowed_outbound_hosts.iter().enumerate() {
@@ -212,9 +221,7 @@ impl Config {
             url::Url::parse(w)
                 .map_err(|e| err(&format!("officers.notify_webhooks[{i}]"), e.to_string()))?;
         }
-        if self.officers.sla_hours == 0 {
-            return Err(err("officers.sla_hours", "must be positive"));
-        }
+        in_range("officers.sla_hours", self.officers.sla_hours, 1, 24 * 365)?;
         Ok(())
     }
 
@@ -238,6 +245,15 @@ impl Config {
             return Err(err("matcher.lead_answer", "must not exceed matcher.answer"));
         }
         Ok(())
+    }
+}
+
+/// `Ok` when `min <= value <= max`, else an error naming `key` and the range.
+fn in_range(key: &str, value: u64, min: u64, max: u64) -> Result<(), ConfigError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(err(key, format!("must be between {min} and {max}")))
     }
 }
 
@@ -288,6 +304,20 @@ mod tests {
         assert_eq!(e.key, "wecom.encoding_aes_key");
         let e = Config::from_toml("[matcher]\nanswer = 0.2\nclarify = 0.5\n", &[]).unwrap_err();
         assert_eq!(e.key, "matcher.clarify");
+    }
+
+    #[test]
+    fn numbers_out_of_their_range_are_refused_by_key() {
+        for (toml, key) in [
+            ("[officers]\nsla_hours = 9223372036854775807\n", "officers.sla_hours"),
+            ("[officers]\nsla_hours = 0\n", "officers.sla_hours"),
+            ("[server]\nsignature_window_secs = 7200\n", "server.signature_window_secs"),
+            ("[server]\nclarify_ttl_secs = 0\n", "server.clarify_ttl_secs"),
+            ("[server]\ndedupe_ttl_secs = 300\n", "server.dedupe_ttl_secs"),
+        ] {
+            let e = Config::from_toml(toml, &[]).unwrap_err();
+            assert_eq!(e.key, key, "{toml}");
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! them with [`verify_sign`] (or [`verify_headers`]) *before* parsing the
 //! body with [`parse_callback`]. Note that the sign covers only the
 //! timestamp and the app secret, not the body: it proves the sender knows
-//! the secret, and TLS is what protects the body.
+//! the secret, and TLS is what protects the body. A captured pair could be
+//! replayed with another body; the server binds each pair to the first
+//! message id it carried (see `store::Store::bind_signature`).
 //!
 //! Outbound: [`markdown_message`] / [`text_message`] / [`empty_message`] are
 //! bodies for the callback response or the per-message `sessionWebhook`;
@@ -22,5 +24,5 @@ pub use reply::{
 };
 pub use sign::{
     MAX_CLOCK_SKEW_MS, SIGN_HEADER, TIMESTAMP_HEADER, VerifyError, sign, verify_headers,
-    verify_sign,
+    verify_sign, verify_sign_within,
 };

@@ -13,9 +13,9 @@ pub enum ParseError {
     /// The body is not UTF-8 JSON of the expected shape.
     #[error("body is not valid JSON of the expected shape")]
     Json(#[source] serde_json::Error),
-    /// The body is not well-formed XML.
+    /// The body is not well-formed XML (or nests deeper than WeCom ever does).
     #[error("body is not well-formed XML")]
-    Xml(#[source] quick_xml::Error),
+    Xml(#[source] crate::platform::xml::XmlError),
     /// A field the message cannot be handled without is absent or empty.
     #[error("required field `{0}` is missing or empty")]
     MissingField(&'static str),

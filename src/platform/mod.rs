@@ -24,7 +24,7 @@ pub mod dingtalk;
 mod error;
 pub mod wecom;
 pub mod wxcrypt;
-mod xml;
+pub mod xml;
 
 #[cfg(test)]
 mod vectors;

@@ -8,12 +8,72 @@
 //! quick-xml never expands DTD/external entities, so hostile bodies cannot
 //! trigger XXE; unknown entity references are reported as errors.
 //! [`cdata`] is the writing side.
+//!
+//! The parser sees unauthenticated bytes (the WeCom envelope must be read to
+//! find the `Encrypt` that the signature covers), so its cost is linear in
+//! the input: nesting deeper than [`MAX_DEPTH`] is refused at once, and the
+//! current path is kept as one string that grows and shrinks with the open
+//! elements instead of being rebuilt per element (which was quadratic).
 
 use std::collections::HashMap;
 
 use quick_xml::Reader;
-use quick_xml::errors::{Error, IllFormedError};
 use quick_xml::events::Event;
+
+/// Deepest nesting accepted, root included. WeCom's deepest path is
+/// `xml/MixedMessage/MsgItem/Text/Content` (5).
+pub(crate) const MAX_DEPTH: usize = 8;
+
+/// Why a document was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum XmlError {
+    #[error(transparent)]
+    Syntax(#[from] quick_xml::Error),
+    #[error("nested deeper than {MAX_DEPTH} elements")]
+    TooDeep,
+    #[error("element <{0}> is not closed")]
+    Unclosed(String),
+}
+
+/// The open elements: their names, the root-relative path of the innermost
+/// one, and the text gathered for each.
+#[derive(Default)]
+struct Open {
+    /// (name, length of `path` before this element was pushed, text).
+    stack: Vec<(String, usize, String)>,
+    path: String,
+}
+
+impl Open {
+    fn push(&mut self, name: String) -> Result<(), XmlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(XmlError::TooDeep);
+        }
+        let before = self.path.len();
+        if !self.stack.is_empty() {
+            if self.stack.len() > 1 {
+                self.path.push('/');
+            }
+            self.path.push_str(&name);
+        }
+        self.stack.push((name, before, String::new()));
+        Ok(())
+    }
+
+    /// Pops the innermost element: its path (`None` for the root) and text.
+    fn pop(&mut self) -> Option<(Option<String>, String)> {
+        let (_, before, text) = self.stack.pop()?;
+        let path = (!self.stack.is_empty()).then(|| self.path.clone());
+        self.path.truncate(before);
+        Some((path, text))
+    }
+
+    fn append(&mut self, text: &str) {
+        if let Some((_, _, buffer)) = self.stack.last_mut() {
+            buffer.push_str(text);
+        }
+    }
+}
 
 /// Leaf texts of a document keyed by their root-relative path.
 #[derive(Debug, Default)]
@@ -43,27 +103,28 @@ impl Fields {
 }
 
 /// Parses `doc` into its leaf texts. Fails on malformed XML, unbalanced or
-/// unclosed tags, invalid UTF-8 and undefined entities.
-pub(crate) fn flatten(doc: &[u8]) -> Result<Fields, Error> {
+/// unclosed tags, nesting deeper than [`MAX_DEPTH`], invalid UTF-8 and
+/// undefined entities.
+pub(crate) fn flatten(doc: &[u8]) -> Result<Fields, XmlError> {
     let mut reader = Reader::from_reader(doc);
-    let mut open: Vec<(String, String)> = Vec::new();
+    let mut open = Open::default();
     let mut fields = Fields::default();
     loop {
         match reader.read_event()? {
-            Event::Start(e) => open.push((name_of(e.name().as_ref()), String::new())),
+            Event::Start(e) => open.push(name_of(e.name().as_ref()))?,
             Event::Empty(e) => {
-                let path = child_path(&open, &name_of(e.name().as_ref()));
-                insert(&mut fields, path, String::new());
+                open.push(name_of(e.name().as_ref()))?;
+                close(&mut open, &mut fields);
             }
-            Event::Text(e) => append(&mut open, &e.unescape()?),
-            Event::CData(e) => append(&mut open, &e.decode()?),
+            Event::Text(e) => open.append(&e.unescape()?),
+            Event::CData(e) => open.append(&e.decode().map_err(quick_xml::Error::from)?),
             Event::End(_) => close(&mut open, &mut fields),
             Event::Eof => break,
             _ => {}
         }
     }
-    match open.last() {
-        Some((name, _)) => Err(IllFormedError::MissingEndTag(name.clone()).into()),
+    match open.stack.last() {
+        Some((name, _, _)) => Err(XmlError::Unclosed(name.clone())),
         None => Ok(fields),
     }
 }
@@ -78,32 +139,12 @@ fn name_of(raw: &[u8]) -> String {
     String::from_utf8_lossy(raw).into_owned()
 }
 
-fn append(open: &mut [(String, String)], text: &str) {
-    if let Some((_, buffer)) = open.last_mut() {
-        buffer.push_str(text);
-    }
-}
-
 /// Pops the innermost element and records its text under its path. The
 /// root itself is not recorded (its path would be empty).
-fn close(open: &mut Vec<(String, String)>, fields: &mut Fields) {
-    if let Some((name, text)) = open.pop()
-        && !open.is_empty()
-    {
-        let path = child_path(open, &name);
-        insert(fields, path, text);
+fn close(open: &mut Open, fields: &mut Fields) {
+    if let Some((Some(path), text)) = open.pop() {
+        fields.values.entry(path).or_default().push(text);
     }
-}
-
-/// The root-relative path of a child `name` of the innermost open element.
-fn child_path(open: &[(String, String)], name: &str) -> String {
-    let mut parts: Vec<&str> = open.iter().skip(1).map(|(n, _)| n.as_str()).collect();
-    parts.push(name);
-    parts.join("/")
-}
-
-fn insert(fields: &mut Fields, path: String, text: String) {
-    fields.values.entry(path).or_default().push(text);
 }
 
 #[cfg(test)]
@@ -148,6 +189,40 @@ mod tests {
         for doc in bad {
             assert!(flatten(doc).is_err(), "{}", String::from_utf8_lossy(doc));
         }
+    }
+
+    #[test]
+    fn nesting_beyond_the_cap_is_refused_and_within_it_parsed() {
+        let nested = |depth: usize| {
+            format!(
+                "<xml>{}x{}</xml>",
+                "<a>".repeat(depth - 1),
+                "</a>".repeat(depth - 1)
+            )
+        };
+        let ok = flatten(nested(MAX_DEPTH).as_bytes()).unwrap();
+        let deepest = vec!["a"; MAX_DEPTH - 1].join("/");
+        assert_eq!(ok.get(&deepest), Some("x"));
+        assert!(matches!(
+            flatten(nested(MAX_DEPTH + 1).as_bytes()),
+            Err(XmlError::TooDeep)
+        ));
+        // The attack of the hardening review: 64 KiB of open tags, refused at the cap.
+        let hostile = format!("<xml>{}", "<a>".repeat(21_000));
+        assert!(matches!(
+            flatten(hostile.as_bytes()),
+            Err(XmlError::TooDeep)
+        ));
+    }
+
+    #[test]
+    fn wide_documents_cost_one_path_per_element() {
+        // Many siblings at the cap's depth: every element is recorded once under its full path.
+        let inner = "<b><c><d>t</d></c></b>".repeat(5_000);
+        let doc = format!("<xml><a>{inner}</a></xml>");
+        let fields = flatten(doc.as_bytes()).unwrap();
+        assert_eq!(fields.all("a/b/c/d").count(), 5_000);
+        assert_eq!(fields.all("a/b").count(), 5_000);
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub enum Handled {
 }
 
 const TEXT_ONLY: &str = "暂只支持文字提问，请用文字描述您的问题。";
+const NOT_AN_OFFICER: &str = "本群的工单指令仅限登记的工作人员使用。";
+
+/// Officer commands need a registered officer as well as an officer group: a group id alone can be
+/// named by anyone who can get a message to the bot.
+fn is_officer(state: &AppState, msg: &Inbound) -> bool {
+    !msg.sender_id.is_empty() && state.config.officers.staff_ids.contains(&msg.sender_id)
+}
 
 /// Handles one message. Errors are storage failures; the caller answers 500 and the platform retries.
 pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreError> {
@@ -69,6 +76,13 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
     {
         if !state.store.mark_seen(&seen_key, seen_expires)? {
             return Ok(duplicate(state, &msg));
+        }
+        if !is_officer(state, &msg) {
+            tracing::warn!(group = %msg.group_id, "officer command from a sender not in officers.staff_ids");
+            return Ok(Handled::Reply {
+                text: NOT_AN_OFFICER.to_owned(),
+                outcome: "refused",
+            });
         }
         let text = officer::execute(state, &msg, &text, now);
         state.store.commit().await?;

@@ -133,6 +133,11 @@ fn warn_unconfigured(c: &Config) {
             "server.admin_token is empty: the admin API and `policybot queue` are disabled"
         );
     }
+    if !c.officers.groups.is_empty() && c.officers.staff_ids.is_empty() {
+        tracing::warn!(
+            "officers.staff_ids is empty: officer commands will be refused in every officer group"
+        );
+    }
     if c.officers.notify_webhooks.is_empty() {
         tracing::warn!(
             "officers.notify_webhooks is empty: officers are not notified of new tickets"

@@ -1,4 +1,5 @@
-//! The durable state, in one sled database under `<data_dir>/v1`: de-duplication records, tickets (with an
+//! The durable state, in one sled database under `<data_dir>/v1`: de-duplication records, signatures
+//! already used (replay protection), tickets (with an
 //! index of open tickets by group and question for merging), the outbox of messages to send, clarify
 //! state and officer drafts.
 //!
@@ -45,6 +46,7 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 const SEEN: &str = "seen_msg_ids";
+const SIGNATURES: &str = "used_signatures";
 const TICKETS: &str = "tickets";
 const OPEN_BY_KEY: &str = "open_tickets_by_question";
 const OUTBOX: &str = "outbox";
@@ -58,6 +60,7 @@ const NEXT_TICKET: &[u8] = b"next_ticket";
 pub struct Store {
     db: sled::Db,
     seen: Tree,
+    signatures: Tree,
     tickets: Tree,
     open_by_key: Tree,
     outbox: Tree,
@@ -82,6 +85,7 @@ impl Store {
     fn with_db(db: sled::Db) -> Result<Store> {
         Ok(Store {
             seen: db.open_tree(SEEN)?,
+            signatures: db.open_tree(SIGNATURES)?,
             tickets: db.open_tree(TICKETS)?,
             open_by_key: db.open_tree(OPEN_BY_KEY)?,
             outbox: db.open_tree(OUTBOX)?,
@@ -119,14 +123,31 @@ impl Store {
         Ok(self.seen.contains_key(key.as_bytes())?)
     }
 
-    /// Forgets de-duplication records that expired before `now_ms`; returns how many.
+    /// Binds a signature (`key`, e.g. DingTalk's timestamp) to the message id it first carried, until
+    /// `expires_ms`. True when `msg_id` may use it: the first use, or a retry of the same message.
+    /// False when it already carried another message (a replay with another body). Atomic.
+    pub fn bind_signature(&self, key: &str, msg_id: &str, expires_ms: i64) -> Result<bool> {
+        let mut record = expires_ms.to_be_bytes().to_vec();
+        record.extend_from_slice(msg_id.as_bytes());
+        let swapped =
+            self.signatures
+                .compare_and_swap(key.as_bytes(), None as Option<&[u8]>, Some(record))?;
+        Ok(match swapped {
+            Ok(()) => true,
+            Err(e) => e.current.is_some_and(|v| v.get(8..) == Some(msg_id.as_bytes())),
+        })
+    }
+
+    /// Forgets de-duplication and signature records that expired before `now_ms`; returns how many.
     pub fn expire_seen(&self, now_ms: i64) -> Result<usize> {
         let mut n = 0;
-        for kv in self.seen.iter() {
-            let (k, v) = kv?;
-            if decode_i64(&v) < now_ms {
-                self.seen.remove(k)?;
-                n += 1;
+        for tree in [&self.seen, &self.signatures] {
+            for kv in tree.iter() {
+                let (k, v) = kv?;
+                if decode_i64(v.get(..8).unwrap_or_default()) < now_ms {
+                    tree.remove(k)?;
+                    n += 1;
+                }
             }
         }
         Ok(n)
@@ -204,6 +225,17 @@ mod tests {
         assert_eq!(s.expire_seen(10).unwrap(), 1);
         assert!(s.mark_seen("a", 5).unwrap());
         assert!(!s.mark_seen("b", 5).unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_signature_serves_one_message_and_its_retries_until_it_expires() {
+        let s = temporary();
+        assert!(s.bind_signature("dingtalk:1700", "m1", 100).unwrap());
+        assert!(s.bind_signature("dingtalk:1700", "m1", 100).unwrap());
+        assert!(!s.bind_signature("dingtalk:1700", "m2", 100).unwrap());
+        assert!(s.bind_signature("dingtalk:1701", "m2", 100).unwrap());
+        assert_eq!(s.expire_seen(101).unwrap(), 2);
+        assert!(s.bind_signature("dingtalk:1700", "m2", 200).unwrap());
     }
 
     #[tokio::test]

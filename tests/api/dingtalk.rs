@@ -88,7 +88,7 @@ async fn callbacks_with_a_bad_sign_a_stale_timestamp_or_missing_headers_are_reje
 
 /// Headers with a valid signature for now.
 fn signed() -> (String, String) {
-    let ts = now_ms().to_string();
+    let ts = unique_ts_ms().to_string();
     let sign = dingtalk_sign(APP_SECRET, &ts);
     (ts, sign)
 }

@@ -18,7 +18,7 @@ use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
@@ -33,6 +33,8 @@ pub const WECOM_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 pub const WECOM_RECEIVE_ID: &str = "wx5823bf96d3bd56c7";
 /// The one officer group of the test config.
 pub const OFFICER_GROUP: &str = "officer-cid";
+/// The officers of the test config (`officers.staff_ids`): 王科长 on DingTalk, wangke on WeCom.
+pub const OFFICERS: [&str; 2] = ["o-wang", "wangke"];
 /// An ordinary user group.
 pub const USER_GROUP: &str = "cid-user-group==";
 /// The robotCode carried by test callbacks.
@@ -71,6 +73,17 @@ pub fn unique_id(prefix: &str) -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// A DingTalk timestamp (epoch ms) never handed out before in this test binary: the bot binds each
+/// signed timestamp to one message, as DingTalk signs each push anew.
+pub fn unique_ts_ms() -> i64 {
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = now_ms();
+    let prev = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| Some(now.max(last + 1)))
+        .unwrap();
+    now.max(prev + 1)
 }
 
 pub fn now_ms() -> i64 {
@@ -117,6 +130,21 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The running server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// The server's data dir (`server.data_dir`).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The config file the server runs on.
+    pub fn config_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("config.toml")
     }
 
     /// Starts the binary on the same config and data dir (after [`TestApp::stop`] or [`TestApp::kill9`]).
@@ -209,7 +237,7 @@ impl TestApp {
 
     /// A signed DingTalk callback.
     pub async fn send_dingtalk(&self, msg: &DingTalkMsg) -> (StatusCode, Value) {
-        let ts = now_ms().to_string();
+        let ts = unique_ts_ms().to_string();
         let sign = dingtalk_sign(APP_SECRET, &ts);
         let (status, text) = self
             .post_dingtalk_raw(
@@ -249,7 +277,7 @@ impl TestApp {
         crypto: &WeComCrypto,
         plaintext: &str,
     ) -> (StatusCode, String) {
-        let (ts, nonce) = (now_ms().to_string(), unique_id("n"));
+        let (ts, nonce) = ((now_ms() / 1000).to_string(), unique_id("n"));
         let encrypt = crypto.encrypt(plaintext, b"0123456789abcdef");
         let sig = crypto.signature(&ts, &nonce, &encrypt);
         let body = format!(
@@ -418,7 +446,7 @@ fn config_toml(dir: &TempDir, fake: &FakePlatform) -> String {
          allowed_outbound_hosts = [{host}]\nlog_format = \"json\"\n\n\
          [dingtalk]\napp_key = {key}\napp_secret = {secret}\nrobot_code = \"\"\napi_base = {api}\n\n\
          [wecom]\ntoken = {wt}\nencoding_aes_key = {wk}\nreceive_id = {wr}\n\n\
-         [officers]\nnotify_webhooks = [{officers}]\ngroups = [{og}]\n",
+         [officers]\nnotify_webhooks = [{officers}]\ngroups = [{og}]\nstaff_ids = [{staff}]\n",
         data = s(&dir.path().join("data").display().to_string()),
         faq = s(concat!(env!("CARGO_MANIFEST_DIR"), "/faq")),
         token = s(ADMIN_TOKEN),
@@ -431,6 +459,7 @@ fn config_toml(dir: &TempDir, fake: &FakePlatform) -> String {
         wr = s(WECOM_RECEIVE_ID),
         officers = s(&fake.url(OFFICERS_PATH)),
         og = s(OFFICER_GROUP),
+        staff = OFFICERS.map(s).join(", "),
     )
 }
 

@@ -8,6 +8,8 @@ mod dingtalk;
 mod wecom;
 // Human escalation: tickets, officer commands, the admin API, outbox delivery and durability.
 mod escalation;
+// Attacks and faults from the hardening review: hostile input, replays, storage damage and failure.
+mod hardening;
 // `policybot queue …` against a running server.
 mod cli;
 // FAQ accuracy on our own labelled questions (tests/questions), with floors.

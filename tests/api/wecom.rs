@@ -125,12 +125,8 @@ async fn malformed_xml_is_rejected_with_400() {
     // the server stays up.
     let app = TestApp::spawn().await;
 
-    let (not_xml, _) = app
-        .post_wecom_raw(
-            "msg_signature=0&timestamp=1&nonce=2",
-            "this is not xml".into(),
-        )
-        .await;
+    let query = format!("msg_signature=0&timestamp={}&nonce=2", now_ms() / 1000);
+    let (not_xml, _) = app.post_wecom_raw(&query, "this is not xml".into()).await;
     let (bad_plain, _) = app.post_wecom("<xml><MsgType>text</MsgType><Text>").await;
 
     assert_eq!(not_xml, StatusCode::BAD_REQUEST);

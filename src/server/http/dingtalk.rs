@@ -1,5 +1,7 @@
-//! `POST /dingtalk/callback`: verify `timestamp` + `sign` before reading the body, parse, hand to
-//! dispatch, answer in the response body as markdown that @-s the asker.
+//! `POST /dingtalk/callback`: verify `timestamp` + `sign` (within `server.signature_window_secs`) before
+//! reading the body, parse, refuse a signature already used by another message (the sign covers only the
+//! timestamp, so a captured pair would otherwise carry any body), hand to dispatch, answer in the
+//! response body as markdown that @-s the asker.
 
 use super::{ApiError, is_json};
 use crate::platform::dingtalk as dt;
@@ -18,11 +20,14 @@ pub async fn callback(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let secret = state.config.dingtalk.app_secret.expose();
+    let window_ms = state.config.server.signature_window_secs * 1000;
+    let timestamp = header(dt::TIMESTAMP_HEADER);
     if let Err(e) = dt::verify_headers(
         secret,
-        header(dt::TIMESTAMP_HEADER),
+        timestamp,
         header(dt::SIGN_HEADER),
         now_ms(),
+        window_ms,
     ) {
         state.metrics.rejected("dingtalk", "signature");
         tracing::warn!(error = ?e, "DingTalk callback rejected");
@@ -35,6 +40,17 @@ pub async fn callback(
         state.metrics.rejected("dingtalk", "malformed");
         ApiError::BadRequest(format!("malformed callback: {e}"))
     })?;
+    let signature = format!("dingtalk:{}", timestamp.unwrap_or_default());
+    let expires = now_ms() + 2 * window_ms as i64;
+    if !state
+        .store
+        .bind_signature(&signature, &cb.msg_id, expires)
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+    {
+        state.metrics.rejected("dingtalk", "replay");
+        tracing::warn!("DingTalk callback rejected: signature already used by another message");
+        return Err(ApiError::Unauthorized("signature already used"));
+    }
     let asker = cb.at_user_id().unwrap_or_default().to_owned();
     let handled = dispatch::handle(&state, inbound(&cb))
         .await

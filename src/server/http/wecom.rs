@@ -1,7 +1,9 @@
 //! `GET /wecom/callback` (URL verification) and `POST /wecom/callback` (encrypted messages) for the
 //! group-robot callback (receive_id "") and the self-built app callback (receive_id = corpid). Messages
 //! are answered with an encrypted passive reply; the parts of a reply beyond WeCom's 2048-byte text limit
-//! go through the chat's `WebhookUrl`.
+//! go through the chat's `WebhookUrl`. A message's `timestamp` (seconds) must be within
+//! `server.signature_window_secs` of now, so a captured request cannot be replayed after its
+//! de-duplication record has expired.
 
 use super::ApiError;
 use crate::platform::wecom as wc;
@@ -86,6 +88,11 @@ pub async fn callback(
         required(&p, "timestamp")?,
         required(&p, "nonce")?,
     );
+    if !fresh(ts, now_ms(), state.config.server.signature_window_secs) {
+        state.metrics.rejected("wecom", "stale");
+        tracing::warn!("WeCom callback rejected: timestamp outside the window");
+        return Err(ApiError::Unauthorized("timestamp outside the accepted window"));
+    }
     let plain = c
         .decrypt_post(sig, ts, nonce, &body)
         .map_err(|e| rejected(&state, e))?;
@@ -111,6 +118,15 @@ pub async fn callback(
         _ => wc::passive_text_reply(&first),
     };
     Ok(c.encrypt_reply(&plaintext, ts, nonce, random16()))
+}
+
+/// True when `ts` (decimal seconds) is within `window_secs` of `now_ms`.
+fn fresh(ts: &str, now_ms: i64, window_secs: u64) -> bool {
+    let digits = !ts.is_empty() && ts.len() <= 12 && ts.bytes().all(|b| b.is_ascii_digit());
+    digits
+        && ts
+            .parse::<i64>()
+            .is_ok_and(|t| t.abs_diff(now_ms / 1000) <= window_secs)
 }
 
 /// Sends the overflow of a long reply through the chat's webhook, in order.
@@ -186,6 +202,18 @@ mod tests {
         let p = params(Some("echostr=Ce%2Bsf+x%2F%3D&nonce=1".into()));
         assert_eq!(p["echostr"], "Ce+sf+x/=");
         assert_eq!(p["nonce"], "1");
+    }
+
+    #[test]
+    fn timestamps_are_decimal_seconds_within_the_window() {
+        let now_ms = 1_700_000_000_000;
+        assert!(fresh("1700000000", now_ms, 300));
+        assert!(fresh("1700000300", now_ms, 300));
+        assert!(!fresh("1700000301", now_ms, 300));
+        assert!(!fresh("1699999699", now_ms, 300));
+        assert!(!fresh("1700000000000", now_ms, 300), "milliseconds");
+        assert!(!fresh("+1700000000", now_ms, 300));
+        assert!(!fresh("", now_ms, 300));
     }
 
     #[test]
