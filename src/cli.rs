@@ -1,4 +1,4 @@
-//! The command line: `serve`, `ask`, `faq check|build|drafts`, `queue …`. Each subcommand is a thin
+//! The command line: `serve`, `ask`, `faq check|build|drafts`, `queue …`, `db check|backup|restore`. Each subcommand is a thin
 //! shell over the library; errors bubble up as `anyhow` with context and become exit code 1 in `main`.
 
 use crate::ask::ask;
@@ -55,6 +55,38 @@ pub enum Command {
         #[command(subcommand)]
         command: FaqCommand,
     },
+    /// Check, back up and restore the data dir.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Open the data dir (the bot must be stopped), compare it with its manifest and read every record.
+    /// Exit 1 and say what is wrong when it is damaged.
+    Check {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Write a backup of every record to FILE: from the data dir when the bot is stopped, or with
+    /// --online from the running server's admin API.
+    Backup {
+        file: PathBuf,
+        /// Ask the running server (needs the admin token).
+        #[arg(long)]
+        online: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Replace the data dir's database with BACKUP (the bot must be stopped). The old database is moved
+    /// aside, not deleted; ticket numbers continue above every number already issued.
+    Restore {
+        backup: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -89,7 +121,7 @@ pub struct ServerArgs {
     token: Option<String>,
     /// Config file to read the defaults from.
     #[arg(long)]
-    config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -142,6 +174,7 @@ pub fn run(cli: Cli) -> Result<()> {
             faq,
             question,
         } => run_ask(json, config.as_deref(), faq, question),
+        Command::Db { command } => crate::dbtool::run(command),
         Command::Faq { command } => match command {
             FaqCommand::Check { faq, config } => run_check(&faq, config.as_deref()),
             FaqCommand::Build { source } => run_build(&source),
@@ -233,7 +266,7 @@ fn run_build(source: &Path) -> Result<()> {
     Ok(())
 }
 
-fn block_on<F: std::future::Future<Output = Result<()>>>(f: F) -> Result<()> {
+pub(crate) fn block_on<T, F: std::future::Future<Output = Result<T>>>(f: F) -> Result<T> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -252,7 +285,7 @@ fn run_serve(config: Option<&Path>) -> Result<()> {
         })
 }
 
-fn client(args: &ServerArgs) -> Result<crate::client::Client> {
+pub(crate) fn client(args: &ServerArgs) -> Result<crate::client::Client> {
     let cfg = Config::load(args.config.as_deref())?;
     let server = args
         .server

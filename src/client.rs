@@ -91,6 +91,28 @@ impl Client {
         .await
     }
 
+    /// The running server's backup of its store (JSON lines).
+    pub async fn backup(&self) -> Result<Vec<u8>> {
+        let url = format!("{}/api/v1/backup", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.token)
+            .timeout(std::time::Duration::from_secs(300))
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the server at {}", self.base))?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.context("reading the backup")?;
+        if !status.is_success() {
+            bail!(
+                "server answered {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        Ok(bytes.to_vec())
+    }
+
     pub async fn drafts(&self) -> Result<Vec<Draft>> {
         self.call(reqwest::Method::GET, "/drafts", None).await
     }

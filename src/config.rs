@@ -189,7 +189,12 @@ impl Config {
         if !matches!(s.log_format.as_str(), "text" | "json") {
             return Err(err("server.log_format", "must be \"text\" or \"json\""));
         }
-        in_range("server.signature_window_secs", s.signature_window_secs, 30, 3600)?;
+        in_range(
+            "server.signature_window_secs",
+            s.signature_window_secs,
+            30,
+            3600,
+        )?;
         in_range("server.clarify_ttl_secs", s.clarify_ttl_secs, 10, 86_400)?;
         in_range("server.dedupe_ttl_secs", s.dedupe_ttl_secs, 60, 30 * 86_400)?;
         if s.dedupe_ttl_secs < 2 * s.signature_window_secs {
@@ -309,11 +314,23 @@ mod tests {
     #[test]
     fn numbers_out_of_their_range_are_refused_by_key() {
         for (toml, key) in [
-            ("[officers]\nsla_hours = 9223372036854775807\n", "officers.sla_hours"),
+            (
+                "[officers]\nsla_hours = 9223372036854775807\n",
+                "officers.sla_hours",
+            ),
             ("[officers]\nsla_hours = 0\n", "officers.sla_hours"),
-            ("[server]\nsignature_window_secs = 7200\n", "server.signature_window_secs"),
-            ("[server]\nclarify_ttl_secs = 0\n", "server.clarify_ttl_secs"),
-            ("[server]\ndedupe_ttl_secs = 300\n", "server.dedupe_ttl_secs"),
+            (
+                "[server]\nsignature_window_secs = 7200\n",
+                "server.signature_window_secs",
+            ),
+            (
+                "[server]\nclarify_ttl_secs = 0\n",
+                "server.clarify_ttl_secs",
+            ),
+            (
+                "[server]\ndedupe_ttl_secs = 300\n",
+                "server.dedupe_ttl_secs",
+            ),
         ] {
             let e = Config::from_toml(toml, &[]).unwrap_err();
             assert_eq!(e.key, key, "{toml}");

@@ -8,12 +8,14 @@
 //! - [`reply`]: what the bot says (answers with citations, suggestions, notices), split to platform limits.
 //! - [`ask`]: the side-effect-free answer object of `policybot ask --json` and `/api/v1/ask`.
 //! - [`config`]: `config.example.toml` as built-in defaults, overrides, secrets, validation.
-//! - [`cli`]: the command line.
+//! - [`cli`]: the command line; [`dbtool`] its `db` commands.
+//! - [`store`]: the sled database: tickets, outbox, de-duplication, the manifest, backups.
 
 pub mod ask;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod dbtool;
 pub mod faq;
 pub mod matcher;
 pub mod platform;

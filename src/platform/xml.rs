@@ -201,7 +201,7 @@ mod tests {
             )
         };
         let ok = flatten(nested(MAX_DEPTH).as_bytes()).unwrap();
-        let deepest = vec!["a"; MAX_DEPTH - 1].join("/");
+        let deepest = ["a"; MAX_DEPTH - 1].join("/");
         assert_eq!(ok.get(&deepest), Some("x"));
         assert!(matches!(
             flatten(nested(MAX_DEPTH + 1).as_bytes()),

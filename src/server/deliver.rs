@@ -16,8 +16,12 @@ pub async fn run(state: SharedState, cancel: CancellationToken) {
     let limiter = RateLimiter::default();
     let tokens = TokenCache::default();
     loop {
-        let due = state.store.pending_outbox(now_ms()).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "reading the outbox failed");
+        let outbox = state.store.get().and_then(|s| s.pending_outbox(now_ms()));
+        let due = outbox.unwrap_or_else(|e| {
+            // While the storage is offline its recovery task reports; nothing to add every second.
+            if !matches!(e, crate::store::StoreError::Unavailable(_)) {
+                tracing::error!(error = %e, "reading the outbox failed");
+            }
             vec![]
         });
         // Send only what is durable: a message whose ticket change could still be lost in a crash
@@ -49,16 +53,18 @@ async fn deliver_one(
     let now = now_ms();
     if let Err(wait) = limiter.try_take(&robot_key(state, &item.target), Instant::now()) {
         item.not_before_ms = now + wait.as_millis() as i64;
-        log_store(state.store.reschedule(&item));
+        log_store(state.store.get().and_then(|s| s.reschedule(&item)));
         return;
     }
     match send(state, tokens, &item).await {
         Ok(()) => {
             state.metrics.outbound("sent");
+            let delivered = Delivery::Delivered { at_ms: now };
             log_store(
                 state
                     .store
-                    .finish(&item, Delivery::Delivered { at_ms: now }, now),
+                    .get()
+                    .and_then(|s| s.finish(&item, delivered, now)),
             );
         }
         Err(SendError::Transient(e)) if item.attempts + 1 < MAX_ATTEMPTS => {
@@ -66,19 +72,16 @@ async fn deliver_one(
             tracing::warn!(item = item.id, attempts = item.attempts + 1, error = %e, "delivery failed, will retry");
             item.attempts += 1;
             item.not_before_ms = now + backoff_ms(item.attempts);
-            log_store(state.store.reschedule(&item));
+            log_store(state.store.get().and_then(|s| s.reschedule(&item)));
         }
         Err(SendError::Transient(e) | SendError::Permanent(e)) => {
             state.metrics.outbound("failed");
             tracing::error!(item = item.id, error = %e, "delivery failed permanently");
-            log_store(state.store.finish(
-                &item,
-                Delivery::Failed {
-                    at_ms: now,
-                    error: e.clone(),
-                },
-                now,
-            ));
+            let failed = Delivery::Failed {
+                at_ms: now,
+                error: e.clone(),
+            };
+            log_store(state.store.get().and_then(|s| s.finish(&item, failed, now)));
             report_failure(state, &item, &e, now);
         }
     }
@@ -107,11 +110,8 @@ fn report_failure(state: &AppState, item: &OutboxItem, error: &str, now: i64) {
     );
     for url in &state.config.officers.notify_webhooks {
         let target = Target::OfficerWebhook { url: url.clone() };
-        log_store(
-            state
-                .store
-                .enqueue(message(target, text.clone(), vec![], None, now)),
-        );
+        let item = message(target, text.clone(), vec![], None, now);
+        log_store(state.store.get().and_then(|s| s.enqueue(item)));
     }
 }
 

@@ -54,7 +54,7 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
     let now = now_ms();
     let seen_key = format!("{}:{}", msg.platform.as_str(), msg.msg_id);
     let seen_expires = now + (state.config.server.dedupe_ttl_secs as i64) * 1000;
-    if state.store.is_seen(&seen_key)? {
+    if state.store.get()?.is_seen(&seen_key)? {
         return Ok(duplicate(state, &msg));
     }
     let Some(text) = msg.text.clone() else {
@@ -74,7 +74,7 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
         .iter()
         .any(|g| g == &msg.group_id)
     {
-        if !state.store.mark_seen(&seen_key, seen_expires)? {
+        if !state.store.get()?.mark_seen(&seen_key, seen_expires)? {
             return Ok(duplicate(state, &msg));
         }
         if !is_officer(state, &msg) {
@@ -84,7 +84,7 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
                 outcome: "refused",
             });
         }
-        let text = officer::execute(state, &msg, &text, now);
+        let text = officer::execute(&*state.store.get()?, &msg, &text, now);
         state.store.commit().await?;
         state.outbox_ready.notify_one();
         return Ok(Handled::Reply {
@@ -107,7 +107,7 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
     }
     if wants_human(&text) {
         // The suggestions offer "回复“人工”": escalate the question that was asked, not the word.
-        if let Some(p) = state.store.take_clarify(&who, now)? {
+        if let Some(p) = state.store.get()?.take_clarify(&who, now)? {
             let decision = state.matcher.decide(&p.question);
             state.metrics.question(msg.platform, "escalated");
             return escalate(
@@ -141,7 +141,7 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
             )
         }
         Outcome::Clarify => {
-            if !state.store.mark_seen(&seen_key, seen_expires)? {
+            if !state.store.get()?.mark_seen(&seen_key, seen_expires)? {
                 return Ok(duplicate(state, &msg));
             }
             let pending = PendingClarify {
@@ -153,7 +153,7 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
                 question: text.clone(),
                 expires_ms: now + (state.config.server.clarify_ttl_secs as i64) * 1000,
             };
-            state.store.put_clarify(&who, &pending)?;
+            state.store.get()?.put_clarify(&who, &pending)?;
             state.store.commit().await?;
             let text = reply::render(&state.base, &decision, None);
             Ok(Handled::Reply {
@@ -176,7 +176,7 @@ fn reply_once(
     text: String,
     outcome: &'static str,
 ) -> Result<Handled, StoreError> {
-    if !state.store.mark_seen(seen_key, expires)? {
+    if !state.store.get()?.mark_seen(seen_key, expires)? {
         return Ok(duplicate(state, msg));
     }
     Ok(Handled::Reply { text, outcome })
@@ -222,7 +222,7 @@ async fn escalate(
             .collect(),
     };
     let hooks = &state.config.officers.notify_webhooks;
-    let result = state.store.escalate(&esc, hooks, now, |t, merged| {
+    let result = state.store.get()?.escalate(&esc, hooks, now, |t, merged| {
         officer::notification(t, merged)
     });
     let (ticket, _) = match result {
@@ -254,12 +254,12 @@ fn picked_entry(
     let Some(pick) = pick_number(text) else {
         return Ok(None);
     };
-    let Some(p) = state.store.take_clarify(who, now)? else {
+    let Some(p) = state.store.get()?.take_clarify(who, now)? else {
         return Ok(None);
     };
     let Some(id) = p.faq_ids.get(pick - 1) else {
         // "3" when two were offered: keep the offer open for a valid pick.
-        state.store.put_clarify(who, &p)?;
+        state.store.get()?.put_clarify(who, &p)?;
         return Ok(Some(Pick::OutOfRange(p.faq_ids.len())));
     };
     Ok(state

@@ -18,10 +18,11 @@ pub async fn run(state: SharedState, cancel: CancellationToken) {
         let now = now_ms();
         let sla_ms = state.config.officers.sla_hours as i64 * 3_600_000;
         let hooks = &state.config.officers.notify_webhooks;
-        match state
+        let reminded = state
             .store
-            .remind_overdue(sla_ms, now, hooks, |t| officer::reminder(t, now))
-        {
+            .get()
+            .and_then(|s| s.remind_overdue(sla_ms, now, hooks, |t| officer::reminder(t, now)));
+        match reminded {
             Ok(ids) if !ids.is_empty() => {
                 tracing::info!(tickets = ?ids, "SLA reminders queued");
                 log_store(state.store.commit().await);
@@ -31,7 +32,7 @@ pub async fn run(state: SharedState, cancel: CancellationToken) {
             Err(e) => tracing::error!(error = %e, "SLA scan failed"),
         }
         if n.is_multiple_of(60) {
-            log_store(state.store.expire_seen(now));
+            log_store(state.store.get().and_then(|s| s.expire_seen(now)));
         }
         n += 1;
     }

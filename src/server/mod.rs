@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::faq::{self, FaqBase};
 use crate::matcher::Matcher;
 use crate::platform::wxcrypt::WxCrypt;
-use crate::store::Store;
+use crate::store::Database;
 use anyhow::{Context, Result};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -34,7 +34,7 @@ pub struct AppState {
     pub config: Config,
     pub base: FaqBase,
     pub matcher: Matcher,
-    pub store: Store,
+    pub store: Database,
     /// WXBizMsgCrypt for the configured WeCom callback, if a token and key are set.
     pub wecom: Option<WxCrypt>,
     pub metrics: metrics::Metrics,
@@ -61,7 +61,7 @@ impl App {
             )
         })?;
         let matcher = Matcher::build(&base, config.matcher);
-        let store = Store::open(&config.server.data_dir).with_context(|| {
+        let store = Database::open(&config.server.data_dir).with_context(|| {
             format!(
                 "opening the database in {}",
                 config.server.data_dir.display()
@@ -98,6 +98,7 @@ impl App {
     /// Serves until `shutdown` resolves; then stops accepting, finishes in-flight requests, stops the
     /// background workers and flushes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        survive_file_size_limit();
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
         tracker.spawn(deliver::run(self.state.clone(), cancel.clone()));
@@ -153,6 +154,20 @@ fn wecom_crypt(config: &Config) -> Result<Option<WxCrypt>> {
     WxCrypt::new(w.token.expose(), w.encoding_aes_key.expose(), &w.receive_id)
         .map(Some)
         .map_err(|e| anyhow::anyhow!("config: wecom.encoding_aes_key: {e}"))
+}
+
+/// A file-size limit (RLIMIT_FSIZE, as a full quota is often set up) must reach the store as a write
+/// error (EFBIG) that it recovers from, not kill the process with SIGXFSZ: catching the signal (and
+/// ignoring it) does that.
+fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        const SIGXFSZ: i32 = 25;
+        let kind = tokio::signal::unix::SignalKind::from_raw(SIGXFSZ);
+        if let Err(e) = tokio::signal::unix::signal(kind) {
+            tracing::warn!(error = %e, "cannot catch SIGXFSZ");
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -2,8 +2,8 @@
 //! `重开 12`, `入库 12`; and the texts officers receive (notifications, reminders), with the asker's words
 //! sanitised so they cannot @all, inject links or markdown.
 
-use super::{AppState, dispatch::Inbound};
-use crate::store::{StoreError, Ticket, TicketFilter};
+use super::dispatch::Inbound;
+use crate::store::{Store, StoreError, Ticket, TicketFilter};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -58,28 +58,25 @@ const HELP: &str =
     "工作人员指令：待办 ｜ 认领 12 ｜ 答复 12 答复内容 ｜ 关闭 12 原因 ｜ 重开 12 ｜ 入库 12";
 
 /// Runs an officer command and returns the bot's reply in the officer group.
-pub fn execute(state: &AppState, msg: &Inbound, text: &str, now: i64) -> String {
+pub fn execute(store: &Store, msg: &Inbound, text: &str, now: i64) -> String {
     let officer = format!("{}({})", msg.sender_nick, msg.sender_id_or_nick());
     let result = match parse(text) {
         Command::Help => return HELP.to_owned(),
-        Command::List => return list(state, now),
-        Command::Claim(id) => state
-            .store
+        Command::List => return list(store, now),
+        Command::Claim(id) => store
             .claim(id, &officer, now)
             .map(|t| format!("已认领工单 #{}。", t.id)),
         Command::Answer(id, answer) => {
-            let r = state.store.answer(id, &officer, &answer, now, answer_text);
+            let r = store.answer(id, &officer, &answer, now, answer_text);
             r.map(|t| format!("工单 #{} 已答复，正在发送到“{}”。", t.id, t.group_title))
         }
-        Command::Close(id, reason) => state
-            .store
+        Command::Close(id, reason) => store
             .close(id, &officer, &reason, now)
             .map(|t| format!("工单 #{} 已关闭。", t.id)),
-        Command::Reopen(id) => state
-            .store
+        Command::Reopen(id) => store
             .reopen(id, &officer, now)
             .map(|t| format!("工单 #{} 已重开。", t.id)),
-        Command::Learn(id) => state.store.draft_from(id, &officer, now).map(|d| {
+        Command::Learn(id) => store.draft_from(id, &officer, now).map(|d| {
             format!(
                 "工单 #{} 已存为FAQ草稿，审核后才会用于自动答复（policybot faq drafts）。",
                 d.ticket
@@ -98,8 +95,8 @@ pub fn execute(state: &AppState, msg: &Inbound, text: &str, now: i64) -> String 
     })
 }
 
-fn list(state: &AppState, now: i64) -> String {
-    match state.store.tickets(TicketFilter::Pending) {
+fn list(store: &Store, now: i64) -> String {
+    match store.tickets(TicketFilter::Pending) {
         Ok(ts) if ts.is_empty() => "目前没有待办工单。".to_owned(),
         Ok(ts) => {
             let lines: Vec<String> = ts

@@ -3,24 +3,33 @@
 //! index of open tickets by group and question for merging), the outbox of messages to send, clarify
 //! state and officer drafts.
 //!
+//! [`Database`] is what the server holds: the current [`Store`], the group commit and the storage's
+//! health (a failed commit takes the store offline until it can be reopened from disk).
+//!
 //! Invariants:
-//! - every state change that is acknowledged to anyone is first made durable with [`Store::commit`], a
-//!   group commit: concurrent callers share one fsync;
+//! - every state change that is acknowledged to anyone is first made durable with [`Database::commit`],
+//!   a group commit: concurrent callers share one flush;
+//! - sled never silently runs behind what was committed: each commit's generation is recorded in the
+//!   manifest (see `manifest`), and [`Store::open`] refuses a database that is behind it;
 //! - a ticket change and the messages it causes (notifications, answers) are written in one transaction,
 //!   so a crash leaves either both or neither;
 //! - transaction closures only touch sled (they may re-run).
 
+pub mod backup;
 mod commit;
+mod database;
+pub mod manifest;
 pub mod model;
 mod outbox;
 mod tickets;
 
+pub use database::Database;
 pub use model::*;
 pub use tickets::{Escalation, TicketFilter, message};
 
-use commit::GroupCommit;
+use manifest::Manifest;
 use sled::Tree;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +50,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("durable commit failed: {0}")]
     Commit(String),
+    /// The storage failed and is being reopened; nothing can be acknowledged until it is back.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// The data dir is damaged or behind its manifest: refuse to run on it.
+    #[error("{0}")]
+    Damaged(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -54,11 +69,23 @@ const CLARIFY: &str = "clarify";
 const DRAFTS: &str = "drafts";
 const META: &str = "meta";
 const NEXT_TICKET: &[u8] = b"next_ticket";
+const GENERATION: &[u8] = b"generation";
+/// Every tree, in the order backups list them.
+const TREES: [&str; 8] = [
+    SEEN,
+    SIGNATURES,
+    TICKETS,
+    OPEN_BY_KEY,
+    OUTBOX,
+    CLARIFY,
+    DRAFTS,
+    META,
+];
 
-/// Handle to the database; cheap to clone.
-#[derive(Clone)]
+/// One open sled database and its trees.
 pub struct Store {
     db: sled::Db,
+    data_dir: PathBuf,
     seen: Tree,
     signatures: Tree,
     tickets: Tree,
@@ -67,22 +94,45 @@ pub struct Store {
     clarify: Tree,
     drafts: Tree,
     meta: Tree,
-    commit: GroupCommit,
+}
+
+/// What a consistency check found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    pub generation: u64,
+    pub next_ticket: u64,
+    pub tickets: usize,
+    pub outbox: usize,
+    pub seen: usize,
 }
 
 impl Store {
-    /// Opens (creating) the database under `<data_dir>/v1`. Must be called inside a tokio runtime.
+    /// Opens (creating) the database under `<data_dir>/v1`, checks it against the manifest and reads
+    /// every ticket and outbox record; a database that is behind its manifest or holds unreadable
+    /// records is refused with [`StoreError::Damaged`]. Without a manifest (a new data dir, or one made
+    /// before manifests existed) one is written.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        // sled writes back every 500 ms on its own (its default, stated here because dispatch relies on
-        // it for de-duplication records); everything acknowledged goes through `commit`.
-        let db = sled::Config::new()
-            .path(data_dir.join("v1"))
-            .flush_every_ms(Some(500))
-            .open()?;
-        Self::with_db(db)
+        let recorded = manifest::read(data_dir).map_err(StoreError::Damaged)?;
+        let db = Self::open_sled(data_dir)?;
+        let store = Self::with_db(db, data_dir)?;
+        let report = store.check()?;
+        match recorded {
+            Some(m) => behind(&report, m, data_dir)?,
+            None => store.write_manifest(&report)?,
+        }
+        Ok(store)
     }
 
-    fn with_db(db: sled::Db) -> Result<Store> {
+    fn open_sled(data_dir: &Path) -> Result<sled::Db> {
+        // sled writes back every 500 ms on its own (its default, stated here because dispatch relies on
+        // it for de-duplication records); everything acknowledged goes through `Database::commit`.
+        Ok(sled::Config::new()
+            .path(data_dir.join("v1"))
+            .flush_every_ms(Some(500))
+            .open()?)
+    }
+
+    fn with_db(db: sled::Db, data_dir: &Path) -> Result<Store> {
         Ok(Store {
             seen: db.open_tree(SEEN)?,
             signatures: db.open_tree(SIGNATURES)?,
@@ -92,14 +142,58 @@ impl Store {
             clarify: db.open_tree(CLARIFY)?,
             drafts: db.open_tree(DRAFTS)?,
             meta: db.open_tree(META)?,
-            commit: GroupCommit::start(db.clone()),
+            data_dir: data_dir.to_owned(),
             db,
         })
     }
 
-    /// Waits until everything written before this call is on disk.
-    pub async fn commit(&self) -> Result<()> {
-        self.commit.wait().await.map_err(StoreError::Commit)
+    /// Reads every ticket and outbox record; `Damaged` names the first unreadable one.
+    pub fn check(&self) -> Result<Report> {
+        let damaged = |what: &str, e: StoreError| StoreError::Damaged(format!("{what}: {e}"));
+        let mut tickets = 0;
+        for v in self.tickets.iter().values() {
+            let t: Ticket = from_json(&v?).map_err(|e| damaged("a ticket record", e))?;
+            debug_assert!(t.id > 0);
+            tickets += 1;
+        }
+        let mut outbox = 0;
+        for v in self.outbox.iter().values() {
+            let _: OutboxItem = from_json(&v?).map_err(|e| damaged("an outbox record", e))?;
+            outbox += 1;
+        }
+        Ok(Report {
+            generation: self.meta_u64(GENERATION)?.unwrap_or(0),
+            next_ticket: self.meta_u64(NEXT_TICKET)?.unwrap_or(1),
+            tickets,
+            outbox,
+            seen: self.seen.len(),
+        })
+    }
+
+    fn meta_u64(&self, key: &[u8]) -> Result<Option<u64>> {
+        Ok(self.meta.get(key)?.map(|v| decode_u64(&v)))
+    }
+
+    /// Makes everything written so far durable: bumps the generation, flushes sled (fsync), then records
+    /// the generation and the next ticket number in the manifest. Blocking.
+    pub fn durable_flush(&self) -> Result<Manifest> {
+        let generation = self.meta_u64(GENERATION)?.unwrap_or(0) + 1;
+        self.meta.insert(GENERATION, &generation.to_be_bytes())?;
+        self.db.flush()?;
+        let m = Manifest {
+            generation,
+            next_ticket: self.meta_u64(NEXT_TICKET)?.unwrap_or(1),
+        };
+        manifest::write(&self.data_dir, m).map_err(|e| StoreError::Commit(e.to_string()))?;
+        Ok(m)
+    }
+
+    fn write_manifest(&self, report: &Report) -> Result<()> {
+        let m = Manifest {
+            generation: report.generation,
+            next_ticket: report.next_ticket,
+        };
+        manifest::write(&self.data_dir, m).map_err(|e| StoreError::Commit(e.to_string()))
     }
 
     /// Flushes synchronously (shutdown).
@@ -129,12 +223,16 @@ impl Store {
     pub fn bind_signature(&self, key: &str, msg_id: &str, expires_ms: i64) -> Result<bool> {
         let mut record = expires_ms.to_be_bytes().to_vec();
         record.extend_from_slice(msg_id.as_bytes());
-        let swapped =
-            self.signatures
-                .compare_and_swap(key.as_bytes(), None as Option<&[u8]>, Some(record))?;
+        let swapped = self.signatures.compare_and_swap(
+            key.as_bytes(),
+            None as Option<&[u8]>,
+            Some(record),
+        )?;
         Ok(match swapped {
             Ok(()) => true,
-            Err(e) => e.current.is_some_and(|v| v.get(8..) == Some(msg_id.as_bytes())),
+            Err(e) => e
+                .current
+                .is_some_and(|v| v.get(8..) == Some(msg_id.as_bytes())),
         })
     }
 
@@ -178,6 +276,24 @@ impl Store {
     }
 }
 
+/// `Damaged` when sled recovered less than the manifest says was committed.
+fn behind(report: &Report, m: Manifest, data_dir: &Path) -> Result<()> {
+    if report.generation >= m.generation && report.next_ticket >= m.next_ticket {
+        return Ok(());
+    }
+    Err(StoreError::Damaged(format!(
+        "the database in {dir} is behind its manifest: commit {got} of {want}, next ticket #{next} \
+         but #{want_next} was already issued. Acknowledged data is missing, so the bot will not run \
+         on it. Inspect with `policybot db check`, then restore the latest backup with \
+         `policybot db restore BACKUP` (it keeps ticket numbers from going backwards).",
+        dir = data_dir.display(),
+        got = report.generation,
+        want = m.generation,
+        next = report.next_ticket,
+        want_next = m.next_ticket,
+    )))
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -201,6 +317,7 @@ pub(crate) fn temporary() -> Store {
             .temporary(true)
             .open()
             .expect("temporary sled"),
+        Path::new("/nonexistent"),
     )
     .expect("trees")
 }
@@ -214,7 +331,33 @@ mod tests {
         let s = temporary();
         assert!(s.mark_seen("dingtalk:m1", 10).unwrap());
         assert!(!s.mark_seen("dingtalk:m1", 10).unwrap());
-        s.commit().await.unwrap();
+    }
+
+    #[test]
+    fn a_database_behind_its_manifest_is_refused_and_one_ahead_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            s.meta.insert(NEXT_TICKET, &5u64.to_be_bytes()).unwrap();
+            assert_eq!(s.durable_flush().unwrap().generation, 1);
+            assert_eq!(s.durable_flush().unwrap().next_ticket, 5);
+        }
+        assert!(Store::open(dir.path()).is_ok());
+        let ahead = Manifest {
+            generation: 3,
+            next_ticket: 5,
+        };
+        manifest::write(dir.path(), ahead).unwrap();
+        let Err(StoreError::Damaged(why)) = Store::open(dir.path()) else {
+            panic!("opened a database behind its manifest");
+        };
+        assert!(why.contains("policybot db restore"), "{why}");
+        let older = Manifest {
+            generation: 1,
+            next_ticket: 3,
+        };
+        manifest::write(dir.path(), older).unwrap();
+        assert!(Store::open(dir.path()).is_ok());
     }
 
     #[tokio::test]

@@ -53,7 +53,11 @@ async fn a_captured_dingtalk_signature_serves_its_own_message_and_nothing_else()
     let headers = [("timestamp", ts.as_str()), ("sign", sign.as_str())];
     let asked = DingTalkMsg::new(&app, "食堂饭卡能退吗");
     let post = |msg: &DingTalkMsg| {
-        app.post_dingtalk_raw(&headers, "application/json", msg.body().to_string().into_bytes())
+        app.post_dingtalk_raw(
+            &headers,
+            "application/json",
+            msg.body().to_string().into_bytes(),
+        )
     };
 
     let (status, first) = post(&asked).await;
@@ -116,7 +120,9 @@ async fn officer_commands_need_an_officer_not_just_the_officer_group() {
     // Finding 2, second half: commands were authorised by the group id alone. A member of the officer
     // group who is not in `officers.staff_ids` is told so, and the ticket does not move.
     let app = TestApp::spawn().await;
-    let (_, asked) = app.send_dingtalk(&DingTalkMsg::new(&app, "食堂饭卡能退吗")).await;
+    let (_, asked) = app
+        .send_dingtalk(&DingTalkMsg::new(&app, "食堂饭卡能退吗"))
+        .await;
     let id = ticket_number(markdown_text(&asked)).expect("escalated");
     let intruder = |text: String| {
         DingTalkMsg::new(&app, &text)
@@ -130,13 +136,132 @@ async fn officer_commands_need_an_officer_not_just_the_officer_group() {
         .await;
 
     for reply in [&claim, &answer] {
-        assert!(markdown_text(reply).contains("仅限登记的工作人员"), "{reply}");
+        assert!(
+            markdown_text(reply).contains("仅限登记的工作人员"),
+            "{reply}"
+        );
     }
     let t = app.ticket(id).await;
-    assert_eq!((t["status"].as_str(), t["answer"].as_str()), (Some("open"), None));
+    assert_eq!(
+        (t["status"].as_str(), t["answer"].as_str()),
+        (Some("open"), None)
+    );
     let officer = DingTalkMsg::new(&app, &format!("认领 {id}"))
         .in_group(OFFICER_GROUP)
         .from(OFFICERS[0], "王科长");
     let (_, claimed) = app.send_dingtalk(&officer).await;
     assert!(markdown_text(&claimed).contains("已认领"), "{claimed}");
+}
+
+/// Escalates `text` as a fresh DingTalk message; returns its ticket number.
+async fn escalate(app: &TestApp, text: &str) -> u64 {
+    let (status, body) = app.send_dingtalk(&DingTalkMsg::new(app, text)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    ticket_number(markdown_text(&body)).unwrap_or_else(|| panic!("not escalated: {body}"))
+}
+
+/// Out-of-scope questions that always escalate, distinct so that none merges with another.
+fn canteen(n: u64) -> String {
+    format!("食堂第{n}号窗口的饭卡能退吗")
+}
+
+#[tokio::test]
+async fn a_damaged_data_dir_is_refused_and_restored_from_a_backup_without_reusing_numbers() {
+    // Finding 3: truncating sled's log lost tickets silently (exit 0, numbers reused). Now the store is
+    // checked against its manifest: the bot refuses to start and says what to do; `db check` fails;
+    // `db restore` of an online backup brings the backed-up tickets back and numbering continues
+    // above every number already issued.
+    let mut app = TestApp::spawn().await;
+    for n in 1..=3 {
+        assert_eq!(escalate(&app, &canteen(n)).await, n);
+    }
+    let backup = app.data_dir().with_file_name("backup.jsonl");
+    let config = app.config_path().display().to_string();
+    let file = backup.display().to_string();
+    let (ok, out, err) = app
+        .cli(&[
+            "db",
+            "backup",
+            &file,
+            "--online",
+            "--config",
+            &config,
+            "--server",
+            &app.url(""),
+        ])
+        .await;
+    assert!(ok, "{out}{err}");
+    for n in 4..=40 {
+        assert_eq!(escalate(&app, &canteen(n)).await, n);
+    }
+    app.stop().await;
+    let db = app.data_dir().join("v1").join("db");
+    let len = std::fs::metadata(&db).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+
+    let (started, said) = app.serve_expecting_exit().await;
+    let (checked, check_out, check_err) = app.cli(&["db", "check", "--config", &config]).await;
+    let (restored, restore_out, restore_err) = app
+        .cli(&["db", "restore", &file, "--config", &config])
+        .await;
+
+    assert!(!started, "served on a damaged data dir: {said}");
+    assert!(said.contains("policybot db restore"), "{said}");
+    assert!(!checked, "db check passed a damaged data dir: {check_out}");
+    assert!(check_err.contains("behind its manifest"), "{check_err}");
+    assert!(restored, "{restore_out}{restore_err}");
+    app.start().await;
+    for n in 1..=3 {
+        assert_eq!(app.ticket(n).await["question"], canteen(n));
+    }
+    assert_eq!(escalate(&app, "车间的空调能报销吗").await, 41);
+}
+
+#[tokio::test]
+async fn a_full_disk_never_acknowledges_and_the_bot_recovers_when_space_returns() {
+    // Finding 4: on ENOSPC the escalation got a 500 but its ticket and de-dup record stayed in memory, so
+    // the platform's retry got "200 empty" and the ticket was gone after a restart; writes kept failing
+    // after space was freed while /healthz said ok. Now (disk full = a file-size limit on the process)
+    // the question gets 503, its retries get 503, /healthz and /readyz say so; once writes work again
+    // the store is reopened from disk by itself, the retry is escalated, and the ticket survives kill -9.
+    let mut app = TestApp::spawn().await;
+    assert_eq!(escalate(&app, &canteen(1)).await, 1);
+    app.limit_file_size(Some(1024));
+    let asked = DingTalkMsg::new(&app, &canteen(2));
+
+    let (first, _) = app.send_dingtalk(&asked).await;
+    let (retry, retry_body) = app.send_dingtalk(&asked).await;
+    let (health, why) = app.health().await;
+    let ready = app
+        .http
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    app.limit_file_size(None);
+    let recovered = poll(
+        "storage recovery",
+        std::time::Duration::from_secs(15),
+        || async { (app.health().await.0 == StatusCode::OK).then_some(()) },
+    );
+    recovered.await;
+    let (after, body) = app.send_dingtalk(&asked).await;
+
+    assert_eq!(first, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(retry, StatusCode::SERVICE_UNAVAILABLE, "{retry_body}");
+    assert_eq!(health, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(why.contains("storage"), "{why}");
+    assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(after, StatusCode::OK);
+    let id = ticket_number(markdown_text(&body)).expect("escalated after recovery");
+    app.kill9();
+    app.start().await;
+    assert_eq!(app.ticket(id).await["question"], canteen(2));
+    assert_eq!(app.ticket(1).await["question"], canteen(1));
 }

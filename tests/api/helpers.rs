@@ -81,7 +81,9 @@ pub fn unique_ts_ms() -> i64 {
     static LAST: AtomicI64 = AtomicI64::new(0);
     let now = now_ms();
     let prev = LAST
-        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| Some(now.max(last + 1)))
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(now.max(last + 1))
+        })
         .unwrap();
     now.max(prev + 1)
 }
@@ -182,6 +184,38 @@ impl TestApp {
         .await;
     }
 
+    /// Runs `policybot serve` on this config and data dir expecting it to refuse to start: returns its
+    /// exit success and what it printed (bounded: panics if it is still running after 15 s).
+    pub async fn serve_expecting_exit(&self) -> (bool, String) {
+        let run = tokio::process::Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(self.config_path())
+            .env("RUST_LOG", "policybot=info")
+            .envs_removed_tokio()
+            .kill_on_drop(true)
+            .output();
+        let out = tokio::time::timeout(Duration::from_secs(15), run)
+            .await
+            .expect("policybot serve kept running on a damaged data dir")
+            .expect("running policybot");
+        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
+    }
+
+    /// Sets the running server's soft file-size limit (RLIMIT_FSIZE) with util-linux `prlimit`: a way
+    /// to make every write that grows a file fail, as on a full disk, without privileges.
+    pub fn limit_file_size(&self, bytes: Option<u64>) {
+        let soft = bytes.map_or("unlimited".to_owned(), |b| b.to_string());
+        let status = Command::new("prlimit")
+            .arg("--pid")
+            .arg(self.pid().to_string())
+            .arg(format!("--fsize={soft}:unlimited"))
+            .status()
+            .expect("prlimit (util-linux) is needed by this test");
+        assert!(status.success(), "prlimit failed");
+    }
+
     /// Graceful stop (SIGTERM), bounded.
     pub async fn stop(&mut self) {
         let mut child = self.child.take().expect("running");
@@ -208,6 +242,12 @@ impl TestApp {
     pub fn log_tail(&self, n: usize) -> String {
         let logs = self.logs.lock().unwrap();
         logs[logs.len().saturating_sub(n)..].join("\n")
+    }
+
+    /// `/healthz`: status and body.
+    pub async fn health(&self) -> (StatusCode, String) {
+        let r = self.http.get(self.url("/healthz")).send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
     }
 
     /// Asserts the server still answers `/healthz`.

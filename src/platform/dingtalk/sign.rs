@@ -254,8 +254,14 @@ mod tests {
         let missing_sign = Err(VerifyError::MissingHeader("sign"));
         assert_eq!(verify_sign(SECRET, "", "x", TS_MS), missing_ts);
         assert_eq!(verify_sign(SECRET, TS, "", TS_MS), missing_sign);
-        assert_eq!(verify_headers(SECRET, None, Some("x"), TS_MS, HOUR_MS), missing_ts);
-        assert_eq!(verify_headers(SECRET, Some(TS), None, TS_MS, HOUR_MS), missing_sign);
+        assert_eq!(
+            verify_headers(SECRET, None, Some("x"), TS_MS, HOUR_MS),
+            missing_ts
+        );
+        assert_eq!(
+            verify_headers(SECRET, Some(TS), None, TS_MS, HOUR_MS),
+            missing_sign
+        );
     }
 
     #[test]
@@ -270,6 +276,9 @@ mod tests {
     #[test]
     fn verify_headers_accepts_a_correctly_signed_request() {
         let good = sign(SECRET, TS);
-        assert_eq!(verify_headers(SECRET, Some(TS), Some(&good), TS_MS, HOUR_MS), Ok(()));
+        assert_eq!(
+            verify_headers(SECRET, Some(TS), Some(&good), TS_MS, HOUR_MS),
+            Ok(())
+        );
     }
 }

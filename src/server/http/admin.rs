@@ -24,6 +24,7 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
         .route("/tickets/{id}/{action}", post(act))
         .route("/drafts", get(drafts))
         .route("/ask", post(ask_one))
+        .route("/backup", get(backup))
         .route_layer(middleware::from_fn_with_state(state, auth_layer))
 }
 
@@ -43,6 +44,18 @@ async fn auth_layer(
         return Err(ApiError::Unauthorized("missing or wrong bearer token"));
     }
     Ok(next.run(req).await)
+}
+
+/// A consistent backup of the live store (`policybot db backup --online`), as JSON lines.
+async fn backup(State(state): State<SharedState>) -> Result<Vec<u8>, ApiError> {
+    let store = state.store.get()?;
+    let dump = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        store.backup(&mut out, now_ms()).map(|_| out)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(dump)
 }
 
 /// Parses a JSON body with a useful 400 on failure.
@@ -71,14 +84,14 @@ async fn list(
         "all" => TicketFilter::All,
         other => return Err(ApiError::BadRequest(format!("unknown status `{other}`"))),
     };
-    Ok(Json(state.store.tickets(filter)?))
+    Ok(Json(state.store.get()?.tickets(filter)?))
 }
 
 async fn show(
     State(state): State<SharedState>,
     Path(id): Path<u64>,
 ) -> Result<Json<Ticket>, ApiError> {
-    Ok(Json(state.store.ticket(id)?))
+    Ok(Json(state.store.get()?.ticket(id)?))
 }
 
 #[derive(Deserialize)]
@@ -114,7 +127,7 @@ async fn act(
         return Err(ApiError::NotFound(format!("unknown action `{action}`")));
     }
     let b = officer_body(&headers, &body)?;
-    let (store, officer, now) = (&state.store, b.officer.as_str(), now_ms());
+    let (store, officer, now) = (&state.store.get()?, b.officer.as_str(), now_ms());
     let value = match action.as_str() {
         "claim" => to_value(store.claim(id, officer, now)?),
         "answer" => {
@@ -131,7 +144,7 @@ async fn act(
         "reopen" => to_value(store.reopen(id, officer, now)?),
         _ => to_value(store.draft_from(id, officer, now)?),
     }?;
-    store.commit().await?;
+    state.store.commit().await?;
     state.outbox_ready.notify_one();
     Ok(Json(value))
 }
@@ -141,7 +154,7 @@ fn to_value<T: serde::Serialize>(v: T) -> Result<serde_json::Value, ApiError> {
 }
 
 async fn drafts(State(state): State<SharedState>) -> Result<Json<Vec<Draft>>, ApiError> {
-    Ok(Json(state.store.drafts()?))
+    Ok(Json(state.store.get()?.drafts()?))
 }
 
 #[derive(Deserialize)]

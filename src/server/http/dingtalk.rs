@@ -44,8 +44,8 @@ pub async fn callback(
     let expires = now_ms() + 2 * window_ms as i64;
     if !state
         .store
-        .bind_signature(&signature, &cb.msg_id, expires)
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .get()
+        .and_then(|s| s.bind_signature(&signature, &cb.msg_id, expires))?
     {
         state.metrics.rejected("dingtalk", "replay");
         tracing::warn!("DingTalk callback rejected: signature already used by another message");
@@ -54,7 +54,7 @@ pub async fn callback(
     let asker = cb.at_user_id().unwrap_or_default().to_owned();
     let handled = dispatch::handle(&state, inbound(&cb))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| state.store.failed(e))?;
     Ok(Json(match handled {
         Handled::Duplicate => dt::empty_message(),
         Handled::Reply { text, .. } => reply(&asker, &cb.sender_nick, &text),

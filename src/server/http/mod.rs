@@ -27,6 +27,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/dingtalk/callback", post(dingtalk::callback))
         .route("/wecom/callback", get(wecom::verify_url).post(wecom::callback))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest("/api/v1", admin::routes(state.clone()))
         .layer(DefaultBodyLimit::max(limit))
@@ -41,12 +42,28 @@ pub fn router(state: SharedState) -> Router {
         .with_state(state)
 }
 
-async fn healthz() -> &'static str {
-    "ok"
+/// Liveness and storage: 503 with the reason while the storage is offline (it recovers by itself).
+async fn healthz(State(state): State<SharedState>) -> (StatusCode, String) {
+    match state.store.failure() {
+        None => (StatusCode::OK, "ok".to_owned()),
+        Some(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage failing: messages are refused with 503 until it recovers".to_owned(),
+        ),
+    }
+}
+
+/// For a load balancer: ready when the storage can acknowledge messages.
+async fn readyz(State(state): State<SharedState>) -> (StatusCode, &'static str) {
+    match state.store.get() {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "not ready"),
+    }
 }
 
 async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
-    let body = state.metrics.render(state.store.outbox_len());
+    let outbox = state.store.get().map_or(0, |s| s.outbox_len());
+    let body = state.metrics.render(outbox);
     ([("content-type", "text/plain; version=0.0.4")], body)
 }
 
@@ -60,6 +77,8 @@ pub enum ApiError {
     NotFound(String),
     Conflict(String),
     UnsupportedMediaType,
+    /// 503: storage is offline; the platform should retry. The detail is logged, never sent.
+    Unavailable(String),
     /// 500: the detail is logged, never sent.
     Internal(String),
 }
@@ -75,6 +94,13 @@ impl IntoResponse for ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "expected a JSON body".to_owned(),
             ),
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(%cause, "refused: storage unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily unavailable, retry later".to_owned(),
+                )
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 (
@@ -93,6 +119,9 @@ impl From<crate::store::StoreError> for ApiError {
         match e {
             E::NotFound(id) => ApiError::NotFound(format!("ticket #{id} not found")),
             e @ E::InvalidTransition { .. } => ApiError::Conflict(e.to_string()),
+            e @ (E::Unavailable(_) | E::Commit(_) | E::Sled(sled::Error::Io(_))) => {
+                ApiError::Unavailable(e.to_string())
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -91,7 +91,9 @@ pub async fn callback(
     if !fresh(ts, now_ms(), state.config.server.signature_window_secs) {
         state.metrics.rejected("wecom", "stale");
         tracing::warn!("WeCom callback rejected: timestamp outside the window");
-        return Err(ApiError::Unauthorized("timestamp outside the accepted window"));
+        return Err(ApiError::Unauthorized(
+            "timestamp outside the accepted window",
+        ));
     }
     let plain = c
         .decrypt_post(sig, ts, nonce, &body)
@@ -104,7 +106,7 @@ pub async fn callback(
     let inbound = inbound(&msg);
     let handled = dispatch::handle(&state, inbound.clone())
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| state.store.failed(e))?;
     let Handled::Reply { text, .. } = handled else {
         return Ok(String::new());
     };
@@ -143,7 +145,7 @@ async fn queue_rest(state: &SharedState, inbound: &Inbound, rest: Vec<String>) {
             None,
             now,
         );
-        if let Err(e) = state.store.enqueue(item) {
+        if let Err(e) = state.store.get().and_then(|s| s.enqueue(item)) {
             tracing::error!(error = %e, "queueing a reply part failed");
         }
     }

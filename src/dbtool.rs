@@ -1,0 +1,96 @@
+//! `policybot db check|backup|restore`: the way out when the data dir is damaged. Offline commands open
+//! the data dir themselves (sled allows one process, so the bot must be stopped); `backup --online` asks
+//! the running server instead.
+
+use crate::cli::{DbCommand, ServerArgs, block_on, client};
+use crate::config::Config;
+use crate::store::{Store, backup};
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub fn run(command: DbCommand) -> Result<()> {
+    match command {
+        DbCommand::Check { config } => check(&data_dir(config.as_deref())?),
+        DbCommand::Backup {
+            file,
+            online: true,
+            server,
+        } => backup_online(&file, &server),
+        DbCommand::Backup { file, server, .. } => {
+            backup_offline(&data_dir(server.config.as_deref())?, &file)
+        }
+        DbCommand::Restore { backup, config } => restore(&data_dir(config.as_deref())?, &backup),
+    }
+}
+
+fn data_dir(config: Option<&Path>) -> Result<PathBuf> {
+    Ok(Config::load(config)?.server.data_dir)
+}
+
+fn open(dir: &Path) -> Result<Store> {
+    Store::open(dir).with_context(|| format!("opening the database in {}", dir.display()))
+}
+
+fn check(dir: &Path) -> Result<()> {
+    let report = open(dir)?.check()?;
+    println!(
+        "db check: ok ({}: commit {}, {} tickets, next ticket #{}, {} outbox items, {} message ids remembered)",
+        dir.display(),
+        report.generation,
+        report.tickets,
+        report.next_ticket,
+        report.outbox,
+        report.seen
+    );
+    Ok(())
+}
+
+fn backup_offline(dir: &Path, file: &Path) -> Result<()> {
+    let store = open(dir)?;
+    let mut out = Vec::new();
+    let records = store.backup(&mut out, crate::server::now_ms())?;
+    write_file(file, &out)?;
+    println!("db backup: {records} records written to {}", file.display());
+    Ok(())
+}
+
+fn backup_online(file: &Path, server: &ServerArgs) -> Result<()> {
+    let dump = block_on(async { client(server)?.backup().await })?;
+    if dump.is_empty() {
+        bail!("the server sent an empty backup");
+    }
+    write_file(file, &dump)?;
+    println!(
+        "db backup: {} bytes from the running server written to {}",
+        dump.len(),
+        file.display()
+    );
+    Ok(())
+}
+
+/// Writes and fsyncs `bytes` (a backup that is not on disk is no backup).
+fn write_file(file: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f =
+        std::fs::File::create(file).with_context(|| format!("creating {}", file.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()
+        .with_context(|| format!("syncing {}", file.display()))
+}
+
+fn restore(dir: &Path, file: &Path) -> Result<()> {
+    let input = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    std::fs::create_dir_all(dir)?;
+    let r = backup::restore(dir, std::io::BufReader::new(input), crate::server::now_ms())
+        .with_context(|| format!("restoring {} into {}", file.display(), dir.display()))?;
+    println!(
+        "db restore: {} records restored into {}; next ticket #{}",
+        r.records,
+        dir.display(),
+        r.next_ticket
+    );
+    if let Some(aside) = r.moved_aside {
+        println!("the previous database was kept at {}", aside.display());
+    }
+    Ok(())
+}
