@@ -60,6 +60,13 @@ impl App {
                 config.server.faq_dir.display()
             )
         })?;
+        if base.entries.is_empty() {
+            anyhow::bail!(
+                "the FAQ base in {} has no entries: every question would be escalated. Check \
+                 server.faq_dir and that faq/entries/*.toml are readable (`policybot faq check`).",
+                config.server.faq_dir.display()
+            );
+        }
         let matcher = Matcher::build(&base, config.matcher);
         let store = Database::open(&config.server.data_dir).with_context(|| {
             format!(

@@ -265,3 +265,21 @@ async fn a_full_disk_never_acknowledges_and_the_bot_recovers_when_space_returns(
     assert_eq!(app.ticket(id).await["question"], canteen(2));
     assert_eq!(app.ticket(1).await["question"], canteen(1));
 }
+
+#[tokio::test]
+async fn an_empty_faq_base_is_refused_at_start_up() {
+    // Finding 9: an unreadable or empty faq/ started the bot with 0 entries, escalating everything,
+    // with no warning. Now serve refuses to start and says why.
+    let mut app = TestApp::spawn().await;
+    app.stop().await;
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::create_dir(empty.path().join("entries")).unwrap();
+    let faq = concat!(env!("CARGO_MANIFEST_DIR"), "/faq");
+    let empty_dir = empty.path().display().to_string();
+    app.edit_config(|c| c.replace(faq, &empty_dir));
+
+    let (started, said) = app.serve_expecting_exit().await;
+
+    assert!(!started, "{said}");
+    assert!(said.contains("no entries"), "{said}");
+}

@@ -184,6 +184,12 @@ impl TestApp {
         .await;
     }
 
+    /// Rewrites the config file (takes effect at the next start).
+    pub fn edit_config(&self, edit: impl FnOnce(String) -> String) {
+        let text = std::fs::read_to_string(self.config_path()).unwrap();
+        std::fs::write(self.config_path(), edit(text)).unwrap();
+    }
+
     /// Runs `policybot serve` on this config and data dir expecting it to refuse to start: returns its
     /// exit success and what it printed (bounded: panics if it is still running after 15 s).
     pub async fn serve_expecting_exit(&self) -> (bool, String) {
