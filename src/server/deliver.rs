@@ -1,62 +1,134 @@
 //! The delivery worker: sends outbox messages (officer answers into groups, officer notifications) that
 //! are durable, within the per-robot rate limit, retrying transient failures with exponential backoff; a
 //! permanent failure is recorded on the ticket and reported to the officers.
+//!
+//! Destinations are independent: each robot or webhook with due messages gets its own task, which sends
+//! that destination's messages one at a time, in order, and stops at the first one that must wait (so
+//! the parts of a long answer never overtake each other). A webhook that hangs holds up only its own
+//! messages. The per-destination send count lives in the store and survives restarts.
 
-use super::outbound::RateLimiter;
+use super::outbound::PER_MINUTE;
 use super::send::{SendError, TokenCache, send};
 use super::{AppState, SharedState, now_ms, officer};
 use crate::store::{Delivery, OutboxItem, ReplyRoute, Target, message};
-use std::time::{Duration, Instant};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 const MAX_ATTEMPTS: u32 = 8;
+/// How long shutdown waits for sends in progress before abandoning them (they stay queued).
+const DRAIN: Duration = Duration::from_secs(5);
 
-/// The worker loop: wakes on notification or every second, sends what is due.
+/// The worker loop: wakes on notification, on a finished destination or every second, and starts a
+/// task for every destination with due messages that has none running.
 pub async fn run(state: SharedState, cancel: CancellationToken) {
-    let limiter = RateLimiter::default();
-    let tokens = TokenCache::default();
+    let tokens = Arc::new(TokenCache::default());
+    let mut running: JoinSet<String> = JoinSet::new();
+    let mut busy: HashSet<String> = HashSet::new();
     loop {
-        let outbox = state.store.get().and_then(|s| s.pending_outbox(now_ms()));
-        let due = outbox.unwrap_or_else(|e| {
-            // While the storage is offline its recovery task reports; nothing to add every second.
-            if !matches!(e, crate::store::StoreError::Unavailable(_)) {
-                tracing::error!(error = %e, "reading the outbox failed");
+        for (key, items) in due_by_destination(&state).await {
+            if busy.insert(key.clone()) {
+                let task =
+                    deliver_destination(state.clone(), tokens.clone(), items, cancel.clone());
+                running.spawn(async move {
+                    task.await;
+                    key
+                });
             }
-            vec![]
-        });
-        // Send only what is durable: a message whose ticket change could still be lost in a crash
-        // must not reach the group. One group commit covers everything just read.
-        if !due.is_empty() && state.store.commit().await.is_err() {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            continue;
-        }
-        for item in due {
-            if cancel.is_cancelled() {
-                return;
-            }
-            deliver_one(&state, &limiter, &tokens, item).await;
         }
         tokio::select! {
-            _ = cancel.cancelled() => return,
+            _ = cancel.cancelled() => break,
             _ = state.outbox_ready.notified() => {},
+            Some(Ok(key)) = running.join_next(), if !running.is_empty() => {
+                busy.remove(&key);
+            }
             _ = tokio::time::sleep(Duration::from_secs(1)) => {},
         }
+        while let Some(done) = running.try_join_next() {
+            if let Ok(key) = done {
+                busy.remove(&key);
+            }
+        }
+    }
+    if tokio::time::timeout(DRAIN, async {
+        while running.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        tracing::warn!("shutdown: abandoning sends in progress; they stay queued");
     }
 }
 
-async fn deliver_one(
-    state: &AppState,
-    limiter: &RateLimiter,
-    tokens: &TokenCache,
-    mut item: OutboxItem,
-) {
+/// Due outbox items grouped by destination, each group oldest first and stopping at the destination's
+/// first item that is not due (its later items must not overtake it). Only what is durable: one group
+/// commit covers everything just read (a message whose ticket change could still be lost in a crash
+/// must not reach the group).
+async fn due_by_destination(state: &AppState) -> HashMap<String, Vec<OutboxItem>> {
+    let outbox = state.store.get().and_then(|s| s.outbox_items());
+    let due = outbox.unwrap_or_else(|e| {
+        // While the storage is offline its recovery task reports; nothing to add every second.
+        if !matches!(e, crate::store::StoreError::Unavailable(_)) {
+            tracing::error!(error = %e, "reading the outbox failed");
+        }
+        vec![]
+    });
+    let mut groups: HashMap<String, Vec<OutboxItem>> = HashMap::new();
+    let mut waiting: HashSet<String> = HashSet::new();
     let now = now_ms();
-    if let Err(wait) = limiter.try_take(&robot_key(state, &item.target), Instant::now()) {
-        item.not_before_ms = now + wait.as_millis() as i64;
-        log_store(state.store.get().and_then(|s| s.reschedule(&item)));
-        return;
+    for item in due {
+        let key = robot_key(state, &item.target);
+        if item.not_before_ms > now {
+            waiting.insert(key);
+        } else if !waiting.contains(&key) {
+            groups.entry(key).or_default().push(item);
+        }
     }
-    match send(state, tokens, &item).await {
+    if groups.is_empty() || state.store.commit().await.is_err() {
+        return HashMap::new();
+    }
+    groups
+}
+
+/// Sends one destination's due items in order; stops at the first that has to wait.
+async fn deliver_destination(
+    state: SharedState,
+    tokens: Arc<TokenCache>,
+    items: Vec<OutboxItem>,
+    cancel: CancellationToken,
+) {
+    for item in items {
+        if cancel.is_cancelled() || !deliver_one(&state, &tokens, item).await {
+            break;
+        }
+    }
+    state.outbox_ready.notify_one();
+}
+
+/// Sends `item` if its destination has a slot; true when the next item may follow it now.
+async fn deliver_one(state: &AppState, tokens: &TokenCache, mut item: OutboxItem) -> bool {
+    let now = now_ms();
+    let slot_key = hex::encode(Sha256::digest(robot_key(state, &item.target)));
+    let slot = state
+        .store
+        .get()
+        .and_then(|s| s.take_send_slot(&slot_key, now, PER_MINUTE));
+    match slot {
+        Ok(None) => {}
+        Ok(Some(wait_ms)) => {
+            item.not_before_ms = now + wait_ms;
+            log_store(state.store.get().and_then(|s| s.reschedule(&item)));
+            return false;
+        }
+        Err(e) => {
+            log_store::<()>(Err(e));
+            return false;
+        }
+    }
+    let next = match send(state, tokens, &item).await {
         Ok(()) => {
             state.metrics.outbound("sent");
             let delivered = Delivery::Delivered { at_ms: now };
@@ -66,6 +138,7 @@ async fn deliver_one(
                     .get()
                     .and_then(|s| s.finish(&item, delivered, now)),
             );
+            true
         }
         Err(SendError::Transient(e)) if item.attempts + 1 < MAX_ATTEMPTS => {
             state.metrics.outbound("retry");
@@ -73,6 +146,7 @@ async fn deliver_one(
             item.attempts += 1;
             item.not_before_ms = now + backoff_ms(item.attempts);
             log_store(state.store.get().and_then(|s| s.reschedule(&item)));
+            false
         }
         Err(SendError::Transient(e) | SendError::Permanent(e)) => {
             state.metrics.outbound("failed");
@@ -83,9 +157,11 @@ async fn deliver_one(
             };
             log_store(state.store.get().and_then(|s| s.finish(&item, failed, now)));
             report_failure(state, &item, &e, now);
+            true
         }
-    }
+    };
     log_store(state.store.commit().await);
+    next
 }
 
 /// 2^attempts seconds, at most five minutes.

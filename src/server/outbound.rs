@@ -1,12 +1,11 @@
 //! Outbound policy: which URLs the bot may post to (`server.allowed_outbound_hosts`) and how often per
-//! robot (the platforms allow 20 messages a minute and throttle beyond). Pure logic, no I/O.
+//! robot (the platforms allow 20 messages a minute and throttle beyond; the count is kept in the store,
+//! see `Store::take_send_slot`). Pure logic, no I/O.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 use url::Url;
 
-const PER_MINUTE: usize = 20;
+/// Messages a robot (or webhook) may send in any 60 seconds.
+pub const PER_MINUTE: usize = 20;
 
 /// True when `url` may be posted to: HTTPS to a listed host, or plain HTTP to a listed loopback host.
 /// List entries are `host` (any port) or `host:port`.
@@ -29,32 +28,6 @@ pub fn allowed(url: &str, hosts: &[String]) -> bool {
             }
             _ => h == host,
         })
-}
-
-/// Sliding-window limit of sends per robot.
-#[derive(Default)]
-pub struct RateLimiter {
-    sent: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-impl RateLimiter {
-    /// Takes a slot for `key` now, or says how long to wait for one.
-    pub fn try_take(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let mut map = self.sent.lock().unwrap_or_else(|p| p.into_inner());
-        let q = map.entry(key.to_owned()).or_default();
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-        {
-            q.pop_front();
-        }
-        if q.len() >= PER_MINUTE {
-            let oldest = *q.front().expect("non-empty");
-            return Err(Duration::from_secs(60) - now.duration_since(oldest));
-        }
-        q.push_back(now);
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -84,17 +57,5 @@ mod tests {
         assert!(allowed("http://127.0.0.1:8081/hook", &list));
         assert!(!allowed("http://127.0.0.1:8082/hook", &list));
         assert!(!allowed("http://10.0.0.1/hook", &list));
-    }
-
-    #[test]
-    fn the_limiter_allows_twenty_a_minute_per_robot() {
-        let l = RateLimiter::default();
-        let t0 = Instant::now();
-        for _ in 0..20 {
-            assert!(l.try_take("r", t0).is_ok());
-        }
-        assert!(l.try_take("r", t0).is_err());
-        assert!(l.try_take("other", t0).is_ok());
-        assert!(l.try_take("r", t0 + Duration::from_secs(60)).is_ok());
     }
 }

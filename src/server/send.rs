@@ -36,16 +36,9 @@ pub async fn send(
             let url = webhook_url
                 .as_deref()
                 .ok_or_else(|| SendError::Permanent("no WebhookUrl for this chat".into()))?;
-            for part in crate::reply::split_for_limit(&item.text, crate::reply::WECOM_TEXT_LIMIT) {
-                post(
-                    state,
-                    url,
-                    &wecom::webhook_text_body(&part, &item.mention),
-                    None,
-                )
-                .await?;
-            }
-            Ok(())
+            // Each outbox item is one part within the text limit (see `store::parts`).
+            let body = wecom::webhook_text_body(&item.text, &item.mention);
+            post(state, url, &body, None).await
         }
         Target::Group(route @ ReplyRoute::DingTalk { .. }) => {
             send_dingtalk(state, tokens, route, item).await

@@ -25,7 +25,7 @@ mod tickets;
 
 pub use database::Database;
 pub use model::*;
-pub use tickets::{Escalation, TicketFilter, message};
+pub use tickets::{Escalation, TicketFilter, message, parts};
 
 use manifest::Manifest;
 use sled::Tree;
@@ -62,6 +62,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 const SEEN: &str = "seen_msg_ids";
 const SIGNATURES: &str = "used_signatures";
+const SEND_SLOTS: &str = "send_slots";
 const TICKETS: &str = "tickets";
 const OPEN_BY_KEY: &str = "open_tickets_by_question";
 const OUTBOX: &str = "outbox";
@@ -71,9 +72,10 @@ const META: &str = "meta";
 const NEXT_TICKET: &[u8] = b"next_ticket";
 const GENERATION: &[u8] = b"generation";
 /// Every tree, in the order backups list them.
-const TREES: [&str; 8] = [
+const TREES: [&str; 9] = [
     SEEN,
     SIGNATURES,
+    SEND_SLOTS,
     TICKETS,
     OPEN_BY_KEY,
     OUTBOX,
@@ -90,6 +92,7 @@ pub struct Store {
     data_dir: PathBuf,
     seen: Tree,
     signatures: Tree,
+    send_slots: Tree,
     tickets: Tree,
     open_by_key: Tree,
     outbox: Tree,
@@ -140,6 +143,7 @@ impl Store {
         Ok(Store {
             seen: db.open_tree(SEEN)?,
             signatures: db.open_tree(SIGNATURES)?,
+            send_slots: db.open_tree(SEND_SLOTS)?,
             tickets: db.open_tree(TICKETS)?,
             open_by_key: db.open_tree(OPEN_BY_KEY)?,
             outbox: db.open_tree(OUTBOX)?,
@@ -249,7 +253,8 @@ impl Store {
         })
     }
 
-    /// Forgets de-duplication and signature records that expired before `now_ms`; returns how many.
+    /// Forgets de-duplication, signature and send-slot records that expired before `now_ms`; returns
+    /// how many.
     pub fn expire_seen(&self, now_ms: i64) -> Result<usize> {
         let mut n = 0;
         for tree in [&self.seen, &self.signatures] {
@@ -259,6 +264,14 @@ impl Store {
                     tree.remove(k)?;
                     n += 1;
                 }
+            }
+        }
+        for kv in self.send_slots.iter() {
+            let (k, v) = kv?;
+            let sent: Vec<i64> = from_json(&v).unwrap_or_default();
+            if sent.iter().all(|t| now_ms - t >= 60_000) {
+                self.send_slots.remove(k)?;
+                n += 1;
             }
         }
         Ok(n)

@@ -146,6 +146,9 @@ pub struct OutboxItem {
     pub mention: Vec<String>,
     /// The ticket whose delivery state this message reports on, if any.
     pub ticket: Option<u64>,
+    /// A part of a long message that more parts follow: its delivery alone does not deliver the ticket.
+    #[serde(default)]
+    pub more_parts: bool,
     pub attempts: u32,
     pub not_before_ms: i64,
     pub created_ms: i64,

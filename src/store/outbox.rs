@@ -7,16 +7,13 @@ use sled::Transactional;
 use sled::transaction::ConflictableTransactionError as Abort;
 
 impl Store {
-    /// Items due at `now_ms`, oldest first.
-    pub fn pending_outbox(&self, now_ms: i64) -> Result<Vec<OutboxItem>> {
-        let mut out = Vec::new();
-        for v in self.outbox.iter().values() {
-            let item: OutboxItem = from_json(&v?)?;
-            if item.not_before_ms <= now_ms {
-                out.push(item);
-            }
-        }
-        Ok(out)
+    /// Every queued item, oldest first (due or not: a destination's later items wait for its earlier).
+    pub fn outbox_items(&self) -> Result<Vec<OutboxItem>> {
+        self.outbox
+            .iter()
+            .values()
+            .map(|v| from_json(&v?))
+            .collect()
     }
 
     /// Number of items in the outbox (due or not).
@@ -35,7 +32,10 @@ impl Store {
     pub fn finish(&self, item: &OutboxItem, delivery: Delivery, now_ms: i64) -> Result<()> {
         let r = (&self.outbox, &self.tickets).transaction(|(outbox, tickets)| {
             outbox.remove(&item.id.to_be_bytes())?;
-            let Some(id) = item.ticket else { return Ok(()) };
+            let part_sent = item.more_parts && matches!(delivery, Delivery::Delivered { .. });
+            let Some(id) = item.ticket.filter(|_| !part_sent) else {
+                return Ok(());
+            };
             let Some(v) = tickets.get(id.to_be_bytes())? else {
                 return Ok(());
             };
@@ -59,6 +59,24 @@ impl Store {
             sled::transaction::TransactionError::Abort(e) => e,
             sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
         })
+    }
+
+    /// Takes a send slot for destination `key` at `now_ms` (at most `per_minute` sends in any 60 s), or
+    /// says how many ms to wait. The recent send times are kept in the store, so a restart does not
+    /// reset the count (the platforms would throttle the robot).
+    pub fn take_send_slot(&self, key: &str, now_ms: i64, per_minute: usize) -> Result<Option<i64>> {
+        let mut sent: Vec<i64> = match self.send_slots.get(key.as_bytes())? {
+            Some(v) => from_json(&v)?,
+            None => Vec::new(),
+        };
+        sent.retain(|t| now_ms - t < 60_000);
+        if sent.len() >= per_minute {
+            let oldest = sent.iter().min().copied().unwrap_or(now_ms);
+            return Ok(Some(60_000 - (now_ms - oldest)));
+        }
+        sent.push(now_ms);
+        self.send_slots.insert(key.as_bytes(), to_json(&sent)?)?;
+        Ok(None)
     }
 
     /// Queues one message outside any ticket change (e.g. an officer alert about a failed delivery).

@@ -81,10 +81,44 @@ pub fn message(
         text,
         mention,
         ticket,
+        more_parts: false,
         attempts: 0,
         not_before_ms: now_ms,
         created_ms: now_ms,
     }
+}
+
+/// A message for `target` as outbox items that each fit the platform's text limit (WeCom: 2048 bytes),
+/// so that each part is sent, retried and rate-limited on its own and never posted twice. The first
+/// part carries the mentions; every part but the last says more follow.
+pub fn parts(
+    target: Target,
+    text: &str,
+    mention: Vec<String>,
+    ticket: Option<u64>,
+    now_ms: i64,
+) -> Vec<OutboxItem> {
+    let pieces = match &target {
+        Target::Group(ReplyRoute::WeCom { .. }) => {
+            crate::reply::split_for_limit(text, crate::reply::WECOM_TEXT_LIMIT)
+        }
+        _ => vec![text.to_owned()],
+    };
+    let n = pieces.len();
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| OutboxItem {
+            more_parts: i + 1 < n,
+            ..message(
+                target.clone(),
+                piece,
+                if i == 0 { mention.clone() } else { vec![] },
+                ticket,
+                now_ms,
+            )
+        })
+        .collect()
 }
 
 impl Store {
@@ -209,13 +243,13 @@ impl Store {
                     mention.push(a.id.clone());
                 }
             }
-            Ok(vec![message(
+            Ok(parts(
                 Target::Group(t.route.clone()),
-                render(t),
+                &render(t),
                 mention,
                 Some(t.id),
                 now_ms,
-            )])
+            ))
         })
     }
 
@@ -460,7 +494,7 @@ mod tests {
             Status::Closed
         );
         assert_eq!(s.ticket(1).unwrap().history.len(), 4);
-        assert_eq!(s.pending_outbox(i64::MAX).unwrap().len(), 2);
+        assert_eq!(s.outbox_items().unwrap().len(), 2);
     }
 
     #[tokio::test]

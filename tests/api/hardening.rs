@@ -283,3 +283,142 @@ async fn an_empty_faq_base_is_refused_at_start_up() {
     assert!(!started, "{said}");
     assert!(said.contains("no entries"), "{said}");
 }
+
+/// A WeCom question from `lisi` in chat `wrkChat1`, escalated; returns the ticket number.
+async fn escalate_wecom(app: &TestApp, text: &str) -> u64 {
+    let xml = wecom_robot_text(app, &unique_id("w"), "lisi", "wrkChat1", text);
+    let (status, reply) = app.post_wecom(&xml).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    let start = reply.find("<Encrypt><![CDATA[").unwrap() + "<Encrypt><![CDATA[".len();
+    let end = start + reply[start..].find("]]>").unwrap();
+    let (plain, _) = app.wecom.decrypt(&reply[start..end]);
+    ticket_number(&plain).unwrap_or_else(|| panic!("not escalated: {plain}"))
+}
+
+async fn metric(app: &TestApp, name: &str) -> Option<String> {
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")).map(str::to_owned))
+}
+
+#[tokio::test]
+async fn a_hanging_webhook_holds_up_only_its_own_messages() {
+    // Finding 6: one worker sent one item at a time, so an answer to a chat whose webhook hangs delayed
+    // unrelated officer notifications by the client timeout on every attempt (~50 s). Now each
+    // destination has its own task: the notification of a new ticket arrives while the hung post is
+    // still outstanding.
+    let app = TestApp::spawn().await;
+    let id = escalate_wecom(&app, "食堂饭卡能退吗").await;
+    app.fake.fail(WECOM_HOOK_PATH, Failure::Hang);
+    let body = serde_json::json!({"officer": "王", "text": "可到窗口退卡。"});
+    let (status, _) = app.api_post(&format!("/tickets/{id}/answer"), body).await;
+    assert_eq!(status, StatusCode::OK);
+    poll(
+        "the hung post",
+        std::time::Duration::from_secs(10),
+        || async { (!app.fake.requests_to(WECOM_HOOK_PATH).is_empty()).then_some(()) },
+    )
+    .await;
+
+    let second = escalate(&app, "车间空调能报销吗").await;
+
+    let notified = poll(
+        "the officers' notification beside the hung webhook",
+        std::time::Duration::from_secs(5),
+        || async {
+            let sent = app.fake.requests_to(OFFICERS_PATH);
+            sent.iter()
+                .any(|r| r.text().contains(&format!("#{second}")))
+                .then_some(())
+        },
+    );
+    notified.await;
+    assert_eq!(app.ticket(id).await["delivery"]["state"], "queued");
+}
+
+#[tokio::test]
+async fn each_part_of_a_long_answer_is_posted_once_even_when_the_rate_limit_trips_midway() {
+    // Finding 6: a long WeCom answer was one outbox item sent as N posts; when the platform's rate limit
+    // tripped at part k, parts 1..k-1 were posted again on every retry. Now each part is its own item:
+    // part 1 is posted once, part 2 is retried alone, and the ticket is delivered when the last arrives.
+    let app = TestApp::spawn().await;
+    let id = escalate_wecom(&app, "食堂饭卡能退吗").await;
+    let long: String = (1..=150)
+        .map(|i| format!("第{i}条：请按属地政策办理。"))
+        .collect();
+    app.fake
+        .fail_after(WECOM_HOOK_PATH, 1, Failure::Errcode(45009));
+    let body = serde_json::json!({"officer": "王", "text": long});
+    let (status, _) = app.api_post(&format!("/tickets/{id}/answer"), body).await;
+    assert_eq!(status, StatusCode::OK);
+    poll(
+        "the rate-limited part",
+        std::time::Duration::from_secs(10),
+        || async { (app.fake.requests_to(WECOM_HOOK_PATH).len() >= 2).then_some(()) },
+    )
+    .await;
+    app.fake.heal(WECOM_HOOK_PATH);
+
+    app.wait_delivery(id, "delivered").await;
+    let posts: Vec<String> = app
+        .fake
+        .requests_to(WECOM_HOOK_PATH)
+        .iter()
+        .map(|r| r.text())
+        .collect();
+    let first = &posts[0];
+    assert_eq!(
+        posts.iter().filter(|p| *p == first).count(),
+        1,
+        "{posts:#?}"
+    );
+    let mut distinct = posts.clone();
+    distinct.dedup();
+    assert!(distinct.concat().contains(&long), "all parts, in order");
+    assert_eq!(
+        posts.len(),
+        distinct.len() + 1,
+        "only the refused part was posted twice: {posts:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_send_rate_limit_survives_a_restart() {
+    // Finding 6: the 20-a-minute limit lived in memory, so a restart sent 25 posts to one webhook in
+    // 1.3 s. Now the count is in the store: after 15 notifications and a restart, 10 more tickets get
+    // only 5 notifications within the minute; the other 5 wait in the outbox.
+    let mut app = TestApp::spawn().await;
+    for n in 1..=15 {
+        escalate(&app, &canteen(n)).await;
+    }
+    poll(
+        "15 notifications",
+        std::time::Duration::from_secs(10),
+        || async { (app.fake.requests_to(OFFICERS_PATH).len() == 15).then_some(()) },
+    )
+    .await;
+    app.stop().await;
+    app.start().await;
+    for n in 16..=25 {
+        escalate(&app, &canteen(n)).await;
+    }
+
+    let state = poll(
+        "20 sent and 5 held back",
+        std::time::Duration::from_secs(10),
+        || async {
+            let sent = app.fake.requests_to(OFFICERS_PATH).len();
+            let pending = metric(&app, "policybot_outbox_pending").await;
+            (sent == 20 && pending.as_deref() == Some("5")).then_some(sent)
+        },
+    );
+    assert_eq!(state.await, 20);
+}

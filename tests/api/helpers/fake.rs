@@ -61,13 +61,15 @@ pub enum Failure {
     Http500,
     /// HTTP 200 with this non-zero `errcode` (45009 is the rate limit, others are permanent).
     Errcode(i64),
+    /// No answer for 30 s (longer than the bot's 10 s client timeout), then a success.
+    Hang,
 }
 
 #[derive(Default)]
 struct Shared {
     requests: Mutex<Vec<Recorded>>,
-    /// Path prefix → failure.
-    failures: Mutex<HashMap<String, Failure>>,
+    /// Path prefix → (failure, requests still to answer normally before failing).
+    failures: Mutex<HashMap<String, (Failure, usize)>>,
 }
 
 /// A running fake platform; stops when dropped.
@@ -139,11 +141,16 @@ impl FakePlatform {
 
     /// Fails requests to paths starting with `prefix` until [`FakePlatform::heal`].
     pub fn fail(&self, prefix: &str, failure: Failure) {
+        self.fail_after(prefix, 0, failure);
+    }
+
+    /// Answers the next `ok` requests to `prefix` normally, then fails them until healed.
+    pub fn fail_after(&self, prefix: &str, ok: usize, failure: Failure) {
         self.shared
             .failures
             .lock()
             .unwrap()
-            .insert(prefix.to_owned(), failure);
+            .insert(prefix.to_owned(), (failure, ok));
     }
 
     pub fn heal(&self, prefix: &str) {
@@ -188,9 +195,28 @@ async fn record(
         .failures
         .lock()
         .unwrap()
-        .iter()
+        .iter_mut()
         .find(|(prefix, _)| path.starts_with(prefix.as_str()))
-        .map(|(_, f)| *f);
+        .and_then(|(_, (f, ok))| match ok {
+            0 => Some(*f),
+            n => {
+                *n -= 1;
+                None
+            }
+        });
+    if let Some(Failure::Hang) = failure {
+        // Recorded on arrival (status 0: never answered in time), so tests can see it was attempted.
+        shared.requests.lock().unwrap().push(Recorded {
+            method: method.to_string(),
+            path: path.clone(),
+            query: uri.query().map(str::to_owned),
+            headers: headers.clone(),
+            body: Value::Null,
+            status: 0,
+        });
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        return (StatusCode::OK, axum::Json(success_body(&path))).into_response();
+    }
     let (status, reply) = match failure {
         Some(Failure::Http500) => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -200,7 +226,7 @@ async fn record(
             StatusCode::OK,
             json!({"errcode": code, "errmsg": "fake failure"}),
         ),
-        None => (StatusCode::OK, success_body(&path)),
+        Some(Failure::Hang) | None => (StatusCode::OK, success_body(&path)),
     };
     let body = serde_json::from_slice(&body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
