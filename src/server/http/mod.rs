@@ -46,7 +46,10 @@ async fn healthz() -> &'static str {
 }
 
 async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
-    let body = state.metrics.render(state.store.outbox_len());
+    let mut body = state.metrics.render(state.store.outbox_len());
+    let on = state.config.knowledge.as_of.day();
+    let counts = crate::faq::validity::counts(&state.base, on);
+    body.push_str(&super::metrics::faq_status(&counts));
     ([("content-type", "text/plain; version=0.0.4")], body)
 }
 
