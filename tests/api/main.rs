@@ -8,6 +8,8 @@ mod dingtalk;
 mod wecom;
 // Human escalation: tickets, officer commands, the admin API, outbox delivery and durability.
 mod escalation;
+// Time in the knowledge base: measures in force, expiring, lapsed, superseded, upcoming; as_of; faq status.
+mod knowledge;
 // `policybot queue …` against a running server.
 mod cli;
 // FAQ accuracy on our own labelled questions (tests/questions), with floors.
