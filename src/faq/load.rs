@@ -323,6 +323,47 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_date_in_an_entry_or_a_source_header_names_its_line() {
+        let text = "[[entry]]\nid = \"a\"\nquestion = \"q\"\nanswer = \"a\"\nsource = \"s\"\nclause = \"c\"\ndate = \"2020-02-21\"\nexpires = \"2023-02-29\"\n";
+        let err = parse_entries(Path::new("e.toml"), text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "e.toml:8: `2023-02-29` is not a date (YYYY-MM-DD)"
+        );
+        let text =
+            "title: T\nissuer: I\ndate: 2020-02-21\nkind: 政策文件\nexpires: 2023-1-8\n---\nbody";
+        let err = parse_source(Path::new("s.txt"), text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "s.txt:5: `expires`: `2023-1-8` is not a date (YYYY-MM-DD)"
+        );
+    }
+
+    #[test]
+    fn source_headers_carry_terms_for_their_entries() {
+        let text = "title: T\nissuer: I\ndate: 2020-02-21\nkind: 政策文件\nperiod: epidemic\nsuperseded_by: 《新办法》\n---\nbody";
+        let s = parse_source(Path::new("s.txt"), text).unwrap();
+        assert_eq!(s.terms.period.as_deref(), Some("epidemic"));
+        assert_eq!(s.terms.superseded_by.as_deref(), Some("《新办法》"));
+    }
+
+    #[test]
+    fn periods_need_a_valid_end_date() {
+        let ok = parse_periods(
+            Path::new("periods.toml"),
+            "[[period]]\nid = \"epidemic\"\nlabel = \"疫情期间\"\nends = \"2023-01-08\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok[0].ends.to_string(), "2023-01-08");
+        let err = parse_periods(
+            Path::new("periods.toml"),
+            "[[period]]\nid = \"x\"\nlabel = \"x\"\nends = \"soon\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("periods.toml:4: "), "{err}");
+    }
+
+    #[test]
     fn dictionary_lines_take_optional_frequency() {
         let d = parse_dict("告知承诺制 2000 n\n容缺办理\n# comment\n");
         assert_eq!(
