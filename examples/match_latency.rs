@@ -250,7 +250,8 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
         (
             "ask: decide + reply + JSON line (`ask --json`)",
             stage(qs, passes, |q| {
-                serde_json::to_vec(&policybot::ask::ask(base, matcher, q)).unwrap()
+                serde_json::to_vec(&policybot::ask::ask(base, matcher, Default::default(), q))
+                    .unwrap()
             }),
         ),
     ];

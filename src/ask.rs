@@ -1,6 +1,7 @@
 //! The side-effect-free answer to one question, as `policybot ask --json` and `POST /api/v1/ask` print it.
 
-use crate::faq::FaqBase;
+use crate::faq::{Date, FaqBase, Status};
+use crate::knowledge::{self, Knowledge};
 use crate::matcher::{Decision, Matcher};
 use crate::reply;
 use serde::Serialize;
@@ -16,6 +17,10 @@ pub struct AskResult {
     pub score: f32,
     pub reply: String,
     pub candidates: Vec<CandidateView>,
+    /// On the as-of day, the status (`in_force`, `expiring`, `upcoming`, `lapsed`, `superseded`) of the
+    /// measure the reply is about: the answer, or the measure an escalation was made for because it is not
+    /// in force. `null` otherwise.
+    pub status: Option<Status>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -26,7 +31,8 @@ pub struct CandidateView {
 }
 
 impl AskResult {
-    pub fn new(base: &FaqBase, question: &str, d: &Decision) -> Self {
+    /// The result of decision `d` with measures judged on day `on`.
+    pub fn new(base: &FaqBase, question: &str, d: &Decision, on: Date) -> Self {
         let answered = d.outcome == crate::matcher::Outcome::Answered;
         AskResult {
             question: question.to_owned(),
@@ -36,8 +42,9 @@ impl AskResult {
                 .filter(|_| answered)
                 .map(|c| base.entries[c.entry].id.clone()),
             score: round3(d.best().map_or(0.0, |c| c.score)),
-            reply: reply::render(base, d, None),
+            reply: reply::render(base, d, None, on),
             candidates: candidates(base, d),
+            status: knowledge::status_of(base, d, on),
         }
     }
 }
@@ -58,7 +65,9 @@ fn round3(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Answers one question without side effects.
-pub fn ask(base: &FaqBase, matcher: &Matcher, question: &str) -> AskResult {
-    AskResult::new(base, question, &matcher.decide(question))
+/// Answers one question without side effects, judging measures as `k` says.
+pub fn ask(base: &FaqBase, matcher: &Matcher, k: Knowledge, question: &str) -> AskResult {
+    let on = k.as_of.day();
+    let d = knowledge::review(k, base, matcher.decide(question), on);
+    AskResult::new(base, question, &d, on)
 }

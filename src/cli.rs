@@ -1,9 +1,11 @@
-//! The command line: `serve`, `ask`, `faq check|build|drafts`, `queue …`, `db check|backup|restore`. Each subcommand is a thin
-//! shell over the library; errors bubble up as `anyhow` with context and become exit code 1 in `main`.
+//! The command line: `serve`, `ask`, `faq check|status|build|drafts`, `queue …`, `db check|backup|restore`.
+//! Each subcommand is a thin shell over the library; errors bubble up as `anyhow` with context and
+//! become exit code 1 in `main`.
 
 use crate::ask::ask;
 use crate::config::Config;
 use crate::faq::{self, FaqBase};
+use crate::knowledge::AsOf;
 use crate::matcher::{Analyzer, Matcher};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -48,6 +50,9 @@ pub enum Command {
         /// FAQ directory, overriding the config.
         #[arg(long)]
         faq: Option<PathBuf>,
+        /// Judge measures on this day (YYYY-MM-DD or "today"), overriding knowledge.as_of.
+        #[arg(long, value_parser = parse_as_of)]
+        as_of: Option<AsOf>,
         question: Option<String>,
     },
     /// Work on the FAQ base.
@@ -98,10 +103,27 @@ pub enum FaqCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Entries by status on the as-of day (in force, expiring, upcoming, lapsed, superseded), with counts.
+    Status {
+        #[arg(long, default_value = "faq")]
+        faq: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Judge measures on this day (YYYY-MM-DD or "today"), overriding knowledge.as_of.
+        #[arg(long, value_parser = parse_as_of)]
+        as_of: Option<AsOf>,
+    },
     /// Draft entries (TOML, on stdout) from a new policy document, for an officer to curate.
     Build {
         /// The document: a faq/sources-style file (header, `---`, text) or plain text.
         source: PathBuf,
+        /// Ids of existing entries this document replaces: the draft opens with the `superseded_by`
+        /// line to add to each (needs the document's `title:` header).
+        #[arg(long, value_delimiter = ',')]
+        supersedes: Vec<String>,
+        /// The FAQ base the ids are looked up in.
+        #[arg(long, default_value = "faq")]
+        faq: PathBuf,
     },
     /// List officer drafts (from answered tickets) as TOML for review, from the running server.
     Drafts {
@@ -172,12 +194,22 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
             config,
             faq,
+            as_of,
             question,
-        } => run_ask(json, config.as_deref(), faq, question),
+        } => run_ask(json, config.as_deref(), faq, as_of, question),
         Command::Db { command } => crate::dbtool::run(command),
         Command::Faq { command } => match command {
             FaqCommand::Check { faq, config } => run_check(&faq, config.as_deref()),
-            FaqCommand::Build { source } => run_build(&source),
+            FaqCommand::Status { faq, config, as_of } => {
+                let on = as_of_day(config.as_deref(), as_of)?;
+                print!("{}", faq::report::status(&load_faq(&faq)?, on));
+                Ok(())
+            }
+            FaqCommand::Build {
+                source,
+                supersedes,
+                faq,
+            } => run_build(&source, &supersedes, &faq),
             FaqCommand::Drafts { server } => block_on(async {
                 let drafts = client(&server)?.drafts().await?;
                 print!("{}", crate::client::drafts_toml(&drafts));
@@ -185,6 +217,15 @@ pub fn run(cli: Cli) -> Result<()> {
             }),
         },
     }
+}
+
+fn parse_as_of(s: &str) -> Result<AsOf, String> {
+    AsOf::try_from(s.to_owned())
+}
+
+/// The day measures are judged on: `--as-of`, else the config's `knowledge.as_of`.
+fn as_of_day(config: Option<&Path>, as_of: Option<AsOf>) -> Result<faq::Date> {
+    Ok(as_of.unwrap_or(Config::load(config)?.knowledge.as_of).day())
 }
 
 /// Loads the FAQ base, with the path in the error.
@@ -196,15 +237,17 @@ fn run_ask(
     json: bool,
     config: Option<&Path>,
     faq_dir: Option<PathBuf>,
+    as_of: Option<AsOf>,
     question: Option<String>,
 ) -> Result<()> {
-    let cfg = Config::load(config)?;
+    let mut cfg = Config::load(config)?;
+    cfg.knowledge.as_of = as_of.unwrap_or(cfg.knowledge.as_of);
     let base = load_faq(&faq_dir.unwrap_or(cfg.server.faq_dir))?;
     let matcher = Matcher::build(&base, cfg.matcher);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut answer_one = |q: &str| -> Result<()> {
-        let r = ask(&base, &matcher, q);
+        let r = ask(&base, &matcher, cfg.knowledge, q);
         if json {
             serde_json::to_writer(&mut out, &r)?;
             writeln!(out)?;
@@ -246,21 +289,31 @@ fn run_check(dir: &Path, config: Option<&Path>) -> Result<()> {
         base.entries.len(),
         phrasings
     );
+    print!("{}", faq::report::ageing(&base, cfg.knowledge.as_of.day()));
     Ok(())
 }
 
-fn run_build(source: &Path) -> Result<()> {
+fn run_build(source: &Path, supersedes: &[String], faq_dir: &Path) -> Result<()> {
     let text =
         std::fs::read_to_string(source).with_context(|| format!("reading {}", source.display()))?;
-    let (slug, date, body) = match faq::parse_source_file(source, &text) {
-        Ok(s) => (s.slug, s.date, s.body),
+    let (slug, date, body, title) = match faq::parse_source_file(source, &text) {
+        Ok(s) => (s.slug, s.date, s.body, Some(s.title)),
         Err(_) => {
             let slug = source
                 .file_stem()
                 .map_or("new".into(), |s| s.to_string_lossy().into_owned());
-            (slug, "YYYY-MM-DD".to_owned(), text)
+            (slug, "YYYY-MM-DD".to_owned(), text, None)
         }
     };
+    if !supersedes.is_empty() {
+        let Some(title) = title else {
+            bail!(
+                "--supersedes needs the document's title: give it a faq/sources header (title:, date: …)"
+            );
+        };
+        let note = faq::draft::superseded_note(&load_faq(faq_dir)?, supersedes, &title);
+        print!("{}", note.map_err(anyhow::Error::msg)?);
+    }
     let analyzer = Analyzer::build(&FaqBase::default());
     print!("{}", faq::draft::draft_toml(&analyzer, &slug, &date, &body));
     Ok(())

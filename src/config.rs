@@ -53,6 +53,9 @@ pub struct Config {
     pub server: Server,
     #[serde(default)]
     pub matcher: Thresholds,
+    /// The as-of day and what to do with answers not in force.
+    #[serde(default)]
+    pub knowledge: crate::knowledge::Knowledge,
     pub dingtalk: DingTalk,
     pub wecom: WeCom,
     pub officers: Officers,
@@ -335,6 +338,20 @@ mod tests {
             let e = Config::from_toml(toml, &[]).unwrap_err();
             assert_eq!(e.key, key, "{toml}");
         }
+    }
+
+    #[test]
+    fn knowledge_defaults_to_today_with_notices_and_names_bad_values() {
+        use crate::knowledge::{AsOf, Lapsed};
+        let c = Config::from_toml(EXAMPLE, &[]).unwrap();
+        assert_eq!(
+            (c.knowledge.as_of, c.knowledge.lapsed),
+            (AsOf::Today, Lapsed::AnswerWithNotice)
+        );
+        let c = Config::from_toml("[knowledge]\nlapsed = \"escalate\"\n", &[]).unwrap();
+        assert_eq!(c.knowledge.lapsed, Lapsed::Escalate);
+        let e = Config::from_toml("[knowledge]\nas_of = \"2020-02-30\"\n", &[]).unwrap_err();
+        assert!(e.message.contains("knowledge.as_of"), "{e}");
     }
 
     #[test]

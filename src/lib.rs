@@ -7,6 +7,7 @@
 //! - [`matcher`]: normalisation, segmentation and scoring; a pure `decide(question)`.
 //! - [`reply`]: what the bot says (answers with citations, suggestions, notices), split to platform limits.
 //! - [`ask`]: the side-effect-free answer object of `policybot ask --json` and `/api/v1/ask`.
+//! - [`knowledge`]: the as-of day and what to do with a measure not in force (`[knowledge]`).
 //! - [`config`]: `config.example.toml` as built-in defaults, overrides, secrets, validation.
 //! - [`cli`]: the command line; [`dbtool`] its `db` commands.
 //! - [`store`]: the sled database: tickets, outbox, de-duplication, the manifest, backups.
@@ -17,6 +18,7 @@ pub mod client;
 pub mod config;
 pub mod dbtool;
 pub mod faq;
+pub mod knowledge;
 pub mod matcher;
 pub mod platform;
 pub mod reply;

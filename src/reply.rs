@@ -1,25 +1,46 @@
 //! The words the bot says: answers with their citation, numbered suggestions, the escalation notice and the
-//! help text; plus splitting a long reply to fit a platform's byte limit at sentence boundaries.
+//! help text; plus splitting a long reply to fit a platform's byte limit at sentence boundaries. What is
+//! said about a measure not in force on the day asked (`on`) is in [`notice`].
 
-use crate::faq::FaqBase;
+pub mod notice;
+
+use crate::faq::{Date, FaqBase, Status};
+use crate::knowledge::NOT_IN_FORCE;
 use crate::matcher::{Candidate, Decision, Outcome};
 
 /// WeCom's text message limit in bytes (UTF-8); DingTalk allows more.
 pub const WECOM_TEXT_LIMIT: usize = 2048;
 
 /// The reply to a decision, without platform decoration (@-mentions are added by the platform layer).
-/// `ticket` is the escalation ticket number when one was opened.
-pub fn render(base: &FaqBase, d: &Decision, ticket: Option<u64>) -> String {
+/// `ticket` is the escalation ticket number when one was opened; `on` the day measures are judged on.
+pub fn render(base: &FaqBase, d: &Decision, ticket: Option<u64>, on: Date) -> String {
     match d.outcome {
-        Outcome::Answered => d.best().map_or_else(help_text, |c| answer(base, c.entry)),
-        Outcome::Clarify => clarify(base, &d.candidates),
-        Outcome::Escalated => escalated(ticket),
+        Outcome::Answered => d
+            .best()
+            .map_or_else(help_text, |c| answer(base, c.entry, on)),
+        Outcome::Clarify => clarify(base, &d.candidates, on),
+        Outcome::Escalated => escalation(base, d, ticket, on),
         Outcome::Smalltalk => help_text(),
     }
 }
 
+/// An entry's answer as of `on`: in force, the quote as it is (with a note if it ends soon); otherwise a
+/// plain statement of its status first, the quote as history, and where to turn.
+pub fn answer(base: &FaqBase, entry: usize, on: Date) -> String {
+    let t = &base.entries[entry].timeline;
+    let status = t.status(on);
+    let quote = quote(base, entry);
+    if let Some(opening) = notice::opening(t, status) {
+        return format!("{opening}\n{quote}\n{}", notice::closing(t));
+    }
+    match notice::ending_soon(t).filter(|_| status == Status::Expiring) {
+        Some(note) => format!("{quote}\n{note}"),
+        None => quote,
+    }
+}
+
 /// An entry's verbatim answer, its citation and validity note.
-pub fn answer(base: &FaqBase, entry: usize) -> String {
+fn quote(base: &FaqBase, entry: usize) -> String {
     let e = &base.entries[entry];
     let mut out = e.answer.trim().to_owned();
     if let Some(src) = base.source_of(e) {
@@ -34,14 +55,26 @@ pub fn answer(base: &FaqBase, entry: usize) -> String {
     out
 }
 
-/// Numbered suggestions; the asker replies with the number.
-pub fn clarify(base: &FaqBase, candidates: &[Candidate]) -> String {
+/// Numbered suggestions, tagged when not in force on `on`; the asker replies with the number.
+pub fn clarify(base: &FaqBase, candidates: &[Candidate], on: Date) -> String {
     let mut out = String::from("您想问的是下面哪一个？请回复序号：");
     for (i, c) in candidates.iter().enumerate() {
-        out.push_str(&format!("\n{}. {}", i + 1, base.entries[c.entry].question));
+        let e = &base.entries[c.entry];
+        let tag = notice::tag(e.timeline.status(on));
+        out.push_str(&format!("\n{}. {}{tag}", i + 1, e.question));
     }
     out.push_str("\n都不是的话，请换个说法再问，或回复“人工”转交工作人员。");
     out
+}
+
+/// The escalation notice, opening with the status of the measure when that is why it was escalated.
+pub fn escalation(base: &FaqBase, d: &Decision, ticket: Option<u64>, on: Date) -> String {
+    let measure = d.best().filter(|_| d.reason == Some(NOT_IN_FORCE));
+    let opening = measure.and_then(|c| {
+        let t = &base.entries[c.entry].timeline;
+        notice::statement(t, t.status(on))
+    });
+    format!("{}{}", opening.unwrap_or_default(), escalated(ticket))
 }
 
 /// The notice that a question went to the human queue.

@@ -2,7 +2,11 @@
 //! curate. The document is split at its headings and numbered clauses; each clause becomes one draft entry
 //! whose answer is the clause's opening sentences (verbatim) and whose keywords are the clause's top TF-IDF
 //! terms against the other clauses. Questions and alternates are left for the officer to write.
+//!
+//! When the document replaces existing entries (`--supersedes ID,...`), the draft opens with the
+//! `superseded_by` line for each of them and where they are, ready to paste.
 
+use super::FaqBase;
 use crate::matcher::Analyzer;
 use regex::Regex;
 use std::collections::HashMap;
@@ -181,6 +185,24 @@ pub fn draft_toml(analyzer: &Analyzer, source_slug: &str, date: &str, body: &str
     out
 }
 
+/// The note atop a draft: the entries `ids` that the document titled `title` replaces, each with its file
+/// and line, and the `superseded_by` line to add to them. An id not in `base` is an error.
+pub fn superseded_note(base: &FaqBase, ids: &[String], title: &str) -> Result<String, String> {
+    let link = toml::Value::String(title.to_owned());
+    let mut out = format!(
+        "# This document replaces the entries below: add this line to each of them (after its `id`).\n\
+         # From the document's date they are answered as superseded (`policybot faq status` lists them).\n\
+         superseded_by = {link}\n"
+    );
+    for id in ids {
+        let e = base
+            .entry(id)
+            .ok_or_else(|| format!("--supersedes: no entry `{id}` in the FAQ base"))?;
+        out.push_str(&format!("#   {}  {id}  {}\n", e.origin, e.question));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +232,16 @@ mod tests {
         );
         let kws = entries[2]["keywords"].as_array().unwrap();
         assert!(kws.iter().any(|k| k.as_str() == Some("异地")), "{kws:?}");
+    }
+
+    #[test]
+    fn the_superseded_note_names_each_replaced_entry_and_the_link() {
+        use crate::faq::fixtures;
+        let base = fixtures::base(vec![fixtures::entry("old-a", "旧问题", &[], &[], "x")], "x");
+        let note = superseded_note(&base, &["old-a".into()], "新办法").unwrap();
+        assert!(note.contains("\nsuperseded_by = \"新办法\"\n"), "{note}");
+        assert!(note.contains("#   e.toml:1  old-a  旧问题\n"), "{note}");
+        let err = superseded_note(&base, &["nope".into()], "新办法").unwrap_err();
+        assert!(err.contains("`nope`"), "{err}");
     }
 }

@@ -1,6 +1,7 @@
 //! Reads `faq/` from disk into a [`FaqBase`]. Errors name the file, the line and, where there is one, the entry id.
 
-use super::{Entry, FaqBase, Origin, Source, Synonym};
+use super::check::Problem;
+use super::{Date, Entry, FaqBase, Origin, Period, Source, Synonym, Terms, validity};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -16,6 +17,9 @@ pub enum LoadError {
     },
     #[error("{origin}: {message}")]
     Invalid { origin: Origin, message: String },
+    /// Every problem with dates and replacements, one per line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Dates(Vec<Problem>),
 }
 
 fn invalid(file: &Path, line: usize, message: impl Into<String>) -> LoadError {
@@ -67,7 +71,15 @@ pub fn load_dir(dir: &Path) -> Result<FaqBase, LoadError> {
     for path in files_with_ext(&dir.join("dict"), "txt")? {
         base.dict.extend(parse_dict(&read(&path)?));
     }
+    let periods = dir.join("periods.toml");
+    if periods.is_file() {
+        base.periods = parse_periods(&periods, &read(&periods)?)?;
+    }
     validate_references(&base)?;
+    let problems = validity::resolve(&mut base);
+    if !problems.is_empty() {
+        return Err(LoadError::Dates(problems));
+    }
     Ok(base)
 }
 
@@ -89,11 +101,13 @@ pub fn parse_source(path: &Path, text: &str) -> Result<Source, LoadError> {
         let Some((k, v)) = line.split_once(':') else {
             return Err(invalid(path, i + 1, "header lines are `key: value`"));
         };
-        fields.insert(k.trim().to_owned(), v.trim().to_owned());
+        fields.insert(k.trim().to_owned(), (i + 1, v.trim().to_owned()));
     }
+    let terms = header_terms(path, &mut fields)?;
     let mut take = |key: &str| {
         fields
             .remove(key)
+            .map(|(_, v)| v)
             .filter(|v| !v.is_empty())
             .ok_or_else(|| invalid(path, 1, format!("header is missing `{key}`")))
     };
@@ -102,9 +116,46 @@ pub fn parse_source(path: &Path, text: &str) -> Result<Source, LoadError> {
         issuer: take("issuer")?,
         date: take("date")?,
         kind: take("kind")?,
+        terms,
         slug,
         body: body.to_owned(),
     })
+}
+
+/// The optional date lines of a source header: `effective`, `expires` (YYYY-MM-DD), `period`, `superseded_by`.
+fn header_terms(
+    path: &Path,
+    fields: &mut HashMap<String, (usize, String)>,
+) -> Result<Terms, LoadError> {
+    let mut date = |key: &str| match fields.remove(key) {
+        None => Ok(None),
+        Some((line, v)) => Date::try_from(v)
+            .map(Some)
+            .map_err(|m| invalid(path, line, format!("`{key}`: {m}"))),
+    };
+    let (effective, expires) = (date("effective")?, date("expires")?);
+    Ok(Terms {
+        effective,
+        expires,
+        period: fields.remove("period").map(|(_, v)| v),
+        superseded_by: fields.remove("superseded_by").map(|(_, v)| v),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodsFile {
+    #[serde(default)]
+    period: Vec<Period>,
+}
+
+/// `periods.toml`: `[[period]] id, label, ends`.
+fn parse_periods(path: &Path, text: &str) -> Result<Vec<Period>, LoadError> {
+    let file: PeriodsFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(0);
+        invalid(path, line, e.message().to_owned())
+    })?;
+    Ok(file.period)
 }
 
 #[derive(Deserialize)]
@@ -269,6 +320,47 @@ mod tests {
         let text = "[[entry]]\nid = \"a\"\nquestoin = \"q\"\n";
         let err = parse_entries(Path::new("e.toml"), text).unwrap_err();
         assert!(err.to_string().starts_with("e.toml:"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_date_in_an_entry_or_a_source_header_names_its_line() {
+        let text = "[[entry]]\nid = \"a\"\nquestion = \"q\"\nanswer = \"a\"\nsource = \"s\"\nclause = \"c\"\ndate = \"2020-02-21\"\nexpires = \"2023-02-29\"\n";
+        let err = parse_entries(Path::new("e.toml"), text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "e.toml:8: `2023-02-29` is not a date (YYYY-MM-DD)"
+        );
+        let text =
+            "title: T\nissuer: I\ndate: 2020-02-21\nkind: 政策文件\nexpires: 2023-1-8\n---\nbody";
+        let err = parse_source(Path::new("s.txt"), text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "s.txt:5: `expires`: `2023-1-8` is not a date (YYYY-MM-DD)"
+        );
+    }
+
+    #[test]
+    fn source_headers_carry_terms_for_their_entries() {
+        let text = "title: T\nissuer: I\ndate: 2020-02-21\nkind: 政策文件\nperiod: epidemic\nsuperseded_by: 《新办法》\n---\nbody";
+        let s = parse_source(Path::new("s.txt"), text).unwrap();
+        assert_eq!(s.terms.period.as_deref(), Some("epidemic"));
+        assert_eq!(s.terms.superseded_by.as_deref(), Some("《新办法》"));
+    }
+
+    #[test]
+    fn periods_need_a_valid_end_date() {
+        let ok = parse_periods(
+            Path::new("periods.toml"),
+            "[[period]]\nid = \"epidemic\"\nlabel = \"疫情期间\"\nends = \"2023-01-08\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok[0].ends.to_string(), "2023-01-08");
+        let err = parse_periods(
+            Path::new("periods.toml"),
+            "[[period]]\nid = \"x\"\nlabel = \"x\"\nends = \"soon\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("periods.toml:4: "), "{err}");
     }
 
     #[test]

@@ -1,13 +1,19 @@
 //! The FAQ base: policy sources, curated entries, synonyms and the domain dictionary, as loaded from `faq/`.
 //!
-//! Invariants: a loaded [`FaqBase`] has unique entry ids and every entry names an existing source. Content
-//! checks that need the matcher (verbatim quotes, self-matching phrasings) live in [`check`].
+//! Invariants: a loaded [`FaqBase`] has unique entry ids, every entry names an existing source and has its
+//! [`Timeline`] (when it is in force, [`validity`]). Content checks that need the matcher (verbatim quotes,
+//! self-matching phrasings) live in [`check`].
 
 pub mod check;
+pub mod date;
 pub mod draft;
 mod load;
+pub mod report;
+pub mod validity;
 
+pub use date::Date;
 pub use load::{LoadError, load_dir, parse_source as parse_source_file};
+pub use validity::{Period, Status, Terms, Timeline};
 
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -22,6 +28,8 @@ pub struct Source {
     pub date: String,
     /// 政策文件 | 问答 | 工作动态.
     pub kind: String,
+    /// Optional header lines `effective:`, `expires:`, `period:`, `superseded_by:` for all its entries.
+    pub terms: Terms,
     /// The text after the `---` line, exactly as in the file.
     pub body: String,
 }
@@ -42,6 +50,18 @@ pub struct Entry {
     pub date: String,
     #[serde(default)]
     pub validity: Option<String>,
+    /// First day in force; default: the source's `effective`, else `date`.
+    #[serde(default)]
+    pub effective: Option<Date>,
+    /// First day no longer in force (or give `period`).
+    #[serde(default)]
+    pub expires: Option<Date>,
+    /// A shared period of `faq/periods.toml` (e.g. `epidemic`) whose end is this measure's end.
+    #[serde(default)]
+    pub period: Option<String>,
+    /// The entry id or document title that replaced this measure.
+    #[serde(default)]
+    pub superseded_by: Option<String>,
     #[serde(default)]
     pub related: Vec<String>,
     /// Set by the officer-draft export: the answer is an officer's words, not a policy quote.
@@ -50,6 +70,9 @@ pub struct Entry {
     /// File and line the entry starts at, for error messages.
     #[serde(skip)]
     pub origin: Origin,
+    /// When the measure is in force, resolved at load (see [`validity`]).
+    #[serde(skip)]
+    pub timeline: Timeline,
 }
 
 /// Where something was read from, so errors can name file and line.
@@ -81,6 +104,8 @@ pub struct FaqBase {
     pub synonyms: Vec<Synonym>,
     /// Extra segmenter words: (word, optional frequency).
     pub dict: Vec<(String, Option<usize>)>,
+    /// Shared periods of temporary measures, from `periods.toml`.
+    pub periods: Vec<Period>,
 }
 
 impl FaqBase {
@@ -118,12 +143,17 @@ pub(crate) mod fixtures {
             clause: "一".into(),
             date: "2020-02-21".into(),
             validity: None,
+            effective: None,
+            expires: None,
+            period: None,
+            superseded_by: None,
             related: vec![],
             officer_authored: false,
             origin: Origin {
                 file: "e.toml".into(),
                 line: 1,
             },
+            timeline: Timeline::default(),
         }
     }
 
@@ -139,6 +169,7 @@ pub(crate) mod fixtures {
             issuer: "I".into(),
             date: "2020-02-21".into(),
             kind: "政策文件".into(),
+            terms: Terms::default(),
             body: body.into(),
         };
         b.sources.insert("s".into(), source);

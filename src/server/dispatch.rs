@@ -6,9 +6,15 @@
 //! the reply. A reply that only quotes the FAQ carries no such state: the answer travels in the response
 //! itself and only the de-duplication record is written, which sled flushes within half a second. It is
 //! not worth an fsync per answer (a third of the answering cost): if the bot dies inside that window, a
-//! redelivery of the message is answered again, which is better than never.
+//! redelivery of the message is answered again, which is better than never. The same holds for the offer
+//! of an officer after an answer that is not in force (“人工” then escalates the question): it is kept
+//! like suggestions, but a crash within that half second only loses the shortcut.
+//!
+//! Measures are judged on `[knowledge] as_of` (read per message, so "today" moves on at midnight).
 
 use super::{AppState, now_ms, officer};
+use crate::faq::Date;
+use crate::knowledge;
 use crate::matcher::Outcome;
 use crate::reply;
 use crate::store::{Asker, Escalation, Guess, PendingClarify, Platform, ReplyRoute, StoreError};
@@ -93,10 +99,12 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
         });
     }
     let who = clarify_key(&msg);
+    let on = state.config.knowledge.as_of.day();
     match picked_entry(state, &who, &text, now)? {
-        Some(Pick::Entry(i)) => {
+        Some(Pick::Entry(i, question)) => {
             state.metrics.question(msg.platform, "answered");
-            let text = reply::answer(&state.base, i);
+            offer_officers(state, &who, &question, i, on, now)?;
+            let text = reply::answer(&state.base, i, on);
             return reply_once(state, &msg, &seen_key, seen_expires, text, "answered");
         }
         Some(Pick::OutOfRange(n)) => {
@@ -125,12 +133,19 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
     let started = std::time::Instant::now();
     let decision = state.matcher.decide(&text);
     state.metrics.match_latency(started.elapsed());
+    let decision = knowledge::review(state.config.knowledge, &state.base, decision, on);
     state
         .metrics
         .question(msg.platform, decision.outcome.as_str());
     match decision.outcome {
         Outcome::Answered | Outcome::Smalltalk => {
-            let text = reply::render(&state.base, &decision, None);
+            if let Some(c) = decision
+                .best()
+                .filter(|_| decision.outcome == Outcome::Answered)
+            {
+                offer_officers(state, &who, &text, c.entry, on, now)?;
+            }
+            let text = reply::render(&state.base, &decision, None, on);
             reply_once(
                 state,
                 &msg,
@@ -155,7 +170,7 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
             };
             state.store.get()?.put_clarify(&who, &pending)?;
             state.store.commit().await?;
-            let text = reply::render(&state.base, &decision, None);
+            let text = reply::render(&state.base, &decision, None, on);
             Ok(Handled::Reply {
                 text,
                 outcome: "clarify",
@@ -165,6 +180,27 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
             escalate(state, &msg, &text, &decision, seen_key, seen_expires, now).await
         }
     }
+}
+
+/// After an answer not in force, remembers the question so that “人工” (which the reply offers) escalates
+/// it: a pending clarify with nothing to pick. Not committed here (see the module doc).
+fn offer_officers(
+    state: &AppState,
+    who: &str,
+    question: &str,
+    entry: usize,
+    on: Date,
+    now: i64,
+) -> Result<(), StoreError> {
+    if state.base.entries[entry].timeline.status(on).in_force() {
+        return Ok(());
+    }
+    let offer = PendingClarify {
+        faq_ids: vec![],
+        question: question.to_owned(),
+        expires_ms: now + (state.config.server.clarify_ttl_secs as i64) * 1000,
+    };
+    state.store.get()?.put_clarify(who, &offer)
 }
 
 /// A reply that changes nothing but the de-duplication record (see the module doc on durability).
@@ -196,6 +232,7 @@ async fn escalate(
     seen_expires_ms: i64,
     now: i64,
 ) -> Result<Handled, StoreError> {
+    let on = state.config.knowledge.as_of.day();
     let esc = Escalation {
         seen_key,
         seen_expires_ms,
@@ -211,15 +248,7 @@ async fn escalate(
         },
         normalized: decision.normalized.clone(),
         route: msg.route.clone(),
-        guesses: decision
-            .candidates
-            .iter()
-            .map(|c| Guess {
-                faq_id: state.base.entries[c.entry].id.clone(),
-                question: state.base.entries[c.entry].question.clone(),
-                score: c.score,
-            })
-            .collect(),
+        guesses: guesses(state, decision, on),
     };
     let hooks = &state.config.officers.notify_webhooks;
     let result = state.store.get()?.escalate(&esc, hooks, now, |t, merged| {
@@ -232,14 +261,32 @@ async fn escalate(
     state.store.commit().await?;
     state.outbox_ready.notify_one();
     Ok(Handled::Reply {
-        text: reply::escalated(Some(ticket.id)),
+        text: reply::escalation(&state.base, decision, Some(ticket.id), on),
         outcome: "escalated",
     })
 }
 
+/// The decision's candidates for the officers, each tagged if not in force on `on`.
+fn guesses(state: &AppState, decision: &crate::matcher::Decision, on: Date) -> Vec<Guess> {
+    decision
+        .candidates
+        .iter()
+        .map(|c| {
+            let e = &state.base.entries[c.entry];
+            let tag = reply::notice::tag(e.timeline.status(on));
+            Guess {
+                faq_id: e.id.clone(),
+                question: format!("{}{tag}", e.question),
+                score: c.score,
+            }
+        })
+        .collect()
+}
+
 /// What a number sent after suggestions means.
 enum Pick {
-    Entry(usize),
+    /// The entry picked, and the question the suggestions were for.
+    Entry(usize, String),
     /// A number beyond the `n` suggestions offered.
     OutOfRange(usize),
 }
@@ -257,6 +304,11 @@ fn picked_entry(
     let Some(p) = state.store.get()?.take_clarify(who, now)? else {
         return Ok(None);
     };
+    if p.faq_ids.is_empty() {
+        // Only an offer of an officer: a number is a new question, the offer stays.
+        state.store.get()?.put_clarify(who, &p)?;
+        return Ok(None);
+    }
     let Some(id) = p.faq_ids.get(pick - 1) else {
         // "3" when two were offered: keep the offer open for a valid pick.
         state.store.get()?.put_clarify(who, &p)?;
@@ -267,7 +319,7 @@ fn picked_entry(
         .entries
         .iter()
         .position(|e| &e.id == id)
-        .map(Pick::Entry))
+        .map(|i| Pick::Entry(i, p.question.clone())))
 }
 
 /// "1", "2", "3" (also "1.", "第2个", full width; any single digit, so a wrong pick can be refused) → the pick.

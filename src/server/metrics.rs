@@ -1,6 +1,7 @@
 //! Counters and a latency histogram, rendered in the Prometheus text format at `GET /metrics`.
 //! Hand-written: a handful of series does not justify a metrics framework.
 
+use crate::faq::Status;
 use crate::store::Platform;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -98,6 +99,18 @@ impl Metrics {
     }
 }
 
+/// Gauges of FAQ entries by status on the as-of day (in force, expiring, upcoming, lapsed, superseded).
+pub fn faq_status(counts: &[(Status, usize)]) -> String {
+    let mut out = String::from("# TYPE policybot_faq_entries gauge\n");
+    for (status, n) in counts {
+        out.push_str(&format!(
+            "policybot_faq_entries{{status=\"{}\"}} {n}\n",
+            status.as_str()
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +133,15 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("policybot_outbox_pending 3"));
+    }
+
+    #[test]
+    fn faq_status_is_one_gauge_per_status() {
+        let text = faq_status(&[(Status::InForce, 5), (Status::Lapsed, 2)]);
+        assert_eq!(
+            text,
+            "# TYPE policybot_faq_entries gauge\npolicybot_faq_entries{status=\"in_force\"} 5\n\
+             policybot_faq_entries{status=\"lapsed\"} 2\n"
+        );
     }
 }

@@ -2,7 +2,8 @@
 //! data dir, with a config that points every outbound URL at a [`FakePlatform`] and allows only that
 //! host, reads the bound address from the server's own "policybot serving" log line (no port race) and
 //! waits for `/healthz`. Typed helpers send signed DingTalk callbacks, encrypted WeCom callbacks and
-//! admin API calls. Waits are bounded polls ([`poll`]), never bare sleeps.
+//! admin API calls. Waits are bounded polls ([`poll`]), never bare sleeps. Measures are judged on a fixed
+//! day ([`TEST_AS_OF`] unless a [`Setup`] says otherwise), so replies do not change with the calendar.
 
 mod crypto;
 mod fake;
@@ -17,6 +18,7 @@ use serde_json::Value;
 use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -45,6 +47,17 @@ pub const SESSION_PATH: &str = "/robot/sendBySession";
 pub const OFFICERS_PATH: &str = "/officers";
 /// Path of the fake WeCom group-robot webhook.
 pub const WECOM_HOOK_PATH: &str = "/cgi-bin/webhook/send";
+/// The `[knowledge] as_of` of the standard setup: every shipped measure is in force then.
+pub const TEST_AS_OF: &str = "2020-03-31";
+
+/// What a test changes in the standard setup.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    /// The `[knowledge]` table's lines instead of `as_of = TEST_AS_OF`.
+    pub knowledge: Option<String>,
+    /// A FAQ directory instead of the repository's `faq/`.
+    pub faq: Option<PathBuf>,
+}
 
 /// Polls `probe` every 50 ms until it yields a value; panics naming `what` after `limit`.
 pub async fn poll<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
@@ -109,9 +122,15 @@ pub struct TestApp {
 impl TestApp {
     /// A fresh server on a fresh data dir.
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(Setup::default()).await
+    }
+
+    /// A fresh server on a fresh data dir, set up as `setup` says.
+    pub async fn spawn_with(setup: Setup) -> TestApp {
         let fake = FakePlatform::start();
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), config_toml(&dir, &fake)).unwrap();
+        let config = config_toml(&dir, &fake, &setup);
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
         let http = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(20))
@@ -438,8 +457,27 @@ impl Drop for TestApp {
     }
 }
 
-/// `policybot ask --json` over `questions` (one per line on stdin), parsed.
+/// Runs the CLI binary with `args`, no server; returns (success, stdout, stderr).
+pub fn run_cli(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .envs_removed()
+        .output()
+        .expect("running the CLI");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `policybot ask --json --as-of TEST_AS_OF` over `questions` (one per line on stdin), parsed.
 pub fn ask_json(questions: &[&str]) -> Vec<Value> {
+    ask_json_with(&["--as-of", TEST_AS_OF], questions)
+}
+
+/// `policybot ask --json` with `args` over `questions` (one per line on stdin), parsed.
+pub fn ask_json_with(args: &[&str], questions: &[&str]) -> Vec<Value> {
     use std::io::Write;
     let mut child = Command::new(BIN)
         .args([
@@ -448,6 +486,7 @@ pub fn ask_json(questions: &[&str]) -> Vec<Value> {
             "--faq",
             concat!(env!("CARGO_MANIFEST_DIR"), "/faq"),
         ])
+        .args(args)
         .envs_removed()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -485,16 +524,22 @@ pub fn markdown_text(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("not a markdown reply: {body}"))
 }
 
-fn config_toml(dir: &TempDir, fake: &FakePlatform) -> String {
+fn config_toml(dir: &TempDir, fake: &FakePlatform, setup: &Setup) -> String {
     let s = |v: &str| serde_json::to_string(v).unwrap();
+    let repo_faq = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq"));
+    let faq = setup.faq.as_ref().unwrap_or(&repo_faq);
+    let knowledge = setup
+        .knowledge
+        .clone()
+        .unwrap_or_else(|| format!("as_of = {}", s(TEST_AS_OF)));
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {data}\nfaq_dir = {faq}\nadmin_token = {token}\n\
          allowed_outbound_hosts = [{host}]\nlog_format = \"json\"\n\n\
          [dingtalk]\napp_key = {key}\napp_secret = {secret}\nrobot_code = \"\"\napi_base = {api}\n\n\
          [wecom]\ntoken = {wt}\nencoding_aes_key = {wk}\nreceive_id = {wr}\n\n\
-         [officers]\nnotify_webhooks = [{officers}]\ngroups = [{og}]\nstaff_ids = [{staff}]\n",
+         [officers]\nnotify_webhooks = [{officers}]\ngroups = [{og}]\nstaff_ids = [{staff}]\n\n[knowledge]\n{knowledge}\n",
         data = s(&dir.path().join("data").display().to_string()),
-        faq = s(concat!(env!("CARGO_MANIFEST_DIR"), "/faq")),
+        faq = s(&faq.display().to_string()),
         token = s(ADMIN_TOKEN),
         host = s(&fake.host()),
         key = s(APP_KEY),

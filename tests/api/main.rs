@@ -10,6 +10,8 @@ mod wecom;
 mod escalation;
 // Attacks and faults from the hardening review: hostile input, replays, storage damage and failure.
 mod hardening;
+// Time in the knowledge base: measures in force, expiring, lapsed, superseded, upcoming; as_of; faq status.
+mod knowledge;
 // `policybot queue …` against a running server.
 mod cli;
 // FAQ accuracy on our own labelled questions (tests/questions), with floors.

@@ -169,5 +169,10 @@ async fn ask_one(
     body: Bytes,
 ) -> Result<Json<crate::ask::AskResult>, ApiError> {
     let b: AskBody = json_body(&headers, &body)?;
-    Ok(Json(ask(&state.base, &state.matcher, &b.question)))
+    Ok(Json(ask(
+        &state.base,
+        &state.matcher,
+        state.config.knowledge,
+        &b.question,
+    )))
 }

@@ -63,7 +63,10 @@ async fn readyz(State(state): State<SharedState>) -> (StatusCode, &'static str) 
 
 async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
     let outbox = state.store.get().map_or(0, |s| s.outbox_len());
-    let body = state.metrics.render(outbox);
+    let mut body = state.metrics.render(outbox);
+    let on = state.config.knowledge.as_of.day();
+    let counts = crate::faq::validity::counts(&state.base, on);
+    body.push_str(&super::metrics::faq_status(&counts));
     ([("content-type", "text/plain; version=0.0.4")], body)
 }
 
