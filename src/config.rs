@@ -108,6 +108,10 @@ pub struct Officers {
     /// senders in one of `groups`.
     pub staff_ids: Vec<String>,
     pub sla_hours: u64,
+    /// New tickets one sender may open in any hour; beyond, the question is politely refused.
+    pub max_new_tickets_per_sender_per_hour: u64,
+    /// New tickets one group may open in any hour.
+    pub max_new_tickets_per_group_per_hour: u64,
 }
 
 /// A configuration problem, naming the key.
@@ -230,6 +234,21 @@ impl Config {
                 .map_err(|e| err(&format!("officers.notify_webhooks[{i}]"), e.to_string()))?;
         }
         in_range("officers.sla_hours", self.officers.sla_hours, 1, 24 * 365)?;
+        let o = &self.officers;
+        let per_sender = o.max_new_tickets_per_sender_per_hour;
+        in_range(
+            "officers.max_new_tickets_per_sender_per_hour",
+            per_sender,
+            1,
+            10_000,
+        )?;
+        let per_group = o.max_new_tickets_per_group_per_hour;
+        in_range(
+            "officers.max_new_tickets_per_group_per_hour",
+            per_group,
+            1,
+            10_000,
+        )?;
         Ok(())
     }
 

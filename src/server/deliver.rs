@@ -128,6 +128,15 @@ async fn deliver_one(state: &AppState, tokens: &TokenCache, mut item: OutboxItem
             return false;
         }
     }
+    // From here the item is being sent: a notification stops taking additions.
+    item = match state.store.get().and_then(|s| s.seal(&item)) {
+        Ok(Some(current)) => current,
+        Ok(None) => return true,
+        Err(e) => {
+            log_store::<()>(Err(e));
+            return false;
+        }
+    };
     let next = match send(state, tokens, &item).await {
         Ok(()) => {
             state.metrics.outbound("sent");

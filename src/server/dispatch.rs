@@ -17,7 +17,9 @@ use crate::faq::Date;
 use crate::knowledge;
 use crate::matcher::Outcome;
 use crate::reply;
-use crate::store::{Asker, Escalation, Guess, PendingClarify, Platform, ReplyRoute, StoreError};
+use crate::store::{
+    Asker, Escalation, FloodLimits, Guess, PendingClarify, Platform, ReplyRoute, StoreError,
+};
 
 /// A message addressed to the bot, already verified and parsed.
 #[derive(Debug, Clone)]
@@ -47,6 +49,7 @@ pub enum Handled {
 }
 
 const TEXT_ONLY: &str = "暂只支持文字提问，请用文字描述您的问题。";
+const THROTTLED: &str = "您和本群近期提交给工作人员的新问题较多，工作人员会先处理已有的工单，答复后会在群里通知。请稍后再提交新的问题。";
 const NOT_AN_OFFICER: &str = "本群的工单指令仅限登记的工作人员使用。";
 
 /// Officer commands need a registered officer as well as an officer group: a group id alone can be
@@ -233,6 +236,7 @@ async fn escalate(
     now: i64,
 ) -> Result<Handled, StoreError> {
     let on = state.config.knowledge.as_of.day();
+    let officers = &state.config.officers;
     let esc = Escalation {
         seen_key,
         seen_expires_ms,
@@ -249,13 +253,23 @@ async fn escalate(
         normalized: decision.normalized.clone(),
         route: msg.route.clone(),
         guesses: guesses(state, decision, on),
+        limits: FloodLimits {
+            per_sender_per_hour: officers.max_new_tickets_per_sender_per_hour as usize,
+            per_group_per_hour: officers.max_new_tickets_per_group_per_hour as usize,
+        },
     };
-    let hooks = &state.config.officers.notify_webhooks;
+    let hooks = &officers.notify_webhooks;
     let result = state.store.get()?.escalate(&esc, hooks, now, |t, merged| {
         officer::notification(t, merged)
     });
     let (ticket, _) = match result {
         Err(StoreError::Duplicate) => return Ok(duplicate(state, msg)),
+        Err(StoreError::Throttled) => {
+            tracing::warn!(group = %msg.group_id, "new ticket refused: flood limit");
+            state.metrics.question(msg.platform, "throttled");
+            let (key, expires) = (&esc.seen_key, esc.seen_expires_ms);
+            return reply_once(state, msg, key, expires, THROTTLED.to_owned(), "throttled");
+        }
         other => other?,
     };
     state.store.commit().await?;

@@ -47,6 +47,17 @@ pub struct Asker {
     pub msg_id: String,
 }
 
+impl Asker {
+    /// The id, or the nick when the platform gave no id (external members).
+    pub fn id_or_nick(&self) -> &str {
+        if self.id.is_empty() {
+            &self.nick
+        } else {
+            &self.id
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {

@@ -7,6 +7,29 @@ use sled::Transactional;
 use sled::transaction::ConflictableTransactionError as Abort;
 
 impl Store {
+    /// The item as it is now, about to be sent: an officer notification stops taking additions (see
+    /// `tickets::tx_notify`), so nothing appended later is lost when it is finished. `None` when the
+    /// item is gone.
+    pub fn seal(&self, item: &OutboxItem) -> Result<Option<OutboxItem>> {
+        let r = (&self.outbox, &self.meta).transaction(|(outbox, meta)| {
+            let Some(v) = outbox.get(item.id.to_be_bytes())? else {
+                return Ok(None);
+            };
+            let current: OutboxItem = from_json(&v).map_err(Abort::Abort)?;
+            if let Target::OfficerWebhook { url } = &current.target {
+                let key = super::tickets::digest_key(url);
+                if meta.get(&key)?.as_deref() == Some(&item.id.to_be_bytes()[..]) {
+                    meta.remove(key)?;
+                }
+            }
+            Ok(Some(current))
+        });
+        r.map_err(|e| match e {
+            sled::transaction::TransactionError::Abort(e) => e,
+            sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
+        })
+    }
+
     /// Every queued item, oldest first (due or not: a destination's later items wait for its earlier).
     pub fn outbox_items(&self) -> Result<Vec<OutboxItem>> {
         self.outbox
@@ -21,10 +44,26 @@ impl Store {
         self.outbox.len()
     }
 
-    /// Puts an item back to be retried at `item.not_before_ms`.
+    /// Puts an item back to be retried at `item.not_before_ms` with `item.attempts`, keeping the text
+    /// as stored (a notification may have been extended since `item` was read). Atomic.
     pub fn reschedule(&self, item: &OutboxItem) -> Result<()> {
-        self.outbox.insert(item.id.to_be_bytes(), to_json(item)?)?;
-        Ok(())
+        let key = item.id.to_be_bytes();
+        loop {
+            let Some(old) = self.outbox.get(key)? else {
+                return Ok(());
+            };
+            let mut current: OutboxItem = from_json(&old)?;
+            current.not_before_ms = item.not_before_ms;
+            current.attempts = item.attempts;
+            let new = to_json(&current)?;
+            if self
+                .outbox
+                .compare_and_swap(key, Some(old), Some(new))?
+                .is_ok()
+            {
+                return Ok(());
+            }
+        }
     }
 
     /// Removes a finished item and, when it carried a ticket's answer, records the delivery outcome on

@@ -21,7 +21,28 @@ pub struct Escalation {
     pub normalized: String,
     pub route: ReplyRoute,
     pub guesses: Vec<Guess>,
+    pub limits: FloodLimits,
 }
+
+/// How many new tickets one sender, and one group, may open in any hour; beyond that an escalation is
+/// refused with [`StoreError::Throttled`] (joining an open ticket is always allowed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloodLimits {
+    pub per_sender_per_hour: usize,
+    pub per_group_per_hour: usize,
+}
+
+impl FloodLimits {
+    pub const NONE: FloodLimits = FloodLimits {
+        per_sender_per_hour: usize::MAX,
+        per_group_per_hour: usize::MAX,
+    };
+}
+
+/// Officer notifications waiting to be sent are extended with new ones up to this many bytes, so a
+/// burst of tickets reaches the officers as a few digests, not one rate-limited message each.
+const DIGEST_MAX_BYTES: usize = 1800;
+const HOUR_MS: i64 = 3_600_000;
 
 /// Which tickets to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,10 +81,73 @@ fn tx_put(tree: &TransactionalTree, t: &Ticket) -> TxResult<()> {
     Ok(())
 }
 
-fn tx_enqueue(outbox: &TransactionalTree, item: OutboxItem) -> TxResult<()> {
+fn tx_enqueue(outbox: &TransactionalTree, item: OutboxItem) -> TxResult<u64> {
     let id = outbox.generate_id()?;
     let item = OutboxItem { id, ..item };
     outbox.insert(&id.to_be_bytes(), to_json(&item).map_err(Abort::Abort)?)?;
+    Ok(id)
+}
+
+/// The meta key naming the officer webhook's notification that is still open for additions.
+pub(super) fn digest_key(url: &str) -> Vec<u8> {
+    use sha2::Digest;
+    let mut key = b"digest:".to_vec();
+    key.extend_from_slice(&sha2::Sha256::digest(url.as_bytes()));
+    key
+}
+
+/// Queues `text` for an officer webhook: appended to the webhook's notification that has not been
+/// picked up for sending yet, if it has room, else as a new one.
+fn tx_notify(
+    outbox: &TransactionalTree,
+    meta: &TransactionalTree,
+    url: &str,
+    text: String,
+    now_ms: i64,
+) -> TxResult<()> {
+    let key = digest_key(url);
+    if let Some(id) = meta.get(&key)?
+        && let Some(v) = outbox.get(&id)?
+    {
+        let mut open: OutboxItem = from_json(&v).map_err(Abort::Abort)?;
+        if open.attempts == 0 && open.text.len() + text.len() + 2 <= DIGEST_MAX_BYTES {
+            open.text = format!("{}\n\n{text}", open.text);
+            outbox.insert(&id, to_json(&open).map_err(Abort::Abort)?)?;
+            return Ok(());
+        }
+    }
+    let target = Target::OfficerWebhook {
+        url: url.to_owned(),
+    };
+    let id = tx_enqueue(outbox, message(target, text, vec![], None, now_ms))?;
+    meta.insert(key, &id.to_be_bytes())?;
+    Ok(())
+}
+
+/// Counts a new ticket against the sender's and the group's hourly limits, or refuses it.
+fn tx_count_new_ticket(floods: &TransactionalTree, esc: &Escalation, now_ms: i64) -> TxResult<()> {
+    let group = format!("g\u{1f}{}\u{1f}{}", esc.platform.as_str(), esc.group_id);
+    let sender = format!("{group}\u{1f}{}", esc.asker.id_or_nick());
+    let limits = [
+        (group, esc.limits.per_group_per_hour),
+        (sender, esc.limits.per_sender_per_hour),
+    ];
+    let mut updated = Vec::new();
+    for (key, limit) in limits {
+        let mut times: Vec<i64> = match floods.get(key.as_bytes())? {
+            Some(v) => from_json(&v).map_err(Abort::Abort)?,
+            None => Vec::new(),
+        };
+        times.retain(|t| now_ms - t < HOUR_MS);
+        if times.len() >= limit {
+            return abort(StoreError::Throttled);
+        }
+        times.push(now_ms);
+        updated.push((key, times));
+    }
+    for (key, times) in updated {
+        floods.insert(key.as_bytes(), to_json(&times).map_err(Abort::Abort)?)?;
+    }
     Ok(())
 }
 
@@ -123,8 +207,9 @@ pub fn parts(
 
 impl Store {
     /// Opens a ticket, or joins the open ticket for the same question in the same group. Records the
-    /// message as seen and queues `notify(ticket, merged)` to every officer webhook, all in one transaction.
-    /// Returns the ticket and whether it was merged. A redelivered message aborts with `Duplicate`.
+    /// message as seen and queues `notify(ticket, merged)` to every officer webhook (see [`tx_notify`]),
+    /// all in one transaction. Returns the ticket and whether it was merged. A redelivered message
+    /// aborts with `Duplicate`; a new ticket beyond the flood limits with `Throttled`.
     pub fn escalate(
         &self,
         esc: &Escalation,
@@ -139,44 +224,44 @@ impl Store {
             &self.open_by_key,
             &self.outbox,
             &self.meta,
+            &self.floods,
         );
-        unwrap_tx(trees.transaction(|(seen, tickets, open, outbox, meta)| {
-            if seen.get(esc.seen_key.as_bytes())?.is_some() {
-                return abort(StoreError::Duplicate);
-            }
-            seen.insert(esc.seen_key.as_bytes(), &esc.seen_expires_ms.to_be_bytes())?;
-            let (ticket, merged) = match open.get(&key)? {
-                Some(id) => {
-                    let mut t = tx_get(tickets, decode_u64(&id))?;
-                    t.askers.push(esc.asker.clone());
-                    t.route = esc.route.clone();
-                    t.updated_ms = now_ms;
-                    push_event(
-                        &mut t,
-                        now_ms,
-                        &esc.asker.nick,
-                        "joined",
-                        &esc.asker.question,
-                    );
-                    (t, true)
+        unwrap_tx(
+            trees.transaction(|(seen, tickets, open, outbox, meta, floods)| {
+                if seen.get(esc.seen_key.as_bytes())?.is_some() {
+                    return abort(StoreError::Duplicate);
                 }
-                None => {
-                    let id = meta.get(NEXT_TICKET)?.map_or(1, |v| decode_u64(&v));
-                    meta.insert(NEXT_TICKET, &(id + 1).to_be_bytes())?;
-                    open.insert(key.as_slice(), &id.to_be_bytes())?;
-                    (new_ticket(id, esc, now_ms), false)
+                seen.insert(esc.seen_key.as_bytes(), &esc.seen_expires_ms.to_be_bytes())?;
+                let (ticket, merged) = match open.get(&key)? {
+                    Some(id) => {
+                        let mut t = tx_get(tickets, decode_u64(&id))?;
+                        t.askers.push(esc.asker.clone());
+                        t.route = esc.route.clone();
+                        t.updated_ms = now_ms;
+                        push_event(
+                            &mut t,
+                            now_ms,
+                            &esc.asker.nick,
+                            "joined",
+                            &esc.asker.question,
+                        );
+                        (t, true)
+                    }
+                    None => {
+                        tx_count_new_ticket(floods, esc, now_ms)?;
+                        let id = meta.get(NEXT_TICKET)?.map_or(1, |v| decode_u64(&v));
+                        meta.insert(NEXT_TICKET, &(id + 1).to_be_bytes())?;
+                        open.insert(key.as_slice(), &id.to_be_bytes())?;
+                        (new_ticket(id, esc, now_ms), false)
+                    }
+                };
+                tx_put(tickets, &ticket)?;
+                for url in officer_webhooks {
+                    tx_notify(outbox, meta, url, notify(&ticket, merged), now_ms)?;
                 }
-            };
-            tx_put(tickets, &ticket)?;
-            for url in officer_webhooks {
-                let target = Target::OfficerWebhook { url: url.clone() };
-                tx_enqueue(
-                    outbox,
-                    message(target, notify(&ticket, merged), vec![], None, now_ms),
-                )?;
-            }
-            Ok((ticket, merged))
-        }))
+                Ok((ticket, merged))
+            }),
+        )
     }
 
     /// A ticket by id.
@@ -464,6 +549,7 @@ mod tests {
                 session_webhook_expires_ms: None,
             },
             guesses: vec![],
+            limits: FloodLimits::NONE,
         }
     }
 

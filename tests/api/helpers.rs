@@ -537,7 +537,8 @@ fn config_toml(dir: &TempDir, fake: &FakePlatform, setup: &Setup) -> String {
          allowed_outbound_hosts = [{host}]\nlog_format = \"json\"\n\n\
          [dingtalk]\napp_key = {key}\napp_secret = {secret}\nrobot_code = \"\"\napi_base = {api}\n\n\
          [wecom]\ntoken = {wt}\nencoding_aes_key = {wk}\nreceive_id = {wr}\n\n\
-         [officers]\nnotify_webhooks = [{officers}]\ngroups = [{og}]\nstaff_ids = [{staff}]\n\n[knowledge]\n{knowledge}\n",
+         [officers]\nnotify_webhooks = [{officers}]\ngroups = [{og}]\nstaff_ids = [{staff}]\n\
+         max_new_tickets_per_sender_per_hour = 10000\nmax_new_tickets_per_group_per_hour = 10000\n\n[knowledge]\n{knowledge}\n",
         data = s(&dir.path().join("data").display().to_string()),
         faq = s(&faq.display().to_string()),
         token = s(ADMIN_TOKEN),
