@@ -191,12 +191,12 @@ mod tests {
             s.mark_seen("dingtalk:m1", i64::MAX).unwrap();
             s.meta.insert(NEXT_TICKET, &4u64.to_be_bytes()).unwrap();
             s.durable_flush().unwrap();
-            assert_eq!(s.backup(&mut dump, 1).unwrap(), 3);
+            assert_eq!(s.backup(&mut dump, 1).unwrap(), 4);
             s.meta.insert(NEXT_TICKET, &9u64.to_be_bytes()).unwrap();
             s.durable_flush().unwrap();
         }
         let r = restore(dir.path(), dump.as_slice(), 2).unwrap();
-        assert_eq!((r.records, r.next_ticket), (3, 9));
+        assert_eq!((r.records, r.next_ticket), (4, 9));
         assert!(r.moved_aside.unwrap().exists());
         let s = Store::open(dir.path()).unwrap();
         assert!(s.is_seen("dingtalk:m1").unwrap());
