@@ -10,7 +10,7 @@ use serde::Serialize;
 pub struct AskResult {
     pub question: String,
     pub outcome: &'static str,
-    /// The answering entry; `null` unless the outcome is `answered`.
+    /// The answering entry, or for an escalation with a reference the entry quoted 供参考; else `null`.
     pub faq_id: Option<String>,
     /// Score of the best candidate (0 when there is none).
     pub score: f32,
@@ -34,7 +34,9 @@ impl AskResult {
             faq_id: d
                 .best()
                 .filter(|_| answered)
-                .map(|c| base.entries[c.entry].id.clone()),
+                .map(|c| c.entry)
+                .or(d.reference.map(|r| r.entry))
+                .map(|i| base.entries[i].id.clone()),
             score: round3(d.best().map_or(0.0, |c| c.score)),
             reply: reply::render(base, d, None),
             candidates: candidates(base, d),

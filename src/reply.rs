@@ -13,7 +13,7 @@ pub fn render(base: &FaqBase, d: &Decision, ticket: Option<u64>) -> String {
     match d.outcome {
         Outcome::Answered => d.best().map_or_else(help_text, |c| answer(base, c.entry)),
         Outcome::Clarify => clarify(base, &d.candidates),
-        Outcome::Escalated => escalated(ticket),
+        Outcome::Escalated => escalation(base, d, ticket),
         Outcome::Smalltalk => help_text(),
     }
 }
@@ -52,6 +52,20 @@ pub fn escalated(ticket: Option<u64>) -> String {
         }
         None => "这个问题需要工作人员确认，将转交人工处理，答复后会在本群通知您。".to_owned(),
     }
+}
+
+/// The escalation notice, and for a question about a measure that does not state what was asked, what
+/// an officer will confirm and the measure quoted for reference.
+pub fn escalation(base: &FaqBase, d: &Decision, ticket: Option<u64>) -> String {
+    let Some(r) = d.reference else {
+        return escalated(ticket);
+    };
+    format!(
+        "您问的{}，政策原文没有写明，需要工作人员确认。{}\n\n供参考（相关政策原文）：\n{}",
+        r.detail.confirm(),
+        escalated(ticket).trim_start_matches("这个问题需要工作人员确认，"),
+        answer(base, r.entry)
+    )
 }
 
 /// What the bot can do, for greetings, thanks and bare mentions.

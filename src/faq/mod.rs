@@ -1,4 +1,5 @@
-//! The FAQ base: policy sources, curated entries, synonyms and the domain dictionary, as loaded from `faq/`.
+//! The FAQ base: policy sources, curated entries, synonyms, the domain dictionary and the scope lexicon
+//! (objects, places, city reports), as loaded from `faq/`.
 //!
 //! Invariants: a loaded [`FaqBase`] has unique entry ids and every entry names an existing source. Content
 //! checks that need the matcher (verbatim quotes, self-matching phrasings) live in [`check`].
@@ -6,6 +7,7 @@
 pub mod check;
 pub mod draft;
 mod load;
+pub mod scope;
 
 pub use load::{LoadError, load_dir, parse_source as parse_source_file};
 
@@ -81,6 +83,12 @@ pub struct FaqBase {
     pub synonyms: Vec<Synonym>,
     /// Extra segmenter words: (word, optional frequency).
     pub dict: Vec<(String, Option<usize>)>,
+    /// Objects a question can name that the answering entry must cover (`scope.toml`).
+    pub objects: Vec<scope::ScopeObject>,
+    /// Places a question can name (`places.toml`).
+    pub places: Vec<scope::Place>,
+    /// City reports of provincial measures (`reports.toml`).
+    pub reports: Vec<scope::Report>,
 }
 
 impl FaqBase {

@@ -218,7 +218,7 @@ async fn escalate(
     state.store.commit().await?;
     state.outbox_ready.notify_one();
     Ok(Handled::Reply {
-        text: reply::escalated(Some(ticket.id)),
+        text: reply::escalation(&state.base, decision, Some(ticket.id)),
         outcome: "escalated",
     })
 }
