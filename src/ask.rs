@@ -16,6 +16,17 @@ pub struct AskResult {
     pub score: f32,
     pub reply: String,
     pub candidates: Vec<CandidateView>,
+    /// For a message with two questions: what became of the other one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other: Option<OtherView>,
+}
+
+/// The other question of a two-question message: `answered` with its entry, or `escalated`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OtherView {
+    pub question: String,
+    pub outcome: &'static str,
+    pub faq_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,6 +51,14 @@ impl AskResult {
             score: round3(d.best().map_or(0.0, |c| c.score)),
             reply: reply::render(base, d, None),
             candidates: candidates(base, d),
+            other: d.other.as_deref().map(|o| OtherView {
+                question: o.normalized.clone(),
+                outcome: o.outcome.as_str(),
+                faq_id: o
+                    .best()
+                    .filter(|_| o.outcome == crate::matcher::Outcome::Answered)
+                    .map(|c| base.entries[c.entry].id.clone()),
+            }),
         }
     }
 }

@@ -9,9 +9,16 @@ pub const WECOM_TEXT_LIMIT: usize = 2048;
 
 /// The reply to a decision, without platform decoration (@-mentions are added by the platform layer).
 /// `ticket` is the escalation ticket number when one was opened.
+/// For a message with two questions, `ticket` is the ticket opened for the other one.
 pub fn render(base: &FaqBase, d: &Decision, ticket: Option<u64>) -> String {
     match d.outcome {
-        Outcome::Answered => d.best().map_or_else(help_text, |c| answer(base, c.entry)),
+        Outcome::Answered => {
+            let first = d.best().map_or_else(help_text, |c| answer(base, c.entry));
+            match d.other.as_deref() {
+                Some(other) => format!("{first}\n\n{}", other_question(base, other, ticket)),
+                None => first,
+            }
+        }
         Outcome::Clarify => clarify(base, &d.candidates),
         Outcome::Escalated => escalation(base, d, ticket),
         Outcome::Smalltalk => help_text(),
@@ -51,6 +58,18 @@ pub fn escalated(ticket: Option<u64>) -> String {
             format!("这个问题需要工作人员确认，已转交工作人员（工单 #{n}），答复后会在本群通知您。")
         }
         None => "这个问题需要工作人员确认，将转交人工处理，答复后会在本群通知您。".to_owned(),
+    }
+}
+
+/// The part of a reply about the second question of a message: its answer, or that it was escalated.
+fn other_question(base: &FaqBase, other: &Decision, ticket: Option<u64>) -> String {
+    match (other.outcome, other.best()) {
+        (Outcome::Answered, Some(c)) => format!("关于您的另一个问题：\n{}", answer(base, c.entry)),
+        _ => format!(
+            "您的另一个问题（{}）{}",
+            other.normalized,
+            escalation(base, other, ticket)
+        ),
     }
 }
 

@@ -20,6 +20,7 @@ mod index;
 pub mod intent;
 pub mod normalize;
 mod scope;
+mod split;
 
 use crate::faq::FaqBase;
 pub use analyze::Analyzer;
@@ -98,6 +99,9 @@ pub struct Decision {
     /// For an escalation about a measure that does not state what was asked: that measure, quoted for
     /// reference (供参考), and what an officer will confirm.
     pub reference: Option<Reference>,
+    /// For a message asking two questions: the decision on the other one (never itself split). The
+    /// outcome above is then `Answered`, and this one is answered with another entry or escalated.
+    pub other: Option<Box<Decision>>,
 }
 
 /// A measure quoted for reference with an escalation.
@@ -147,12 +151,51 @@ impl Matcher {
         self.thresholds
     }
 
-    /// Decides what to do with one question.
+    /// Decides what to do with one message. A message asking two questions is answered for the one the
+    /// base answers, with the other answered too or escalated (see [`Decision::other`]).
     pub fn decide(&self, question: &str) -> Decision {
         let normalized = normalize::normalize(question);
         if intent::is_smalltalk(&normalized) {
             return decision(Outcome::Smalltalk, normalized, vec![], None);
         }
+        let parts = split::questions(&normalized);
+        if parts.len() > 1 {
+            if let Some(d) = self.decide_parts(&parts) {
+                return d;
+            }
+        }
+        self.decide_one(normalized)
+    }
+
+    /// The first answered question of a message, with the first other question that is not answered by
+    /// the same entry; `None` when no question alone is answered.
+    fn decide_parts(&self, parts: &[String]) -> Option<Decision> {
+        let mut decided: Vec<Decision> = parts
+            .iter()
+            .filter(|p| !intent::is_smalltalk(p))
+            .map(|p| self.decide_one(p.clone()))
+            .collect();
+        let first = decided
+            .iter()
+            .position(|d| d.outcome == Outcome::Answered)?;
+        let mut main = decided.remove(first);
+        let entry = main.best().map(|c| c.entry);
+        let other = decided
+            .into_iter()
+            .find(|d| !(d.outcome == Outcome::Answered && d.best().map(|c| c.entry) == entry))?;
+        main.other = Some(Box::new(match other.outcome {
+            Outcome::Answered | Outcome::Escalated => other,
+            _ => Decision {
+                outcome: Outcome::Escalated,
+                reason: Some("second question of a message"),
+                ..other
+            },
+        }));
+        Some(main)
+    }
+
+    /// Decides what to do with one (normalised) question.
+    fn decide_one(&self, normalized: String) -> Decision {
         let prepared = prepare_normalized(&self.index.analyzer, &normalized);
         let named = self.scope.named(&prepared);
         let (ranked, blocked) = self.rank(&prepared, &named);
@@ -289,6 +332,7 @@ fn decision(
         candidates,
         reason,
         reference: None,
+        other: None,
     }
 }
 

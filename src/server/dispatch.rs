@@ -114,7 +114,14 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
     state
         .metrics
         .question(msg.platform, decision.outcome.as_str());
+    let second_escalated = decision
+        .other
+        .as_ref()
+        .is_some_and(|o| o.outcome == Outcome::Escalated);
     match decision.outcome {
+        Outcome::Answered if second_escalated => {
+            escalate(state, &msg, &text, &decision, seen_key, seen_expires, now).await
+        }
         Outcome::Answered | Outcome::Smalltalk => {
             let text = reply::render(&state.base, &decision, None);
             reply_once(
@@ -182,6 +189,11 @@ async fn escalate(
     seen_expires_ms: i64,
     now: i64,
 ) -> Result<Handled, StoreError> {
+    // A message with two questions, one answered: the ticket is for the other one.
+    let (text, asked) = match decision.other.as_deref() {
+        Some(o) => (o.normalized.as_str(), o),
+        None => (text, decision),
+    };
     let esc = Escalation {
         seen_key,
         seen_expires_ms,
@@ -195,9 +207,9 @@ async fn escalate(
             asked_at_ms: now,
             msg_id: msg.msg_id.clone(),
         },
-        normalized: decision.normalized.clone(),
+        normalized: asked.normalized.clone(),
         route: msg.route.clone(),
-        guesses: decision
+        guesses: asked
             .candidates
             .iter()
             .map(|c| Guess {
@@ -218,7 +230,10 @@ async fn escalate(
     state.store.commit().await?;
     state.outbox_ready.notify_one();
     Ok(Handled::Reply {
-        text: reply::escalation(&state.base, decision, Some(ticket.id)),
+        text: match decision.outcome {
+            Outcome::Answered => reply::render(&state.base, decision, Some(ticket.id)),
+            _ => reply::escalation(&state.base, decision, Some(ticket.id)),
+        },
         outcome: "escalated",
     })
 }
