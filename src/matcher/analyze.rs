@@ -187,6 +187,11 @@ impl Analyzer {
         }
     }
 
+    /// True for a word of the segmenter's dictionary (general or domain).
+    pub fn is_word(&self, word: &str) -> bool {
+        self.jieba.has_word(word)
+    }
+
     /// Every segmented word of `text` (no stop-word or de-duplication), for term statistics.
     pub fn all_terms(&self, text: &str) -> Vec<String> {
         self.jieba

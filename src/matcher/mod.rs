@@ -20,6 +20,7 @@ mod index;
 pub mod intent;
 pub mod normalize;
 mod scope;
+mod sound;
 mod split;
 
 use crate::faq::FaqBase;
@@ -122,6 +123,7 @@ impl Decision {
 pub struct Matcher {
     index: Index,
     scope: scope::Scope,
+    sound: sound::Sound,
     /// Each entry's answer, normalised, to see whether it states an asked detail.
     quotes: Vec<String>,
     thresholds: Thresholds,
@@ -137,6 +139,7 @@ impl Matcher {
         let index = Index::build(base);
         Matcher {
             scope: scope::Scope::build(base, &index.analyzer),
+            sound: sound::Sound::build(domain_vocabulary(base)),
             quotes: base
                 .entries
                 .iter()
@@ -196,7 +199,9 @@ impl Matcher {
 
     /// Decides what to do with one (normalised) question.
     fn decide_one(&self, normalized: String) -> Decision {
-        let prepared = prepare_normalized(&self.index.analyzer, &normalized);
+        let analyzer = &self.index.analyzer;
+        let heard = self.sound.correct(&normalized, |w| analyzer.is_word(w));
+        let prepared = prepare_normalized(analyzer, &heard);
         let named = self.scope.named(&prepared);
         let (ranked, blocked) = self.rank(&prepared, &named);
         if intent::is_specific_case(&normalized) {
@@ -318,6 +323,17 @@ impl Matcher {
         scored.truncate(3);
         (scored, blocked)
     }
+}
+
+/// The base's own words: dictionary words and synonyms (canonical forms and variants).
+fn domain_vocabulary(base: &FaqBase) -> impl Iterator<Item = &str> {
+    let dict = base.dict.iter().map(|(w, _)| w.as_str());
+    let synonyms = base
+        .synonyms
+        .iter()
+        .flat_map(|s| std::iter::once(&s.canonical).chain(&s.variants))
+        .map(String::as_str);
+    dict.chain(synonyms)
 }
 
 fn decision(
