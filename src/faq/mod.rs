@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod draft;
+mod lexicon;
 mod load;
 pub mod scope;
 

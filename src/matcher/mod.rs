@@ -154,6 +154,11 @@ impl Matcher {
         self.thresholds
     }
 
+    /// True when one entry is a city's report of the other's provincial measure: the same rule.
+    pub fn same_rule(&self, a: usize, b: usize) -> bool {
+        self.scope.linked(a, b)
+    }
+
     /// Decides what to do with one message. A message asking two questions is answered for the one the
     /// base answers, with the other answered too or escalated (see [`Decision::other`]).
     pub fn decide(&self, question: &str) -> Decision {
@@ -295,8 +300,12 @@ impl Matcher {
                 (score > 0.0).then_some(Candidate { entry: i, score })
             })
             .collect();
-        let superseded = self.scope.superseded(named);
-        scored.retain(|c| !superseded.contains(&c.entry));
+        let mut pairs: Vec<(usize, f32)> = scored.iter().map(|c| (c.entry, c.score)).collect();
+        self.scope.fold_reports(named, &mut pairs);
+        scored = pairs
+            .into_iter()
+            .map(|(entry, score)| Candidate { entry, score })
+            .collect();
         let mut blocked = false;
         if !named.is_empty() {
             scored.retain(|c| {

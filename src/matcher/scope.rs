@@ -169,19 +169,36 @@ impl Scope {
         own.is_empty() || own.iter().any(|o| self.within(place, *o))
     }
 
-    /// Entries to drop because a city report and its provincial measure both stand: the report unless
-    /// the question names its place (or a place inside it), else the provincial measure.
-    pub fn superseded(&self, named: &[Named]) -> Vec<usize> {
+    /// Folds each city report and its provincial measure into one candidate with the better score of
+    /// the two: the provincial measure, unless the question names the report's place (or a place inside
+    /// it). Candidates are (entry, score).
+    pub fn fold_reports(&self, named: &[Named], scored: &mut Vec<(usize, f32)>) {
+        for l in &self.links {
+            let local = named.iter().any(|n| match n {
+                Named::Place(p) => self.within(*p, l.place),
+                Named::Object(_) => false,
+            });
+            let (keep, drop) = if local {
+                (l.report, l.measure)
+            } else {
+                (l.measure, l.report)
+            };
+            let Some(d) = scored.iter().position(|c| c.0 == drop) else {
+                continue;
+            };
+            let dropped = scored.swap_remove(d).1;
+            match scored.iter_mut().find(|c| c.0 == keep) {
+                Some(k) => k.1 = k.1.max(dropped),
+                None => scored.push((keep, dropped)),
+            }
+        }
+    }
+
+    /// True when a city report links the two entries (either way round).
+    pub fn linked(&self, a: usize, b: usize) -> bool {
         self.links
             .iter()
-            .map(|l| {
-                let local = named.iter().any(|n| match n {
-                    Named::Place(p) => self.within(*p, l.place),
-                    Named::Object(_) => false,
-                });
-                if local { l.measure } else { l.report }
-            })
-            .collect()
+            .any(|l| (l.report, l.measure) == (a, b) || (l.report, l.measure) == (b, a))
     }
 }
 
