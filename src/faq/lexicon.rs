@@ -41,7 +41,7 @@ fn object_problems(base: &FaqBase) -> Vec<Problem> {
             owner.insert(normalize(n), format!("place `{}`", p.name));
         }
     }
-    for o in &base.objects {
+    for (i, o) in base.objects.iter().enumerate() {
         let id = o.names.first().map_or("", String::as_str);
         if !OBJECT_KINDS.contains(&o.kind.as_str()) {
             out.push(problem(
@@ -58,7 +58,7 @@ fn object_problems(base: &FaqBase) -> Vec<Problem> {
             ));
         }
         for n in &o.names {
-            let this = format!("object `{id}`");
+            let this = format!("object {} `{id}`", i + 1);
             match owner.insert(normalize(n), this.clone()) {
                 Some(other) if other != this => out.push(problem(
                     "scope.toml",
