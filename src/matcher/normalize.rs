@@ -32,9 +32,19 @@ pub fn normalize(text: &str) -> String {
     collapse_spaces(&no_emoticons)
 }
 
-/// Removes politeness fillers; what remains is what the question is about.
+/// A forwarding mark or a speaker's label at the start of a forwarded message: `【转发】`, `转：`,
+/// `>> `, `转发自企业群：`, `客户问的：`, `张经理：`.
+static FORWARDED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:\s*(?:【[^】]{0,8}】|\[[^\]]{0,8}\]|>+|转发?[:：]|[^:：？?，,。]{1,12}[:：]))+\s*",
+    )
+    .expect("static regex")
+});
+
+/// Removes politeness fillers and forwarding marks; what remains is what the question is about.
 pub fn strip_fillers(text: &str) -> String {
-    collapse_spaces(&FILLER.replace_all(text, ""))
+    let unforwarded = FORWARDED.replace(text, "");
+    collapse_spaces(&FILLER.replace_all(&unforwarded, ""))
 }
 
 /// Full width → half width, upper → lower case, emoji and control characters dropped.
@@ -116,6 +126,13 @@ mod tests {
             strip_fillers("您好，请问环评怎么办？谢谢"),
             "，环评怎么办？"
         );
+    }
+
+    #[test]
+    fn forwarding_marks_and_speaker_labels_are_stripped() {
+        assert_eq!(strip_fillers("【转发】王工：危废怎么转移"), "危废怎么转移");
+        assert_eq!(strip_fillers(">> 环评怎么办"), "环评怎么办");
+        assert_eq!(strip_fillers("客户问的：能豁免吗"), "能豁免吗");
     }
 
     #[test]
