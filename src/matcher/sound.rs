@@ -6,24 +6,45 @@
 
 use pinyin::ToPinyin;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Longest span looked at, in characters.
 const MAX_LEN: usize = 6;
 
+/// The keys are already hashes: use them as they are.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys")
+    }
+    fn write_u64(&mut self, k: u64) {
+        self.0 = k;
+    }
+}
+
+type Keyed<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+
 pub struct Sound {
     /// Toneless pinyin key of a span → the vocabulary term (`None`: several terms sound alike).
-    terms: HashMap<u64, Option<Box<[char]>>>,
+    terms: Keyed<Option<Box<[char]>>>,
 }
 
 impl Sound {
     pub fn build<'a>(vocabulary: impl Iterator<Item = &'a str>) -> Self {
-        let mut terms: HashMap<u64, Option<Box<[char]>>> = HashMap::new();
+        let mut terms: Keyed<Option<Box<[char]>>> = Keyed::default();
         for w in vocabulary {
             let chars: Vec<char> = w.chars().collect();
             if !(2..=MAX_LEN).contains(&chars.len()) {
                 continue;
             }
-            let Some(k) = key(&chars) else { continue };
+            let Some(k) = key(chars.iter().map(|c| reading(*c))) else {
+                continue;
+            };
             terms
                 .entry(k)
                 .and_modify(|t| {
@@ -40,10 +61,11 @@ impl Sound {
     /// are never replaced.
     pub fn correct(&self, text: &str, is_word: impl Fn(&str) -> bool) -> String {
         let chars: Vec<char> = text.chars().collect();
+        let readings: Vec<Option<&'static str>> = chars.iter().map(|c| reading(*c)).collect();
         let mut out = String::with_capacity(text.len());
         let mut i = 0;
         while i < chars.len() {
-            match self.replacement(&chars, i, &is_word) {
+            match self.replacement(&chars, &readings, i, &is_word) {
                 Some((len, term)) => {
                     out.extend(term.iter());
                     i += len;
@@ -61,17 +83,25 @@ impl Sound {
     fn replacement(
         &self,
         chars: &[char],
+        readings: &[Option<&'static str>],
         i: usize,
         is_word: &impl Fn(&str) -> bool,
     ) -> Option<(usize, &[char])> {
-        let run = chars[i..].iter().take_while(|c| is_han(**c)).count();
-        (2..=run.min(MAX_LEN)).rev().find_map(|len| {
+        // Keys of the spans starting at `i`, built one character at a time (FNV is incremental).
+        let mut keys = [0u64; MAX_LEN + 1];
+        let mut h = FNV_OFFSET;
+        let mut longest = 0;
+        for (len, r) in readings[i..].iter().take(MAX_LEN).enumerate() {
+            let Some(r) = r else { break };
+            h = fnv(h, r);
+            keys[len + 1] = h;
+            longest = len + 1;
+        }
+        (2..=longest).rev().find_map(|len| {
             let span = &chars[i..i + len];
-            let term = self.terms.get(&key(span)?)?.as_deref()?;
-            let shared = span.iter().zip(term).any(|(a, b)| a == b);
-            let differs = span != term;
-            let fits = differs
-                && shared
+            let term = self.terms.get(&keys[len])?.as_deref()?;
+            let fits = span != term
+                && span.iter().zip(term).any(|(a, b)| a == b)
                 && !is_word(&span.iter().collect::<String>())
                 && !bound_outside(chars, i, len, term, is_word);
             fits.then_some((len, term))
@@ -97,17 +127,26 @@ fn bound_outside(
     (first_differs && joins(before)) || (last_differs && joins(after))
 }
 
-fn is_han(c: char) -> bool {
-    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The toneless pinyin of a Han character (`None` for anything else).
+fn reading(c: char) -> Option<&'static str> {
+    c.to_pinyin().map(|p| p.plain())
 }
 
-/// FNV-1a over the toneless pinyin of each character; `None` if one has no reading.
-fn key(chars: &[char]) -> Option<u64> {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for c in chars {
-        for b in c.to_pinyin()?.plain().bytes().chain([b' ']) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
+/// FNV-1a of one more syllable (and a separator).
+fn fnv(mut h: u64, syllable: &str) -> u64 {
+    for b in syllable.bytes().chain([b' ']) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The key of a sequence of readings; `None` if one character has none.
+fn key(readings: impl Iterator<Item = Option<&'static str>>) -> Option<u64> {
+    let mut h = FNV_OFFSET;
+    for r in readings {
+        h = fnv(h, r?);
     }
     Some(h)
 }

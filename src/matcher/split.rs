@@ -7,19 +7,25 @@ use std::sync::LazyLock;
 
 /// Sentence ends, and the words that start a second question.
 static BOUNDARY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    small(
         r"[？?。！!；;]+|\s+|(?:另外|顺便问一?下|顺便问问|顺便|还有一?个问题|还有个事|还有就是|还想问一?下|再问一?下|再问个)[，,：:]?",
     )
-    .expect("static regex")
 });
 
 /// Signs that a sentence asks something.
 static ASKS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    small(
         r"[吗么呢嘛]|怎|如何|什么|啥|哪|几|多少|多久|是否|能否|可否|可不可以|能不能|要不要|是不是|有没有|会不会|行不行|用不用|需不需要|算不算|咋|谁|[?？]",
     )
-    .expect("static regex")
 });
+
+/// A regex with a small lazy-DFA cache (it runs once per message on short text).
+fn small(pattern: &str) -> Regex {
+    regex::RegexBuilder::new(pattern)
+        .dfa_size_limit(1 << 17)
+        .build()
+        .expect("static regex")
+}
 
 /// The questions of a (normalised) message; one element when the message asks one question (or none).
 /// Each question carries what was said before it (context, and earlier questions it may refer to) back
