@@ -21,9 +21,11 @@ const SMALLTALK_WORDS: &str = concat!(
 
 /// A whole message made only of small-talk words, particles, tildes and punctuation.
 static SMALLTALK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+    regex::RegexBuilder::new(&format!(
         r"^(?:(?:{SMALLTALK_WORDS})+[呀啊哈呢啦哦噢嘞咯哇嘛吖捏哟呐]*[\s,.!?，。！？~～、…]*|[\s,.!?，。！？~～、…]+)*$"
     ))
+    .dfa_size_limit(1 << 18)
+    .build()
     .expect("static regex")
 });
 

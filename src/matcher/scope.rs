@@ -9,7 +9,7 @@
 use super::analyze::Analyzer;
 use super::index::prepare;
 use crate::faq::FaqBase;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
 /// Something a question names: an object or a place, by index into the base's lists.
@@ -68,7 +68,9 @@ impl Scope {
             .collect();
         patterns.retain(|p| !p.is_empty());
         let names = (!patterns.is_empty()).then(|| {
+            // A contiguous NFA: a DFA over ~700 Chinese names costs megabytes for no measurable speed.
             AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(&patterns)
                 .expect("literal names")
