@@ -167,10 +167,10 @@ impl Matcher {
             return decision(Outcome::Smalltalk, normalized, vec![], None);
         }
         let parts = split::questions(&normalized);
-        if parts.len() > 1 {
-            if let Some(d) = self.decide_parts(&parts) {
-                return d;
-            }
+        if parts.len() > 1
+            && let Some(d) = self.decide_parts(&parts)
+        {
+            return d;
         }
         self.decide_one(normalized)
     }
