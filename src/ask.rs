@@ -11,7 +11,7 @@ use serde::Serialize;
 pub struct AskResult {
     pub question: String,
     pub outcome: &'static str,
-    /// The answering entry; `null` unless the outcome is `answered`.
+    /// The answering entry, or for an escalation with a reference the entry quoted 供参考; else `null`.
     pub faq_id: Option<String>,
     /// Score of the best candidate (0 when there is none).
     pub score: f32,
@@ -21,6 +21,17 @@ pub struct AskResult {
     /// measure the reply is about: the answer, or the measure an escalation was made for because it is not
     /// in force. `null` otherwise.
     pub status: Option<Status>,
+    /// For a message with two questions: what became of the other one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other: Option<OtherView>,
+}
+
+/// The other question of a two-question message: `answered` with its entry, or `escalated`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OtherView {
+    pub question: String,
+    pub outcome: &'static str,
+    pub faq_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,11 +51,21 @@ impl AskResult {
             faq_id: d
                 .best()
                 .filter(|_| answered)
-                .map(|c| base.entries[c.entry].id.clone()),
+                .map(|c| c.entry)
+                .or(d.reference.map(|r| r.entry))
+                .map(|i| base.entries[i].id.clone()),
             score: round3(d.best().map_or(0.0, |c| c.score)),
             reply: reply::render(base, d, None, on),
             candidates: candidates(base, d),
             status: knowledge::status_of(base, d, on),
+            other: d.other.as_deref().map(|o| OtherView {
+                question: o.normalized.clone(),
+                outcome: o.outcome.as_str(),
+                faq_id: o
+                    .best()
+                    .filter(|_| o.outcome == crate::matcher::Outcome::Answered)
+                    .map(|c| base.entries[c.entry].id.clone()),
+            }),
         }
     }
 }

@@ -104,6 +104,8 @@ mod tests {
                 score: 0.9,
             }],
             reason: None,
+            reference: None,
+            other: None,
         }
     }
 

@@ -12,12 +12,24 @@ use crate::matcher::{Candidate, Decision, Outcome};
 pub const WECOM_TEXT_LIMIT: usize = 2048;
 
 /// The reply to a decision, without platform decoration (@-mentions are added by the platform layer).
-/// `ticket` is the escalation ticket number when one was opened; `on` the day measures are judged on.
+/// `ticket` is the escalation ticket number when one was opened (for a message with two questions, the
+/// ticket opened for the other one); `on` the day measures are judged on.
 pub fn render(base: &FaqBase, d: &Decision, ticket: Option<u64>, on: Date) -> String {
     match d.outcome {
-        Outcome::Answered => d
-            .best()
-            .map_or_else(help_text, |c| answer(base, c.entry, on)),
+        Outcome::Answered => {
+            let first = d
+                .best()
+                .map_or_else(help_text, |c| answer(base, c.entry, on));
+            match d.other.as_deref() {
+                Some(other) => format!(
+                    "{first}
+
+{}",
+                    other_question(base, other, ticket, on)
+                ),
+                None => first,
+            }
+        }
         Outcome::Clarify => clarify(base, &d.candidates, on),
         Outcome::Escalated => escalation(base, d, ticket, on),
         Outcome::Smalltalk => help_text(),
@@ -67,16 +79,6 @@ pub fn clarify(base: &FaqBase, candidates: &[Candidate], on: Date) -> String {
     out
 }
 
-/// The escalation notice, opening with the status of the measure when that is why it was escalated.
-pub fn escalation(base: &FaqBase, d: &Decision, ticket: Option<u64>, on: Date) -> String {
-    let measure = d.best().filter(|_| d.reason == Some(NOT_IN_FORCE));
-    let opening = measure.and_then(|c| {
-        let t = &base.entries[c.entry].timeline;
-        notice::statement(t, t.status(on))
-    });
-    format!("{}{}", opening.unwrap_or_default(), escalated(ticket))
-}
-
 /// The notice that a question went to the human queue.
 pub fn escalated(ticket: Option<u64>) -> String {
     match ticket {
@@ -85,6 +87,40 @@ pub fn escalated(ticket: Option<u64>) -> String {
         }
         None => "这个问题需要工作人员确认，将转交人工处理，答复后会在本群通知您。".to_owned(),
     }
+}
+
+/// The part of a reply about the second question of a message: its answer, or that it was escalated.
+fn other_question(base: &FaqBase, other: &Decision, ticket: Option<u64>, on: Date) -> String {
+    match (other.outcome, other.best()) {
+        (Outcome::Answered, Some(c)) => {
+            format!("关于您的另一个问题：\n{}", answer(base, c.entry, on))
+        }
+        _ => format!(
+            "您的另一个问题（{}）{}",
+            other.normalized,
+            escalation(base, other, ticket, on)
+        ),
+    }
+}
+
+/// The escalation notice: opening with the status of the measure when that is why it was escalated;
+/// for a question about a measure that does not state what was asked, what an officer will confirm and
+/// the measure quoted for reference.
+pub fn escalation(base: &FaqBase, d: &Decision, ticket: Option<u64>, on: Date) -> String {
+    if let Some(r) = d.reference {
+        return format!(
+            "您问的{}，政策原文没有写明，需要工作人员确认。{}\n\n供参考（相关政策原文）：\n{}",
+            r.detail.confirm(),
+            escalated(ticket).trim_start_matches("这个问题需要工作人员确认，"),
+            answer(base, r.entry, on)
+        );
+    }
+    let measure = d.best().filter(|_| d.reason == Some(NOT_IN_FORCE));
+    let opening = measure.and_then(|c| {
+        let t = &base.entries[c.entry].timeline;
+        notice::statement(t, t.status(on))
+    });
+    format!("{}{}", opening.unwrap_or_default(), escalated(ticket))
 }
 
 /// What the bot can do, for greetings, thanks and bare mentions.

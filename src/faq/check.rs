@@ -3,7 +3,9 @@
 //!
 //! Checks beyond loading (schema, unique ids, known sources and related ids): each policy answer is found
 //! verbatim in its source (white space ignored); each entry's question and alternates are answered with
-//! that entry (or one quoting the very same measure); no alternate belongs to two entries.
+//! that entry (or one quoting the very same measure, or the city report / provincial measure of the same
+//! rule); no alternate belongs to two entries; the scope
+//! lexicon, places, city reports and synonyms are consistent ([`super::lexicon`]).
 
 use super::FaqBase;
 use crate::matcher::{Matcher, Outcome, Thresholds, normalize::normalize};
@@ -13,13 +15,19 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub origin: String,
+    /// What `id` names: entry, object, place, report or synonym.
+    pub what: &'static str,
     pub id: String,
     pub message: String,
 }
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: entry `{}`: {}", self.origin, self.id, self.message)
+        write!(
+            f,
+            "{}: {} `{}`: {}",
+            self.origin, self.what, self.id, self.message
+        )
     }
 }
 
@@ -27,6 +35,7 @@ impl std::fmt::Display for Problem {
 pub fn check(base: &FaqBase, thresholds: Thresholds) -> Vec<Problem> {
     let mut problems = verbatim_problems(base);
     problems.extend(shared_alternates(base));
+    problems.extend(super::lexicon::check(base));
     problems.extend(self_match_problems(base, &Matcher::build(base, thresholds)));
     problems
 }
@@ -34,6 +43,7 @@ pub fn check(base: &FaqBase, thresholds: Thresholds) -> Vec<Problem> {
 fn problem(e: &super::Entry, message: String) -> Problem {
     Problem {
         origin: e.origin.to_string(),
+        what: "entry",
         id: e.id.clone(),
         message,
     }
@@ -96,11 +106,17 @@ fn self_match_problems(base: &FaqBase, matcher: &Matcher) -> Vec<Problem> {
         .filter(|(_, e)| !e.officer_authored)
     {
         for p in std::iter::once(&e.question).chain(&e.alternates) {
-            let d = matcher.decide(p);
+            let whole = matcher.decide(p);
+            // A phrasing that asks two questions may be answered by this entry for the second one.
+            let d = match whole.other.as_deref() {
+                Some(o) if o.best().map(|c| c.entry) == Some(i) => o.clone(),
+                _ => whole,
+            };
             let got = d.best().map(|c| c.entry);
             // An entry quoting the very same measure gives the same answer; that is fine.
-            let same_answer =
-                got.is_some_and(|j| squeeze(&base.entries[j].answer) == squeeze(&e.answer));
+            let same_answer = got.is_some_and(|j| {
+                squeeze(&base.entries[j].answer) == squeeze(&e.answer) || matcher.same_rule(i, j)
+            });
             if d.outcome != Outcome::Answered || !same_answer {
                 let what = match got {
                     Some(j) if j != i => {

@@ -1,6 +1,8 @@
-//! Reads `faq/` from disk into a [`FaqBase`]. Errors name the file, the line and, where there is one, the entry id.
+//! Reads `faq/` from disk into a [`FaqBase`] (sources, entries, synonyms, dictionary, scope.toml, places.toml,
+//! reports.toml). Errors name the file, the line and, where there is one, the entry id.
 
 use super::check::Problem;
+use super::scope::{PlacesFile, ReportsFile, ScopeFile};
 use super::{Date, Entry, FaqBase, Origin, Period, Source, Synonym, Terms, validity};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -75,6 +77,9 @@ pub fn load_dir(dir: &Path) -> Result<FaqBase, LoadError> {
     if periods.is_file() {
         base.periods = parse_periods(&periods, &read(&periods)?)?;
     }
+    base.objects = parse_optional::<ScopeFile>(&dir.join("scope.toml"))?.object;
+    base.places = parse_optional::<PlacesFile>(&dir.join("places.toml"))?.place;
+    base.reports = parse_optional::<ReportsFile>(&dir.join("reports.toml"))?.report;
     validate_references(&base)?;
     let problems = validity::resolve(&mut base);
     if !problems.is_empty() {
@@ -245,6 +250,21 @@ fn parse_synonyms(path: &Path, text: &str) -> Result<Vec<Synonym>, LoadError> {
         invalid(path, line, e.message().to_owned())
     })?;
     Ok(file.synonym)
+}
+
+/// A TOML file that may be absent (then empty).
+fn parse_optional<T: serde::de::DeserializeOwned + Default>(path: &Path) -> Result<T, LoadError> {
+    if !path.exists() {
+        return Ok(T::default());
+    }
+    let text = read(path)?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| line_of_offset(&text, s.start))
+            .unwrap_or(0);
+        invalid(path, line, e.message().to_owned())
+    })
 }
 
 /// jieba dictionary lines: `word [freq] [tag]`; `#` starts a comment.

@@ -1,4 +1,5 @@
-//! The FAQ base: policy sources, curated entries, synonyms and the domain dictionary, as loaded from `faq/`.
+//! The FAQ base: policy sources, curated entries, synonyms, the domain dictionary and the scope lexicon
+//! (objects, places, city reports), as loaded from `faq/`.
 //!
 //! Invariants: a loaded [`FaqBase`] has unique entry ids, every entry names an existing source and has its
 //! [`Timeline`] (when it is in force, [`validity`]). Content checks that need the matcher (verbatim quotes,
@@ -7,8 +8,10 @@
 pub mod check;
 pub mod date;
 pub mod draft;
+mod lexicon;
 mod load;
 pub mod report;
+pub mod scope;
 pub mod validity;
 
 pub use date::Date;
@@ -106,6 +109,12 @@ pub struct FaqBase {
     pub dict: Vec<(String, Option<usize>)>,
     /// Shared periods of temporary measures, from `periods.toml`.
     pub periods: Vec<Period>,
+    /// Objects a question can name that the answering entry must cover (`scope.toml`).
+    pub objects: Vec<scope::ScopeObject>,
+    /// Places a question can name (`places.toml`).
+    pub places: Vec<scope::Place>,
+    /// City reports of provincial measures (`reports.toml`).
+    pub reports: Vec<scope::Report>,
 }
 
 impl FaqBase {

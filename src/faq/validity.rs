@@ -185,6 +185,7 @@ pub fn resolve(base: &mut FaqBase) -> Vec<Problem> {
 fn problem(e: &Entry, message: String) -> Problem {
     Problem {
         origin: e.origin.to_string(),
+        what: "entry",
         id: e.id.clone(),
         message,
     }

@@ -130,6 +130,23 @@ const STOP_WORDS: &[&str] = &[
     "有关",
     "相关",
     "方面",
+    // Henan and northern colloquial forms of the words above (俺 = 我, 恁 = 你/您, 嘞 = 呢/的, 中 = 行).
+    "俺",
+    "俺们",
+    "恁",
+    "恁们",
+    "嘞",
+    "哩",
+    "咧",
+    "中不中",
+    "不中",
+    "咋整",
+    "咋弄",
+    "弄啥",
+    "自个儿",
+    "自个",
+    "瞅瞅",
+    "瞅",
 ];
 
 /// jieba's default dictionary (all 349k words and frequencies) without part-of-speech tags. jieba-rs
@@ -185,6 +202,11 @@ impl Analyzer {
                 .into_owned(),
             None => text.to_owned(),
         }
+    }
+
+    /// True for a word of the segmenter's dictionary (general or domain).
+    pub fn is_word(&self, word: &str) -> bool {
+        self.jieba.has_word(word)
     }
 
     /// Every segmented word of `text` (no stop-word or de-duplication), for term statistics.

@@ -4,15 +4,28 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// A whole message made only of greetings, thanks, acknowledgements or questions about the bot.
+/// Words that alone make small talk: greetings, thanks, acknowledgements, farewells, laughter, praise,
+/// questions about the bot, and how people address it. Each may be followed by particles (呀, 啦, 哈…).
+const SMALLTALK_WORDS: &str = concat!(
+    r"你好|您好|hi|hello|hey|嗨|哈喽|哈啰|早上好|上午好|中午好|下午好|晚上好|早安|午安|晚安|早|大家好|各位好|大家|各位",
+    r"|在吗|在不在|在么|在嘛|有人吗|有人在吗|有人没",
+    r"|谢谢你们|谢谢你|谢谢您|谢谢|谢了|谢啦|多谢|感谢|感恩|thanks|thank you|thx|3q|辛苦了|辛苦|麻烦了|麻烦你了",
+    r"|好嘞|好哒|好滴|好的|好吧|好|ok|okay|okk|嗯呢|嗯|噢|哦|喔|行|中|可以|没事了|没问题|妥了|妥|得嘞",
+    r"|收到|知道了|知道|明白了|明白|了解了|了解|懂了|晓得了|清楚了|学到了|懂",
+    r"|拜拜|拜|再见|bye|88|回头见|下次再问|下次见|先这样|就这样",
+    r"|哈|呵|嘿|嘻|hh|233|666|赞|点赞|牛|厉害|真棒|太棒了|棒|给力|不错",
+    r"|你是谁|你叫啥名字|你叫什么名字|你叫啥|你叫什么|叫啥名字|你是机器人吗|你是机器人|你是人工智能吗|你是ai吗|你是真人吗|是真人吗|是机器人吗|机器人吗",
+    r"|你能做什么|你会什么|你能干什么|你能干啥|你会干啥|你可以做什么|怎么用|怎么使用|帮助|help|菜单|功能|测试|test",
+    r"|老师|领导|小助手|助手|机器人|bot|小哥|小姐姐|亲|恁|你们|您|得劲|美得很",
+);
+
+/// A whole message made only of small-talk words, particles, tildes and punctuation.
 static SMALLTALK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"^(?:(?:你好|您好|hi|hello|hey|嗨|哈喽|早上好|上午好|中午好|下午好|晚上好|早安|晚安|早|在吗|在不在|在么|有人吗|有人在吗",
-        r"|谢谢|谢谢你|谢谢您|多谢|感谢|感谢感谢|thanks|thank you|thx|辛苦了|辛苦|麻烦了|好的|好|ok|okay|收到|知道了|明白了|了解了|懂了|嗯|嗯嗯|哦|哦哦|行|可以|没事了|没问题",
-        r"|你是谁|你是机器人吗|你是机器人|你是人工智能吗|你是ai吗|你是真人吗|是机器人吗|机器人吗|你能做什么|你会什么|你能干什么|你可以做什么|怎么用|怎么使用|帮助|help|菜单|功能|测试|test",
-        r"|老师|领导|小助手|助手|机器人|bot)[\s,.!?，。！？~～、]*",
-        r"|[\s,.!?，。！？~～、]+)*$"
+    regex::RegexBuilder::new(&format!(
+        r"^(?:(?:{SMALLTALK_WORDS})+[呀啊哈呢啦哦噢嘞咯哇嘛吖捏哟呐]*[\s,.!?，。！？~～、…]*|[\s,.!?，。！？~～、…]+)*$"
     ))
+    .dfa_size_limit(1 << 18)
+    .build()
     .expect("static regex")
 });
 
@@ -52,6 +65,12 @@ mod tests {
             "你是机器人吗？",
             "好的，谢谢老师",
             "hello~",
+            "好嘞好嘞~",
+            "辛苦啦老师~~",
+            "收到收到，谢啦",
+            "哈哈哈，明白",
+            "晚安～拜拜",
+            "机器人你叫什么呀",
         ] {
             assert!(is_smalltalk(m), "{m}");
         }

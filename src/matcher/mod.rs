@@ -9,12 +9,19 @@
 //! - `keyword`: keyword and regex hits.
 //!
 //! The weighted sum decides: confident and clearly ahead → answered; several close → clarify; otherwise
-//! escalated. Small talk and specific-case questions are recognised before scoring.
+//! escalated. Small talk and specific-case questions are recognised before scoring. The scope guard
+//! ([`scope`]) removes entries that do not cover an object or place the question names, and the city report
+//! or provincial measure that does not stand; a question asking for a detail the best quote does not state
+//! ([`detail`]) is escalated with that quote attached for reference.
 
 mod analyze;
+pub mod detail;
 mod index;
 pub mod intent;
 pub mod normalize;
+mod scope;
+mod sound;
+mod split;
 
 use crate::faq::FaqBase;
 pub use analyze::Analyzer;
@@ -90,6 +97,20 @@ pub struct Decision {
     pub candidates: Vec<Candidate>,
     /// Why it was escalated, for officers and logs.
     pub reason: Option<&'static str>,
+    /// For an escalation about a measure that does not state what was asked: that measure, quoted for
+    /// reference (供参考), and what an officer will confirm.
+    pub reference: Option<Reference>,
+    /// For a message asking two questions: the decision on the other one (never itself split). The
+    /// outcome above is then `Answered`, and this one is answered with another entry or escalated.
+    pub other: Option<Box<Decision>>,
+}
+
+/// A measure quoted for reference with an escalation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reference {
+    /// Index into `FaqBase::entries`.
+    pub entry: usize,
+    pub detail: detail::Detail,
 }
 
 impl Decision {
@@ -101,6 +122,10 @@ impl Decision {
 /// The prepared FAQ index plus thresholds.
 pub struct Matcher {
     index: Index,
+    scope: scope::Scope,
+    sound: sound::Sound,
+    /// Each entry's answer, normalised, to see whether it states an asked detail.
+    quotes: Vec<String>,
     thresholds: Thresholds,
 }
 
@@ -111,8 +136,16 @@ const W_KEYWORD: f32 = 0.20;
 impl Matcher {
     /// Builds the index (segmenter, term weights, keyword automata). Call once at start-up.
     pub fn build(base: &FaqBase, thresholds: Thresholds) -> Self {
+        let index = Index::build(base);
         Matcher {
-            index: Index::build(base),
+            scope: scope::Scope::build(base, &index.analyzer),
+            sound: sound::Sound::build(domain_vocabulary(base)),
+            quotes: base
+                .entries
+                .iter()
+                .map(|e| normalize::normalize(&e.answer))
+                .collect(),
+            index,
             thresholds,
         }
     }
@@ -121,14 +154,61 @@ impl Matcher {
         self.thresholds
     }
 
-    /// Decides what to do with one question.
+    /// True when one entry is a city's report of the other's provincial measure: the same rule.
+    pub fn same_rule(&self, a: usize, b: usize) -> bool {
+        self.scope.linked(a, b)
+    }
+
+    /// Decides what to do with one message. A message asking two questions is answered for the one the
+    /// base answers, with the other answered too or escalated (see [`Decision::other`]).
     pub fn decide(&self, question: &str) -> Decision {
         let normalized = normalize::normalize(question);
         if intent::is_smalltalk(&normalized) {
             return decision(Outcome::Smalltalk, normalized, vec![], None);
         }
-        let prepared = prepare_normalized(&self.index.analyzer, &normalized);
-        let ranked = self.rank(&prepared);
+        let parts = split::questions(&normalized);
+        if parts.len() > 1
+            && let Some(d) = self.decide_parts(&parts)
+        {
+            return d;
+        }
+        self.decide_one(normalized)
+    }
+
+    /// The first answered question of a message, with the first other question that is not answered by
+    /// the same entry; `None` when no question alone is answered.
+    fn decide_parts(&self, parts: &[String]) -> Option<Decision> {
+        let mut decided: Vec<Decision> = parts
+            .iter()
+            .filter(|p| !intent::is_smalltalk(p))
+            .map(|p| self.decide_one(p.clone()))
+            .collect();
+        let first = decided
+            .iter()
+            .position(|d| d.outcome == Outcome::Answered)?;
+        let mut main = decided.remove(first);
+        let entry = main.best().map(|c| c.entry);
+        let other = decided
+            .into_iter()
+            .find(|d| !(d.outcome == Outcome::Answered && d.best().map(|c| c.entry) == entry))?;
+        main.other = Some(Box::new(match other.outcome {
+            Outcome::Answered | Outcome::Escalated => other,
+            _ => Decision {
+                outcome: Outcome::Escalated,
+                reason: Some("second question of a message"),
+                ..other
+            },
+        }));
+        Some(main)
+    }
+
+    /// Decides what to do with one (normalised) question.
+    fn decide_one(&self, normalized: String) -> Decision {
+        let analyzer = &self.index.analyzer;
+        let heard = self.sound.correct(&normalized, |w| analyzer.is_word(w));
+        let prepared = prepare_normalized(analyzer, &heard);
+        let named = self.scope.named(&prepared);
+        let (ranked, blocked) = self.rank(&prepared, &named);
         if intent::is_specific_case(&normalized) {
             return decision(
                 Outcome::Escalated,
@@ -140,6 +220,16 @@ impl Matcher {
         let t = self.thresholds;
         let top = ranked.first().map_or(0.0, |c| c.score);
         let second = ranked.get(1).map_or(0.0, |c| c.score);
+        if let Some(r) = self.reference(&normalized, &ranked) {
+            let mut d = decision(
+                Outcome::Escalated,
+                normalized,
+                ranked,
+                Some("asks for a detail the measure does not state"),
+            );
+            d.reference = Some(r);
+            return d;
+        }
         let lead = top - second;
         let clear_lead = top >= t.lead_answer && lead >= t.lead_margin;
         if (top >= t.answer && lead >= t.margin) || clear_lead {
@@ -152,7 +242,9 @@ impl Matcher {
                 .collect();
             return decision(Outcome::Clarify, normalized, close, None);
         }
-        let reason = if top >= t.answer {
+        let reason = if blocked {
+            "names something the matching entries do not cover"
+        } else if top >= t.answer {
             "ambiguous"
         } else {
             "no confident match"
@@ -160,8 +252,23 @@ impl Matcher {
         decision(Outcome::Escalated, normalized, ranked, Some(reason))
     }
 
-    /// Scores every entry that shares a term or keyword with the question; best three, best first.
-    fn rank(&self, prepared: &str) -> Vec<Candidate> {
+    /// The measure to quote for reference when the question asks for a detail the best candidate's quote
+    /// does not state (and the candidate is at least good enough to be offered as a suggestion).
+    fn reference(&self, normalized: &str, ranked: &[Candidate]) -> Option<Reference> {
+        let best = ranked
+            .first()
+            .filter(|c| c.score >= self.thresholds.clarify)?;
+        let detail = detail::asked(normalized)?;
+        (!detail::stated(detail, &self.quotes[best.entry])).then_some(Reference {
+            entry: best.entry,
+            detail,
+        })
+    }
+
+    /// Scores every entry that shares a term or keyword with the question and may answer it (see
+    /// [`scope`]); best three, best first, and whether the scope guard removed a candidate that would have
+    /// been offered.
+    fn rank(&self, prepared: &str, named: &[scope::Named]) -> (Vec<Candidate>, bool) {
         let idx = &self.index;
         let words = idx.analyzer.terms(prepared);
         let query: Vec<(Option<TermId>, f32)> = words
@@ -193,6 +300,20 @@ impl Matcher {
                 (score > 0.0).then_some(Candidate { entry: i, score })
             })
             .collect();
+        let mut pairs: Vec<(usize, f32)> = scored.iter().map(|c| (c.entry, c.score)).collect();
+        self.scope.fold_reports(named, &mut pairs);
+        scored = pairs
+            .into_iter()
+            .map(|(entry, score)| Candidate { entry, score })
+            .collect();
+        let mut blocked = false;
+        if !named.is_empty() {
+            scored.retain(|c| {
+                let ok = self.scope.uncovered(c.entry, named).is_none();
+                blocked |= !ok && c.score >= floor;
+                ok
+            });
+        }
         let by_rank =
             |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
         if scored.len() > 6 {
@@ -209,8 +330,19 @@ impl Matcher {
             first
         });
         scored.truncate(3);
-        scored
+        (scored, blocked)
     }
+}
+
+/// The base's own words: dictionary words and synonyms (canonical forms and variants).
+fn domain_vocabulary(base: &FaqBase) -> impl Iterator<Item = &str> {
+    let dict = base.dict.iter().map(|(w, _)| w.as_str());
+    let synonyms = base
+        .synonyms
+        .iter()
+        .flat_map(|s| std::iter::once(&s.canonical).chain(&s.variants))
+        .map(String::as_str);
+    dict.chain(synonyms)
 }
 
 fn decision(
@@ -224,6 +356,8 @@ fn decision(
         normalized,
         candidates,
         reason,
+        reference: None,
+        other: None,
     }
 }
 

@@ -18,7 +18,7 @@ static EMOTICON: LazyLock<Regex> =
 /// Politeness and filler phrases that carry no meaning for matching.
 static FILLER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"请问一下|请问|问一下|咨询一下|咨询下|想问一下|想问下|想咨询|想了解一下|想了解|麻烦问下|麻烦问一下|麻烦您|麻烦|打扰一下|打扰了|您好|你好|老师好|领导好|各位好|大家好|谢谢您|谢谢|多谢|感谢|辛苦了|急急急|在线等|请教一下|请教",
+        r"(?:早上好|上午好|中午好|下午好|晚上好|哈喽|大家好|各位好|老师们好|在吗|在不在|hello|hi)[呀啊哈呢啦哦~]*|请问一下|请问|问一下|咨询一下|咨询下|想问一下|想问下|想咨询|想了解一下|想了解|麻烦问下|麻烦问一下|麻烦您|麻烦|打扰一下|打扰了|您好|你好|老师好|领导好|各位好|大家好|谢谢您|谢谢|多谢|感谢|辛苦了|急急急|在线等|请教一下|请教",
     )
     .expect("static regex")
 });
@@ -32,9 +32,19 @@ pub fn normalize(text: &str) -> String {
     collapse_spaces(&no_emoticons)
 }
 
-/// Removes politeness fillers; what remains is what the question is about.
+/// A forwarding mark or a speaker's label at the start of a forwarded message: `【转发】`, `转：`,
+/// `>> `, `转发自企业群：`, `客户问的：`, `张经理：`.
+static FORWARDED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:\s*(?:【[^】]{0,8}】|\[[^\]]{0,8}\]|>+|转发?[:：]|[^:：？?，,。]{1,12}[:：]))+\s*",
+    )
+    .expect("static regex")
+});
+
+/// Removes politeness fillers and forwarding marks; what remains is what the question is about.
 pub fn strip_fillers(text: &str) -> String {
-    collapse_spaces(&FILLER.replace_all(text, ""))
+    let unforwarded = FORWARDED.replace(text, "");
+    collapse_spaces(&FILLER.replace_all(&unforwarded, ""))
 }
 
 /// Full width → half width, upper → lower case, emoji and control characters dropped.
@@ -116,6 +126,13 @@ mod tests {
             strip_fillers("您好，请问环评怎么办？谢谢"),
             "，环评怎么办？"
         );
+    }
+
+    #[test]
+    fn forwarding_marks_and_speaker_labels_are_stripped() {
+        assert_eq!(strip_fillers("【转发】王工：危废怎么转移"), "危废怎么转移");
+        assert_eq!(strip_fillers(">> 环评怎么办"), "环评怎么办");
+        assert_eq!(strip_fillers("客户问的：能豁免吗"), "能豁免吗");
     }
 
     #[test]

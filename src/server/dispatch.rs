@@ -140,7 +140,14 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
     state
         .metrics
         .question(msg.platform, decision.outcome.as_str());
+    let second_escalated = decision
+        .other
+        .as_ref()
+        .is_some_and(|o| o.outcome == Outcome::Escalated);
     match decision.outcome {
+        Outcome::Answered if second_escalated => {
+            escalate(state, &msg, &text, &decision, seen_key, seen_expires, now).await
+        }
         Outcome::Answered | Outcome::Smalltalk => {
             if let Some(c) = decision
                 .best()
@@ -237,6 +244,11 @@ async fn escalate(
 ) -> Result<Handled, StoreError> {
     let on = state.config.knowledge.as_of.day();
     let officers = &state.config.officers;
+    // A message with two questions, one answered: the ticket is for the other one.
+    let (text, asked) = match decision.other.as_deref() {
+        Some(o) => (o.normalized.as_str(), o),
+        None => (text, decision),
+    };
     let esc = Escalation {
         seen_key,
         seen_expires_ms,
@@ -250,9 +262,9 @@ async fn escalate(
             asked_at_ms: now,
             msg_id: msg.msg_id.clone(),
         },
-        normalized: decision.normalized.clone(),
+        normalized: asked.normalized.clone(),
         route: msg.route.clone(),
-        guesses: guesses(state, decision, on),
+        guesses: guesses(state, asked, on),
         limits: FloodLimits {
             per_sender_per_hour: officers.max_new_tickets_per_sender_per_hour as usize,
             per_group_per_hour: officers.max_new_tickets_per_group_per_hour as usize,
@@ -275,7 +287,13 @@ async fn escalate(
     state.store.commit().await?;
     state.outbox_ready.notify_one();
     Ok(Handled::Reply {
-        text: reply::escalation(&state.base, decision, Some(ticket.id), on),
+        // A two-question message: the answer to one and the ticket of the other, in one reply.
+        text: match (decision.outcome, &decision.other) {
+            (Outcome::Answered, Some(_)) => {
+                reply::render(&state.base, decision, Some(ticket.id), on)
+            }
+            _ => reply::escalation(&state.base, decision, Some(ticket.id), on),
+        },
         outcome: "escalated",
     })
 }

@@ -1,26 +1,50 @@
 //! Accuracy floors of the real binary on the labelled questions in `tests/questions/*.jsonl`.
 //!
 //! Black box: runs `policybot ask --json --faq <repo>/faq` with every question on stdin and compares each
-//! JSON line with its label. A question is right when it is answered with the expected `faq_id`
-//! (`"expect": "answer"`), or when its outcome is `escalated` / `smalltalk` as expected. A wrong answer is
-//! any `answered` outcome with another entry, or an answer where none was expected. The floors sit a
-//! little below the measured values so a real regression fails the test.
+//! JSON line with its label. A question is right when it is answered with the expected `faq_id` (or an
+//! entry giving the same answer: one quoting the very same measure, or the city report / provincial
+//! measure of the same rule, see `faq/reports.toml`), or when its outcome is `escalated` / `smalltalk` as
+//! expected. A wrong answer is any `answered` outcome with another entry, or an answer where none was
+//! expected.
+//!
+//! The questions are split once, by the parity of the MD5 of the question text, into a tuning half (even)
+//! and a held-out half (odd). Matching work may look at the tuning half's misses; the held-out half is
+//! only ever measured, and nothing from it goes into the base. Both halves have floors, set a little below
+//! the measured values so a real regression fails the test.
 
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// Overall share of right outcomes (measured 406 / 518 = 0.784).
-const MIN_SCORE: f64 = 0.76;
-/// Share of `expect: answer` questions answered with the right entry (measured 314 / 416 = 0.755).
-const MIN_ANSWER_RECALL: f64 = 0.73;
-/// Share of all questions answered wrongly (measured 17 / 518 = 0.033).
-const MAX_WRONG_RATE: f64 = 0.04;
-/// Share of `expect: escalate` questions escalated (measured 62 / 72 = 0.861).
-const MIN_ESCALATE_RECALL: f64 = 0.83;
-/// Small talk must always be recognised (measured 30 / 30).
-const MIN_SMALLTALK_RECALL: f64 = 1.0;
+/// Floors of one half.
+struct Floors {
+    score: f64,
+    answer_recall: f64,
+    max_wrong: f64,
+    escalate_recall: f64,
+    smalltalk_recall: f64,
+}
+
+/// Tuning half (measured: score 549/621 = 0.884, answer recall 424/490 = 0.865, wrong 10/621 = 0.016,
+/// escalate recall 0.938, small talk recall 1.000).
+const TUNING: Floors = Floors {
+    score: 0.86,
+    answer_recall: 0.84,
+    max_wrong: 0.025,
+    escalate_recall: 0.91,
+    smalltalk_recall: 0.97,
+};
+
+/// Held-out half (measured: score 511/600 = 0.852, answer recall 389/466 = 0.835, wrong 18/600 = 0.030,
+/// escalate recall 0.892, small talk recall 0.951).
+const HELD_OUT: Floors = Floors {
+    score: 0.83,
+    answer_recall: 0.81,
+    max_wrong: 0.04,
+    escalate_recall: 0.87,
+    smalltalk_recall: 0.93,
+};
 
 struct Labelled {
     file: String,
@@ -112,53 +136,83 @@ struct Tally {
     escalates_right: usize,
     smalltalk: usize,
     smalltalk_right: usize,
+    per_file: std::collections::BTreeMap<String, (usize, usize, usize)>,
+    misses: Vec<String>,
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 { 1.0 } else { a as f64 / b as f64 }
 }
 
-#[test]
-fn labelled_questions_meet_the_accuracy_floors() {
-    let questions = load(&repo().join("tests/questions"));
-    assert!(!questions.is_empty(), "no labelled questions");
-    let results = ask_all(&questions);
-    let mut t = Tally::default();
-    let mut per_file: std::collections::BTreeMap<&str, (usize, usize, usize)> = Default::default();
-    let mut misses = Vec::new();
-    for (l, r) in questions.iter().zip(&results) {
+/// True for the held-out half: the MD5 of the question text is odd.
+fn held_out(q: &str) -> bool {
+    use md5::{Digest, Md5};
+    Md5::digest(q.as_bytes())[15] & 1 == 1
+}
+
+/// Entries that give the same answer as `id`: itself, those quoting the very same measure, and the city
+/// report / provincial measure of the same rule.
+struct Equivalence {
+    base: policybot::faq::FaqBase,
+}
+
+impl Equivalence {
+    fn load() -> Self {
+        Equivalence {
+            base: policybot::faq::load_dir(&repo().join("faq")).expect("faq/ loads"),
+        }
+    }
+
+    fn same(&self, expected: &str, got: &str) -> bool {
+        let quote = |id: &str| {
+            self.base
+                .entry(id)
+                .map(|e| policybot::faq::check::squeeze(&e.answer))
+        };
+        expected == got
+            || (quote(expected).is_some() && quote(expected) == quote(got))
+            || self.base.reports.iter().any(|r| {
+                (r.entry == expected && r.measure == got)
+                    || (r.entry == got && r.measure == expected)
+            })
+    }
+}
+
+impl Tally {
+    fn add(&mut self, l: &Labelled, r: &Value, eq: &Equivalence) {
         let outcome = r["outcome"].as_str().expect("outcome");
-        let got = r["faq_id"].as_str();
+        let got = r["faq_id"].as_str().filter(|_| outcome == "answered");
         let (right, wrong) = match l.expect.as_str() {
             "answer" => {
-                t.answers += 1;
-                let right = outcome == "answered" && got == l.faq_id.as_deref();
-                t.answers_right += usize::from(right);
+                self.answers += 1;
+                let expected = l.faq_id.as_deref().expect("faq_id for an answer");
+                let right = got.is_some_and(|g| eq.same(expected, g));
+                self.answers_right += usize::from(right);
                 (right, outcome == "answered" && !right)
             }
             "escalate" => {
-                t.escalates += 1;
+                self.escalates += 1;
                 let right = outcome == "escalated";
-                t.escalates_right += usize::from(right);
+                self.escalates_right += usize::from(right);
                 (right, outcome == "answered")
             }
             "smalltalk" => {
-                t.smalltalk += 1;
+                self.smalltalk += 1;
                 let right = outcome == "smalltalk";
-                t.smalltalk_right += usize::from(right);
+                self.smalltalk_right += usize::from(right);
                 (right, outcome == "answered")
             }
             other => panic!("{}: unknown expect `{other}` for `{}`", l.file, l.q),
         };
-        t.total += 1;
-        t.right += usize::from(right);
-        t.wrong += usize::from(wrong);
-        let f = per_file.entry(&l.file).or_default();
+        self.total += 1;
+        self.right += usize::from(right);
+        self.wrong += usize::from(wrong);
+        let f = self.per_file.entry(l.file.clone()).or_default();
         f.0 += 1;
         f.1 += usize::from(right);
         f.2 += usize::from(wrong);
         if wrong {
-            misses.push(format!(
+            self.misses.push(format!(
                 "  wrong: [{}] {} → {} (expected {})",
                 l.file,
                 l.q,
@@ -167,37 +221,72 @@ fn labelled_questions_meet_the_accuracy_floors() {
             ));
         }
     }
-    let score = ratio(t.right, t.total);
-    let recall = ratio(t.answers_right, t.answers);
-    let wrong_rate = ratio(t.wrong, t.total);
-    let esc = ratio(t.escalates_right, t.escalates);
-    let small = ratio(t.smalltalk_right, t.smalltalk);
-    let mut report = format!(
-        "score {}/{} = {score:.3} (floor {MIN_SCORE}), answer recall {}/{} = {recall:.3} (floor {MIN_ANSWER_RECALL}), \
-         wrong {}/{} = {wrong_rate:.3} (ceiling {MAX_WRONG_RATE}), escalate recall {esc:.3} (floor {MIN_ESCALATE_RECALL}), \
-         small talk recall {small:.3} (floor {MIN_SMALLTALK_RECALL})\n",
-        t.right, t.total, t.answers_right, t.answers, t.wrong, t.total
-    );
-    for (file, (n, right, wrong)) in &per_file {
-        report.push_str(&format!("  {file}: {right}/{n} right, {wrong} wrong\n"));
+
+    /// The figures, and the failed floors.
+    fn check(&self, name: &str, f: &Floors) -> (String, Vec<&'static str>) {
+        let score = ratio(self.right, self.total);
+        let recall = ratio(self.answers_right, self.answers);
+        let wrong = ratio(self.wrong, self.total);
+        let esc = ratio(self.escalates_right, self.escalates);
+        let small = ratio(self.smalltalk_right, self.smalltalk);
+        let mut report = format!(
+            "{name}: score {}/{} = {score:.3} (floor {}), answer recall {}/{} = {recall:.3} (floor {}), \
+             wrong {}/{} = {wrong:.3} (ceiling {}), escalate recall {esc:.3} (floor {}), \
+             small talk recall {small:.3} (floor {})\n",
+            self.right,
+            self.total,
+            f.score,
+            self.answers_right,
+            self.answers,
+            f.answer_recall,
+            self.wrong,
+            self.total,
+            f.max_wrong,
+            f.escalate_recall,
+            f.smalltalk_recall
+        );
+        for (file, (n, right, wrong)) in &self.per_file {
+            report.push_str(&format!("  {file}: {right}/{n} right, {wrong} wrong\n"));
+        }
+        let failed = [
+            (score < f.score, "score"),
+            (recall < f.answer_recall, "answer recall"),
+            (wrong > f.max_wrong, "wrong answers"),
+            (esc < f.escalate_recall, "escalate recall"),
+            (small < f.smalltalk_recall, "small talk recall"),
+        ]
+        .into_iter()
+        .filter(|(bad, _)| *bad)
+        .map(|(_, what)| what)
+        .collect();
+        (report, failed)
     }
-    report.push_str(&misses.join("\n"));
-    eprintln!("{report}");
-    assert!(score >= MIN_SCORE, "overall score below floor\n{report}");
+}
+
+#[test]
+fn labelled_questions_meet_the_accuracy_floors_on_both_halves() {
+    let questions = load(&repo().join("tests/questions"));
     assert!(
-        recall >= MIN_ANSWER_RECALL,
-        "answer recall below floor\n{report}"
+        questions.len() >= 1000,
+        "fewer than 1,000 labelled questions"
     );
+    let results = ask_all(&questions);
+    let eq = Equivalence::load();
+    let (mut tuning, mut held) = (Tally::default(), Tally::default());
+    for (l, r) in questions.iter().zip(&results) {
+        let half = if held_out(&l.q) {
+            &mut held
+        } else {
+            &mut tuning
+        };
+        half.add(l, r, &eq);
+    }
+    let (tuning_report, tuning_failed) = tuning.check("tuning half", &TUNING);
+    // Only the tuning half's wrong answers are listed: the held-out half is measured, not studied.
+    let (held_report, held_failed) = held.check("held-out half", &HELD_OUT);
+    eprintln!("{tuning_report}{}\n{held_report}", tuning.misses.join("\n"));
     assert!(
-        wrong_rate <= MAX_WRONG_RATE,
-        "too many wrong answers\n{report}"
-    );
-    assert!(
-        esc >= MIN_ESCALATE_RECALL,
-        "escalate recall below floor\n{report}"
-    );
-    assert!(
-        small >= MIN_SMALLTALK_RECALL,
-        "small talk recall below floor\n{report}"
+        tuning_failed.is_empty() && held_failed.is_empty(),
+        "below the floors: tuning {tuning_failed:?}, held-out {held_failed:?}"
     );
 }

@@ -14,5 +14,7 @@ mod hardening;
 mod knowledge;
 // `policybot queue …` against a running server.
 mod cli;
+// An escalation with a reference, a greeting + question, a two-question message.
+mod mixed;
 // FAQ accuracy on our own labelled questions (tests/questions), with floors.
 mod accuracy;

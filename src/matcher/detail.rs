@@ -1,0 +1,178 @@
+//! Questions that ask for a detail a measure may not state: an amount, a deadline or date, a duration, a
+//! form or template, a menu or web address, a phone number, whether one named firm qualifies, what changed
+//! later. When the best entry's quote does not state that kind of detail, the question goes to an officer
+//! with the measure attached for reference instead of being answered as if the quote settled it.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// The kind of detail a question asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Amount,
+    Deadline,
+    Duration,
+    Form,
+    Channel,
+    Contact,
+    Eligibility,
+    Later,
+}
+
+impl Detail {
+    /// What an officer will confirm, as the reply names it.
+    pub fn confirm(self) -> &'static str {
+        match self {
+            Detail::Amount => "具体数额或标准",
+            Detail::Deadline => "具体日期或期限",
+            Detail::Duration => "具体时长",
+            Detail::Form => "具体表格、模板或材料",
+            Detail::Channel => "具体办理入口",
+            Detail::Contact => "联系方式",
+            Detail::Eligibility => "具体企业是否符合条件",
+            Detail::Later => "政策后续是否有调整、现在是否仍适用",
+        }
+    }
+}
+
+/// A regex with a small lazy-DFA cache: these run once per question on short text, and sixteen caches
+/// of the default size showed in the matcher's peak RSS.
+fn re(s: &str) -> Regex {
+    regex::RegexBuilder::new(s)
+        .dfa_size_limit(1 << 17)
+        .build()
+        .expect("static regex")
+}
+
+/// How each kind is asked, in the order they are tried (the most specific first).
+static ASKED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
+    vec![
+        (
+            Detail::Later,
+            re(
+                r"还有效|还管用|还适用|还执行|还算数|失效了?[吗没]|废止|作废|后来(?:有没有|又|还)|最新(?:的|政策|规定|要求)|(?:有没有|是否)(?:更新|调整|变化|新规定)|变了没|改了没|现在都20\d\d|20[2-9]\d年(?:还|以后)",
+            ),
+        ),
+        (
+            Detail::Eligibility,
+            re(
+                r"(?:我们|我司|我厂|咱们|本公司|本厂|这家|那家|[\p{Han}]{2,8}(?:有限公司|公司|集团|电器|化工|钢铁|水泥|制药|涂装))[^，。？?]{0,14}(?:在不在|算不算|属不属于|属于不属于|符不符合|够不够格|能不能评上|评上[^，。？?]{0,8}(?:没|了吗)|入选[^，。？?]{0,4}(?:没|了吗)|上榜|在名单|在清单|列进|列入[^，。？?]{0,10}(?:没有|了吗|没))",
+            ),
+        ),
+        (
+            Detail::Contact,
+            re(
+                r"电话(?:是|号码?是?)?多少|什么电话|哪个电话|电话号码|号码是多少|手机号|联系方式|联系人是谁|热线是|邮箱|办公地址|地址在哪|在哪办公|微信号",
+            ),
+        ),
+        (
+            Detail::Channel,
+            re(
+                r"哪个菜单|什么菜单|菜单在哪|入口在哪|从哪进|在哪里?点|点哪|哪个模块|哪个栏目|网址|网站是|链接|二维码|哪个app|什么app|小程序叫|公众号叫|哪个系统",
+            ),
+        ),
+        (
+            Detail::Form,
+            re(
+                r"什么表|哪个表|哪张表|表格|模板|样表|范本|模版|怎么填|填哪|要交哪些材料|需要哪些材料|要带什么|什么材料|材料清单",
+            ),
+        ),
+        (
+            Detail::Amount,
+            re(
+                r"多少钱|多少费用|收费多少|收多少|交多少|罚多少|罚款多少|补贴多少|补多少|多少吨|多少人|多少家|多少万|多少元|百分之多少|百分比|比例是?多少|多少比例|几个点|标准是多少|限值是?多少|多大规模|多大产能|多少立方|多少公斤|多少个",
+            ),
+        ),
+        (
+            Detail::Deadline,
+            re(
+                r"什么时候(?:截止|到期|结束|开始|前)|啥时候(?:截止|到期|结束|开始|前)|截止|截至|哪天|几号|几月几|到什么时候|到啥时候|到哪天|顺延到|延到什么|延长到|有效期到|最晚",
+            ),
+        ),
+        (
+            Detail::Duration,
+            re(r"多久|多长时间|(?:要|得|需要)几天|几天(?:能|可以|内|之内)|几个工作日|多少天"),
+        ),
+    ]
+});
+
+/// Signs that a quote states each kind of detail.
+static STATED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
+    let number =
+        r"\d|[一二三四五六七八九十两百千万]+(?:个|次|天|日|周|月|年|小时|分钟|吨|元|家|项|条|%|成)";
+    vec![
+        (Detail::Amount, re(&format!("{number}|百分"))),
+        (
+            Detail::Deadline,
+            re(r"\d{4}年|\d+月|\d+日|年底|月底|年前|之前|以前"),
+        ),
+        (
+            Detail::Duration,
+            re(&format!(
+                "{number}|第一时间|立即|当天|即时|每天|每日|日产日清|随时"
+            )),
+        ),
+        (Detail::Form, re(r"模板|样表|表格|格式|材料清单")),
+        (Detail::Channel, re(r"菜单|栏目|模块|http|www|网址")),
+        (Detail::Contact, re(r"\d{5,}|@")),
+        (Detail::Eligibility, re(r"^$")),
+        (Detail::Later, re(r"^$")),
+    ]
+});
+
+/// The kind of detail a (normalised) question asks for, if any.
+pub fn asked(question: &str) -> Option<Detail> {
+    ASKED
+        .iter()
+        .find(|(_, r)| r.is_match(question))
+        .map(|(d, _)| *d)
+}
+
+/// True when `quote` states a detail of this kind.
+pub fn stated(detail: Detail, quote: &str) -> bool {
+    STATED
+        .iter()
+        .find(|(d, _)| *d == detail)
+        .is_some_and(|(_, r)| r.is_match(quote))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_detail_is_recognised() {
+        for (q, d) in [
+            ("危废处置一吨收多少钱", Detail::Amount),
+            ("自动顺延到什么时候为止", Detail::Deadline),
+            ("环评审批一般要多久", Detail::Duration),
+            ("承诺书有没有模板可以下载", Detail::Form),
+            ("豫事办里从哪进", Detail::Channel),
+            ("市局环评科电话多少", Detail::Contact),
+            ("我们公司在不在正面清单里", Detail::Eligibility),
+            ("这个政策现在还有效吗", Detail::Later),
+        ] {
+            assert_eq!(asked(q), Some(d), "{q}");
+        }
+    }
+
+    #[test]
+    fn ordinary_questions_ask_for_no_detail() {
+        for q in [
+            "转产口罩要不要办环评",
+            "辐射安全许可证到期了怎么办",
+            "什么是无打扰监管",
+        ] {
+            assert_eq!(asked(q), None, "{q}");
+        }
+    }
+
+    #[test]
+    fn a_quote_with_a_figure_states_an_amount_but_not_a_date() {
+        let quote = "原则上每月开办1-2次直播授课。";
+        assert!(stated(Detail::Amount, quote));
+        assert!(stated(Detail::Duration, quote));
+        assert!(!stated(Detail::Deadline, quote));
+        assert!(!stated(Detail::Eligibility, quote));
+    }
+}

@@ -1,0 +1,224 @@
+//! The scope guard: which objects (licences, taxes, funds…) and places a question names, whether an entry
+//! may answer a question that names them, and which of a city report and its provincial measure stands.
+//!
+//! An entry covers an object when its own text (question, alternates, keywords, answer, clause) names it.
+//! It applies to a place when its text names the place, when its source is national (names no place), or
+//! when its source's place contains the named one. Built once from the base; queries are a single
+//! Aho-Corasick pass over the question plus small sorted-list look-ups.
+
+use super::analyze::Analyzer;
+use super::index::prepare;
+use crate::faq::FaqBase;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use std::collections::HashMap;
+
+/// Something a question names: an object or a place, by index into the base's lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Named {
+    Object(u16),
+    Place(u16),
+}
+
+/// A city report of a provincial measure, by entry index.
+struct Link {
+    report: usize,
+    place: u16,
+    measure: usize,
+}
+
+pub struct Scope {
+    names: Option<AhoCorasick>,
+    owner: Vec<Named>,
+    /// Per entry: what its own text names, sorted.
+    covered: Vec<Vec<Named>>,
+    /// Per entry: the most specific places its source belongs to (empty: national).
+    source_places: Vec<Vec<u16>>,
+    parent: Vec<Option<u16>>,
+    links: Vec<Link>,
+}
+
+impl Scope {
+    pub fn build(base: &FaqBase, analyzer: &Analyzer) -> Self {
+        let mut patterns = Vec::new();
+        let mut owner = Vec::new();
+        for (i, o) in base.objects.iter().enumerate() {
+            for n in &o.names {
+                patterns.push(prepare(analyzer, n));
+                owner.push(Named::Object(i as u16));
+            }
+        }
+        let place_ids: HashMap<&str, u16> = base
+            .places
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.as_str(), i as u16))
+            .collect();
+        for (i, p) in base.places.iter().enumerate() {
+            for n in p.names() {
+                patterns.push(prepare(analyzer, n));
+                owner.push(Named::Place(i as u16));
+            }
+        }
+        let keep: Vec<bool> = patterns.iter().map(|p| !p.is_empty()).collect();
+        let owner: Vec<Named> = owner
+            .into_iter()
+            .zip(&keep)
+            .filter(|x| *x.1)
+            .map(|x| x.0)
+            .collect();
+        patterns.retain(|p| !p.is_empty());
+        let names = (!patterns.is_empty()).then(|| {
+            // A contiguous NFA: a DFA over ~700 Chinese names costs megabytes for no measurable speed.
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&patterns)
+                .expect("literal names")
+        });
+        let parent = base
+            .places
+            .iter()
+            .map(|p| p.parent.as_deref().and_then(|n| place_ids.get(n).copied()))
+            .collect();
+        let mut scope = Scope {
+            names,
+            owner,
+            covered: Vec::new(),
+            source_places: Vec::new(),
+            parent,
+            links: Vec::new(),
+        };
+        scope.index_entries(base, analyzer);
+        scope.links = links(base, &place_ids);
+        scope
+    }
+
+    fn index_entries(&mut self, base: &FaqBase, analyzer: &Analyzer) {
+        for e in &base.entries {
+            let plain = e.keywords.iter().filter(|k| !k.starts_with("re:"));
+            let text: Vec<String> = std::iter::once(&e.question)
+                .chain(&e.alternates)
+                .chain(plain)
+                .chain([&e.answer, &e.clause])
+                .map(|t| prepare(analyzer, t))
+                .collect();
+            self.covered.push(self.named(&text.join("\n")));
+            let source = base
+                .source_of(e)
+                .map(|s| prepare(analyzer, &format!("{}\n{}", s.title, s.issuer)))
+                .unwrap_or_default();
+            let places: Vec<u16> = self.places_in(&source);
+            let specific = places
+                .iter()
+                .copied()
+                .filter(|p| !places.iter().any(|q| q != p && self.within(*q, *p)))
+                .collect();
+            self.source_places.push(specific);
+        }
+    }
+
+    fn places_in(&self, text: &str) -> Vec<u16> {
+        self.named(text)
+            .into_iter()
+            .filter_map(|n| match n {
+                Named::Place(p) => Some(p),
+                Named::Object(_) => None,
+            })
+            .collect()
+    }
+
+    /// What a prepared text names, sorted and de-duplicated.
+    pub fn named(&self, prepared: &str) -> Vec<Named> {
+        let Some(ac) = &self.names else {
+            return Vec::new();
+        };
+        let mut out: Vec<Named> = ac
+            .find_iter(prepared)
+            .map(|m| self.owner[m.pattern().as_usize()])
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// True when `inner` is `outer` or lies inside it.
+    fn within(&self, inner: u16, outer: u16) -> bool {
+        let mut p = Some(inner);
+        for _ in 0..8 {
+            match p {
+                Some(x) if x == outer => return true,
+                Some(x) => p = self.parent[x as usize],
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// The first thing the question names that the entry does not cover or apply to.
+    pub fn uncovered(&self, entry: usize, named: &[Named]) -> Option<Named> {
+        let covered = &self.covered[entry];
+        named.iter().copied().find(|n| {
+            covered.binary_search(n).is_err()
+                && match n {
+                    Named::Object(_) => true,
+                    Named::Place(p) => !self.applies_to(entry, *p),
+                }
+        })
+    }
+
+    fn applies_to(&self, entry: usize, place: u16) -> bool {
+        let own = &self.source_places[entry];
+        own.is_empty() || own.iter().any(|o| self.within(place, *o))
+    }
+
+    /// Folds each city report and its provincial measure into one candidate with the better score of
+    /// the two: the provincial measure, unless the question names the report's place (or a place inside
+    /// it). Candidates are (entry, score).
+    pub fn fold_reports(&self, named: &[Named], scored: &mut Vec<(usize, f32)>) {
+        for l in &self.links {
+            let local = named.iter().any(|n| match n {
+                Named::Place(p) => self.within(*p, l.place),
+                Named::Object(_) => false,
+            });
+            let (keep, drop) = if local {
+                (l.report, l.measure)
+            } else {
+                (l.measure, l.report)
+            };
+            let Some(d) = scored.iter().position(|c| c.0 == drop) else {
+                continue;
+            };
+            let dropped = scored.swap_remove(d).1;
+            match scored.iter_mut().find(|c| c.0 == keep) {
+                Some(k) => k.1 = k.1.max(dropped),
+                None => scored.push((keep, dropped)),
+            }
+        }
+    }
+
+    /// True when a city report links the two entries (either way round).
+    pub fn linked(&self, a: usize, b: usize) -> bool {
+        self.links
+            .iter()
+            .any(|l| (l.report, l.measure) == (a, b) || (l.report, l.measure) == (b, a))
+    }
+}
+
+fn links(base: &FaqBase, place_ids: &HashMap<&str, u16>) -> Vec<Link> {
+    let index: HashMap<&str, usize> = base
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.as_str(), i))
+        .collect();
+    base.reports
+        .iter()
+        .filter_map(|r| {
+            Some(Link {
+                report: *index.get(r.entry.as_str())?,
+                place: *place_ids.get(r.place.as_str())?,
+                measure: *index.get(r.measure.as_str())?,
+            })
+        })
+        .collect()
+}
