@@ -162,12 +162,17 @@ pub enum QueueCommand {
         #[arg(long)]
         officer: String,
     },
-    /// Answer a ticket; the answer is posted into the originating group.
+    /// Answer a ticket; the answer is posted into the originating group. With --faq, the answer is that
+    /// FAQ entry's quoted, cited measure and the ticket's questions become draft phrasings for it.
     Answer {
         id: u64,
         #[arg(long)]
         officer: String,
-        text: String,
+        /// Answer with this FAQ entry (its id, e.g. fg-eia-exemption).
+        #[arg(long, conflicts_with = "text")]
+        faq: Option<String>,
+        #[arg(required_unless_present = "faq")]
+        text: Option<String>,
     },
     /// Close a ticket.
     Close {
@@ -364,9 +369,15 @@ async fn run_queue(args: ServerArgs, command: QueueCommand) -> Result<()> {
         }
         QueueCommand::Show { id } => c.show(id).await?,
         QueueCommand::Claim { id, officer } => c.act(id, "claim", &officer, None).await?,
-        QueueCommand::Answer { id, officer, text } => {
-            c.act(id, "answer", &officer, Some(&text)).await?
-        }
+        QueueCommand::Answer {
+            id,
+            officer,
+            faq: Some(faq_id),
+            ..
+        } => c.answer_with_entry(id, &officer, &faq_id).await?,
+        QueueCommand::Answer {
+            id, officer, text, ..
+        } => c.act(id, "answer", &officer, text.as_deref()).await?,
         QueueCommand::Close {
             id,
             officer,

@@ -91,6 +91,17 @@ impl Client {
         .await
     }
 
+    /// Answers ticket `id` with FAQ entry `faq_id`.
+    pub async fn answer_with_entry(&self, id: u64, officer: &str, faq_id: &str) -> Result<Ticket> {
+        let body = json!({ "officer": officer, "faq_id": faq_id });
+        self.call(
+            reqwest::Method::POST,
+            &format!("/tickets/{id}/answer"),
+            Some(body),
+        )
+        .await
+    }
+
     /// The running server's backup of its store (JSON lines).
     pub async fn backup(&self) -> Result<Vec<u8>> {
         let url = format!("{}/api/v1/backup", self.base);
@@ -124,6 +135,10 @@ pub fn drafts_toml(drafts: &[Draft]) -> String {
         "# Officer drafts: review, then move into faq/entries/. Not served until they are there.\n",
     );
     for d in drafts {
+        if let Some(faq_id) = &d.faq_id {
+            out.push_str(&phrasings_toml(d, faq_id));
+            continue;
+        }
         let entry = toml::toml! {
             id = (format!("officer-{}", d.ticket))
             question = (d.question.clone())
@@ -139,6 +154,28 @@ pub fn drafts_toml(drafts: &[Draft]) -> String {
         out.push_str(&toml::to_string(&entry).unwrap_or_default());
     }
     out
+}
+
+/// Questions an officer answered with an existing entry: phrasings to review into that entry's
+/// `alternates`.
+fn phrasings_toml(d: &Draft, faq_id: &str) -> String {
+    let mut phrasings: Vec<String> = vec![d.question.clone()];
+    for a in &d.alternates {
+        if !phrasings.contains(a) {
+            phrasings.push(a.clone());
+        }
+    }
+    let table = toml::toml! {
+        entry = (faq_id.to_owned())
+        alternates = (phrasings)
+        ticket = (d.ticket as i64)
+        officer = (d.officer.clone())
+    };
+    format!(
+        "\n# 工单 #{} was answered with entry {faq_id}: after review, add these to its alternates.\n[[phrasings]]\n{}",
+        d.ticket,
+        toml::to_string(&table).unwrap_or_default()
+    )
 }
 
 /// One line per ticket: id, status, age, group, question.

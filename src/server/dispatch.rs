@@ -93,7 +93,8 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
                 outcome: "refused",
             });
         }
-        let text = officer::execute(&*state.store.get()?, &msg, &text, now);
+        let store = state.store.get()?;
+        let text = officer::execute(state, &store, &msg, &text, now);
         state.store.commit().await?;
         state.outbox_ready.notify_one();
         return Ok(Handled::Reply {

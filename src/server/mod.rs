@@ -3,7 +3,7 @@
 //! until the shutdown future resolves, then drains in-flight requests, stops the workers and flushes sled.
 //!
 //! Modules: [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
-//! [`officer`] officer commands, [`deliver`] the outbox worker, [`send`] one outbound post,
+//! [`officer`] officer commands, [`teach`] answers with an FAQ entry, [`deliver`] the outbox worker, [`send`] one outbound post,
 //! [`outbound`] the allow-list and rate limits, [`housekeeping`] SLA reminders and expiry, [`metrics`],
 //! [`telemetry`].
 
@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod officer;
 pub mod outbound;
 pub mod send;
+pub mod teach;
 pub mod telemetry;
 
 use crate::config::Config;

@@ -1,7 +1,9 @@
-//! Officers at work from their own groups: `待办`, `认领 12`, `答复 12 <text>`, `关闭 12 <reason>`,
+//! Officers at work from their own groups: `待办`, `认领 12`, `答复 12 <text>`, `答复 12 #<faq_id>`
+//! (see [`super::teach`]), `关闭 12 <reason>`,
 //! `重开 12`, `入库 12`; and the texts officers receive (notifications, reminders), with the asker's words
 //! sanitised so they cannot @all, inject links or markdown.
 
+use super::AppState;
 use super::dispatch::Inbound;
 use crate::store::{Store, StoreError, Ticket, TicketFilter};
 use regex::Regex;
@@ -13,6 +15,8 @@ pub enum Command {
     List,
     Claim(u64),
     Answer(u64, String),
+    /// Answer with an FAQ entry: `答复 12 #faq_id`.
+    AnswerWithEntry(u64, String),
     Close(u64, String),
     Reopen(u64),
     Learn(u64),
@@ -39,6 +43,9 @@ pub fn parse(text: &str) -> Command {
     let rest = c[3].trim().to_owned();
     match &c[1] {
         "认领" => Command::Claim(id),
+        "答复" | "回复" if is_entry_ref(&rest) => {
+            Command::AnswerWithEntry(id, rest[1..].to_owned())
+        }
         "答复" | "回复" if !rest.is_empty() => Command::Answer(id, rest),
         "关闭" => Command::Close(
             id,
@@ -54,11 +61,20 @@ pub fn parse(text: &str) -> Command {
     }
 }
 
-const HELP: &str =
-    "工作人员指令：待办 ｜ 认领 12 ｜ 答复 12 答复内容 ｜ 关闭 12 原因 ｜ 重开 12 ｜ 入库 12";
+/// `#fg-eia-exemption`: a `#` and an entry id (ASCII letters, digits, `-`, `_`), nothing else.
+fn is_entry_ref(rest: &str) -> bool {
+    rest.strip_prefix('#').is_some_and(|id| {
+        !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    })
+}
+
+const HELP: &str = "工作人员指令：待办 ｜ 认领 12 ｜ 答复 12 答复内容 ｜ 答复 12 #FAQ编号 ｜ 关闭 12 原因 ｜ 重开 12 ｜ 入库 12";
 
 /// Runs an officer command and returns the bot's reply in the officer group.
-pub fn execute(store: &Store, msg: &Inbound, text: &str, now: i64) -> String {
+pub fn execute(state: &AppState, store: &Store, msg: &Inbound, text: &str, now: i64) -> String {
     let officer = format!("{}({})", msg.sender_nick, msg.sender_id_or_nick());
     let result = match parse(text) {
         Command::Help => return HELP.to_owned(),
@@ -69,6 +85,18 @@ pub fn execute(store: &Store, msg: &Inbound, text: &str, now: i64) -> String {
         Command::Answer(id, answer) => {
             let r = store.answer(id, &officer, &answer, now, answer_text);
             r.map(|t| format!("工单 #{} 已答复，正在发送到“{}”。", t.id, t.group_title))
+        }
+        Command::AnswerWithEntry(id, faq_id) => {
+            match super::teach::answer_with_entry(state, store, id, &officer, &faq_id, now) {
+                Ok(t) => Ok(format!(
+                    "工单 #{} 已用 FAQ #{faq_id} 答复，正在发送到“{}”；提问已存为该条目的待审说法。",
+                    t.id, t.group_title
+                )),
+                Err(super::teach::TeachError::UnknownEntry(_)) => {
+                    return format!("没有编号为 {faq_id} 的FAQ条目。");
+                }
+                Err(super::teach::TeachError::Store(e)) => Err(e),
+            }
         }
         Command::Close(id, reason) => store
             .close(id, &officer, &reason, now)
@@ -237,6 +265,14 @@ mod tests {
         assert_eq!(
             parse("答复 12 请联系属地分局。"),
             Command::Answer(12, "请联系属地分局。".into())
+        );
+        assert_eq!(
+            parse("答复 12 #fg-eia-exemption"),
+            Command::AnswerWithEntry(12, "fg-eia-exemption".into())
+        );
+        assert_eq!(
+            parse("答复 12 #1 号文件已说明"),
+            Command::Answer(12, "#1 号文件已说明".into())
         );
         assert_eq!(
             parse("关闭 3 重复提问"),

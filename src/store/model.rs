@@ -177,6 +177,10 @@ pub struct PendingClarify {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
     pub ticket: u64,
+    /// Set when an officer answered with an existing entry: the ticket's questions are draft phrasings
+    /// for that entry, not a new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faq_id: Option<String>,
     pub question: String,
     pub alternates: Vec<String>,
     pub answer: String,

@@ -428,6 +428,7 @@ impl Store {
         };
         let draft = Draft {
             ticket: id,
+            faq_id: None,
             question: t.question.clone(),
             alternates: t.askers.iter().map(|a| a.question.clone()).collect(),
             answer,
@@ -439,6 +440,29 @@ impl Store {
             push_event(t, now_ms, officer, "drafted as FAQ entry", "");
             Ok(vec![])
         })?;
+        Ok(draft)
+    }
+
+    /// Records the questions of ticket `id` as draft phrasings for FAQ entry `faq_id` (the officer
+    /// answered with that entry). Never served until reviewed into `faq/entries/`.
+    pub fn draft_phrasings(
+        &self,
+        id: u64,
+        faq_id: &str,
+        officer: &str,
+        now_ms: i64,
+    ) -> Result<Draft> {
+        let t = self.ticket(id)?;
+        let draft = Draft {
+            ticket: id,
+            faq_id: Some(faq_id.to_owned()),
+            question: t.question.clone(),
+            alternates: t.askers.iter().map(|a| a.question.clone()).collect(),
+            answer: String::new(),
+            officer: officer.to_owned(),
+            created_ms: now_ms,
+        };
+        self.drafts.insert(id.to_be_bytes(), to_json(&draft)?)?;
         Ok(draft)
     }
 

@@ -12,6 +12,8 @@ mod escalation;
 mod hardening;
 // Time in the knowledge base: measures in force, expiring, lapsed, superseded, upcoming; as_of; faq status.
 mod knowledge;
+// Officers answer with an FAQ entry; the questions become draft phrasings.
+mod teach;
 // `policybot queue …` against a running server.
 mod cli;
 // An escalation with a reference, a greeting + question, a two-question message.

@@ -102,6 +102,9 @@ struct OfficerBody {
     text: Option<String>,
     #[serde(default)]
     reason: Option<String>,
+    /// Answer with this FAQ entry instead of `text` (see `server::teach`).
+    #[serde(default)]
+    faq_id: Option<String>,
 }
 
 fn officer_body(headers: &HeaderMap, body: &Bytes) -> Result<OfficerBody, ApiError> {
@@ -130,6 +133,17 @@ async fn act(
     let (store, officer, now) = (&state.store.get()?, b.officer.as_str(), now_ms());
     let value = match action.as_str() {
         "claim" => to_value(store.claim(id, officer, now)?),
+        "answer" if b.faq_id.is_some() => {
+            let faq_id = b.faq_id.as_deref().unwrap_or_default();
+            let r =
+                crate::server::teach::answer_with_entry(&state, store, id, officer, faq_id, now);
+            to_value(r.map_err(|e| match e {
+                crate::server::teach::TeachError::UnknownEntry(_) => {
+                    ApiError::BadRequest(e.to_string())
+                }
+                crate::server::teach::TeachError::Store(e) => e.into(),
+            })?)
+        }
         "answer" => {
             let text = b
                 .text
