@@ -77,6 +77,15 @@ pub struct Server {
     pub clarify_ttl_secs: u64,
     /// How far a callback's signed timestamp may be from now (both platforms), in seconds.
     pub signature_window_secs: u64,
+    /// A request head must arrive whole within this many seconds of the connection opening (or of its
+    /// first byte on a kept-alive connection).
+    pub header_read_timeout_secs: u64,
+    /// A kept-alive connection with no request for this many seconds is closed.
+    pub idle_timeout_secs: u64,
+    /// After SIGTERM, in-flight requests get this many seconds; then remaining connections are dropped.
+    pub shutdown_grace_secs: u64,
+    /// Open client connections at most; more are answered 503 and closed at once.
+    pub max_connections: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -196,6 +205,15 @@ impl Config {
             3600,
         )?;
         in_range("server.clarify_ttl_secs", s.clarify_ttl_secs, 10, 86_400)?;
+        in_range(
+            "server.header_read_timeout_secs",
+            s.header_read_timeout_secs,
+            1,
+            300,
+        )?;
+        in_range("server.idle_timeout_secs", s.idle_timeout_secs, 1, 3600)?;
+        in_range("server.shutdown_grace_secs", s.shutdown_grace_secs, 1, 300)?;
+        in_range("server.max_connections", s.max_connections, 1, 65_536)?;
         in_range("server.dedupe_ttl_secs", s.dedupe_ttl_secs, 60, 30 * 86_400)?;
         if s.dedupe_ttl_secs < 2 * s.signature_window_secs {
             // A callback replayed inside the window must still find its de-duplication record.
@@ -331,6 +349,19 @@ mod tests {
                 "[server]\ndedupe_ttl_secs = 300\n",
                 "server.dedupe_ttl_secs",
             ),
+            (
+                "[server]\nheader_read_timeout_secs = 0\n",
+                "server.header_read_timeout_secs",
+            ),
+            (
+                "[server]\nidle_timeout_secs = 86400\n",
+                "server.idle_timeout_secs",
+            ),
+            (
+                "[server]\nshutdown_grace_secs = 0\n",
+                "server.shutdown_grace_secs",
+            ),
+            ("[server]\nmax_connections = 0\n", "server.max_connections"),
         ] {
             let e = Config::from_toml(toml, &[]).unwrap_err();
             assert_eq!(e.key, key, "{toml}");

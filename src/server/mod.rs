@@ -2,15 +2,18 @@
 //! and binds the listener (so tests can ask for port 0 and read [`App::local_addr`]); [`App::run`] serves
 //! until the shutdown future resolves, then drains in-flight requests, stops the workers and flushes sled.
 //!
-//! Modules: [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
+//! Modules: [`listen`] the accept loop and connection limit, [`conn`] one connection and its timeouts,
+//! [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
 //! [`officer`] officer commands, [`deliver`] the outbox worker, [`send`] one outbound post,
 //! [`outbound`] the allow-list and rate limits, [`housekeeping`] SLA reminders and expiry, [`metrics`],
 //! [`telemetry`].
 
+pub mod conn;
 pub mod deliver;
 pub mod dispatch;
 pub mod housekeeping;
 pub mod http;
+pub mod listen;
 pub mod metrics;
 pub mod officer;
 pub mod outbound;
@@ -95,8 +98,8 @@ impl App {
             .expect("bound listener has an address")
     }
 
-    /// Serves until `shutdown` resolves; then stops accepting, finishes in-flight requests, stops the
-    /// background workers and flushes the database.
+    /// Serves until `shutdown` resolves; then stops accepting, finishes in-flight requests (within
+    /// `server.shutdown_grace_secs`), stops the background workers and flushes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         survive_file_size_limit();
         let cancel = CancellationToken::new();
@@ -106,10 +109,7 @@ impl App {
         tracing::info!(addr = %self.local_addr(), entries = self.state.base.entries.len(), "policybot serving");
         warn_unconfigured(&self.state.config);
         let router = http::router(self.state.clone());
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
+        listen::serve(self.listener, router, self.state.clone(), shutdown).await;
         cancel.cancel();
         tracker.close();
         tracker.wait().await;

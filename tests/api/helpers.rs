@@ -109,9 +109,15 @@ pub struct TestApp {
 impl TestApp {
     /// A fresh server on a fresh data dir.
     pub async fn spawn() -> TestApp {
+        Self::spawn_with("").await
+    }
+
+    /// A fresh server whose `[server]` table also has these lines (e.g. `"max_connections = 4"`).
+    pub async fn spawn_with(server_lines: &str) -> TestApp {
         let fake = FakePlatform::start();
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), config_toml(&dir, &fake)).unwrap();
+        let config = config_toml(&dir, &fake, server_lines);
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
         let http = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(20))
@@ -207,13 +213,22 @@ impl TestApp {
     /// to make every write that grows a file fail, as on a full disk, without privileges.
     pub fn limit_file_size(&self, bytes: Option<u64>) {
         let soft = bytes.map_or("unlimited".to_owned(), |b| b.to_string());
+        self.prlimit(&format!("--fsize={soft}:unlimited"));
+    }
+
+    /// Sets the running server's soft limit on open files (RLIMIT_NOFILE), as a small `ulimit -n` would.
+    pub fn limit_open_files(&self, n: u64) {
+        self.prlimit(&format!("--nofile={n}"));
+    }
+
+    fn prlimit(&self, limit: &str) {
         let status = Command::new("prlimit")
             .arg("--pid")
             .arg(self.pid().to_string())
-            .arg(format!("--fsize={soft}:unlimited"))
+            .arg(limit)
             .status()
             .expect("prlimit (util-linux) is needed by this test");
-        assert!(status.success(), "prlimit failed");
+        assert!(status.success(), "prlimit {limit} failed");
     }
 
     /// Graceful stop (SIGTERM), bounded.
@@ -479,11 +494,11 @@ pub fn markdown_text(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("not a markdown reply: {body}"))
 }
 
-fn config_toml(dir: &TempDir, fake: &FakePlatform) -> String {
+fn config_toml(dir: &TempDir, fake: &FakePlatform, server_lines: &str) -> String {
     let s = |v: &str| serde_json::to_string(v).unwrap();
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {data}\nfaq_dir = {faq}\nadmin_token = {token}\n\
-         allowed_outbound_hosts = [{host}]\nlog_format = \"json\"\n\n\
+         allowed_outbound_hosts = [{host}]\nlog_format = \"json\"\n{server_lines}\n\n\
          [dingtalk]\napp_key = {key}\napp_secret = {secret}\nrobot_code = \"\"\napi_base = {api}\n\n\
          [wecom]\ntoken = {wt}\nencoding_aes_key = {wk}\nreceive_id = {wr}\n\n\
          [officers]\nnotify_webhooks = [{officers}]\ngroups = [{og}]\nstaff_ids = [{staff}]\n",
