@@ -1,8 +1,9 @@
 //! Officers at work from their own groups: `待办`, `认领 12`, `答复 12 <text>`, `关闭 12 <reason>`,
-//! `重开 12`, `入库 12`; and the texts officers receive (notifications, reminders), with the asker's words
-//! sanitised so they cannot @all, inject links or markdown.
+//! `重开 12`, `入库 12`; and the texts officers receive (notifications, reminders) and the answer posted to
+//! the asker's group, with everything users and officers wrote passed through [`crate::sanitize`].
 
 use super::dispatch::Inbound;
+use crate::sanitize::{NAME_CHARS, QUESTION_CHARS, staff_text, user_text};
 use crate::store::{Store, StoreError, Ticket, TicketFilter};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -68,7 +69,7 @@ pub fn execute(store: &Store, msg: &Inbound, text: &str, now: i64) -> String {
             .map(|t| format!("已认领工单 #{}。", t.id)),
         Command::Answer(id, answer) => {
             let r = store.answer(id, &officer, &answer, now, answer_text);
-            r.map(|t| format!("工单 #{} 已答复，正在发送到“{}”。", t.id, t.group_title))
+            r.map(|t| format!("工单 #{} 已答复，正在发送到“{}”。", t.id, title(&t)))
         }
         Command::Close(id, reason) => store
             .close(id, &officer, &reason, now)
@@ -108,8 +109,8 @@ fn list(store: &Store, now: i64) -> String {
                         t.id,
                         t.status.as_str(),
                         age(now - t.created_ms),
-                        t.group_title,
-                        sanitize(&t.question)
+                        title(t),
+                        question(&t.question)
                     )
                 })
                 .collect();
@@ -132,34 +133,12 @@ pub fn age(ms: i64) -> String {
     }
 }
 
-static LINK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(https?|ftp)://\S+|www\.\S+").expect("static regex"));
+fn title(t: &Ticket) -> String {
+    user_text(&t.group_title, NAME_CHARS)
+}
 
-/// Makes user text safe to relay to officers: no links, no @ (so no @all), no markdown syntax.
-pub fn sanitize(text: &str) -> String {
-    let no_links = LINK.replace_all(text, "[链接已移除]");
-    no_links
-        .chars()
-        .map(|c| match c {
-            '@' => '＠',
-            '#' => '＃',
-            '*' => '＊',
-            '_' => '＿',
-            '`' => '\'',
-            '[' => '［',
-            ']' => '］',
-            '<' => '＜',
-            '>' => '＞',
-            '|' => '｜',
-            '~' => '～',
-            '!' => '！',
-            '\n' | '\r' => ' ',
-            c => c,
-        })
-        .collect::<String>()
-        .chars()
-        .take(500)
-        .collect()
+fn question(q: &str) -> String {
+    user_text(q, QUESTION_CHARS)
 }
 
 /// What officers are told when a question is escalated (or joins an open ticket).
@@ -173,16 +152,16 @@ pub fn notification(t: &Ticket, merged: bool) -> String {
         format!(
             "【工单 #{} 新增提问人】{} 也问了同一问题（共{}人）",
             t.id,
-            sanitize(asker),
+            user_text(asker, NAME_CHARS),
             t.askers.len()
         )
     } else {
         format!(
             "【新工单 #{}】\n群：{}\n提问人：{}\n问题：{}",
             t.id,
-            sanitize(&t.group_title),
-            sanitize(asker),
-            sanitize(question)
+            title(t),
+            user_text(asker, NAME_CHARS),
+            self::question(question)
         )
     };
     if !merged && !t.guesses.is_empty() {
@@ -211,17 +190,18 @@ pub fn reminder(t: &Ticket, now: i64) -> String {
         t.id,
         age(now - t.created_ms),
         t.status.as_str(),
-        sanitize(&t.question)
+        question(&t.question)
     )
 }
 
-/// The officer's answer as posted into the originating group (mentions are added by the sender).
+/// The officer's answer as posted into the originating group (mentions are added by the sender): the
+/// question quoted as user text, the answer as staff text.
 pub fn answer_text(t: &Ticket) -> String {
     format!(
         "关于您的提问“{}”（工单 #{}），工作人员答复如下：\n{}",
-        t.question,
+        question(&t.question),
         t.id,
-        t.answer.as_deref().unwrap_or("")
+        staff_text(t.answer.as_deref().unwrap_or(""))
     )
 }
 
@@ -245,19 +225,6 @@ mod tests {
         assert_eq!(parse("入库 4"), Command::Learn(4));
         assert_eq!(parse("答复 12"), Command::Help);
         assert_eq!(parse("你好"), Command::Help);
-    }
-
-    #[test]
-    fn relayed_text_cannot_mention_link_or_format() {
-        let s = sanitize("@所有人 看这里 https://evil.example/x **粗体** [链接](http://a) <@all>");
-        assert!(
-            !s.contains('@')
-                && !s.contains("http")
-                && !s.contains('*')
-                && !s.contains('[')
-                && !s.contains('<'),
-            "{s}"
-        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ mod wecom;
 mod escalation;
 // Attacks and faults from the hardening review: hostile input, replays, storage damage and failure.
 mod hardening;
+// Markdown injection: hostile titles, nicks, questions and officer text reach groups neutralised.
+mod injection;
 // Slow and idle clients: header and idle timeouts, shutdown grace, the connection limit, fd exhaustion.
 mod slow_clients;
 // `policybot queue …` against a running server.
