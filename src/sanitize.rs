@@ -23,17 +23,17 @@ pub const QUESTION_CHARS: usize = 500;
 /// Longest relayed group title or nick, in characters.
 pub const NAME_CHARS: usize = 60;
 
-/// On folded text: any URL scheme followed by `//`, a scheme that runs code or opens an app, a domain
-/// name (two or more labels, a TLD of two or more characters starting with a letter) or an IPv4 address,
-/// with the ASCII path that follows (a Chinese character or a space ends it).
+/// On folded text: any URL scheme followed by `//`, a scheme that runs code or opens an app (not inside
+/// a word: `hotel:` is no `tel:`), a domain name (two or more labels, a TLD of two or more characters
+/// starting with a letter) or an IPv4 address, with the ASCII path that follows (a Chinese character or a
+/// space ends it). No word boundaries around domains: `_evil.com` and `evil.com_x` are links too.
 static LINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
         [a-z][a-z0-9+.\-]{0,30}:[\\/]{2}[!-~]*
-      | (?-u:\b)(?:javascript|vbscript|data|file|mailto|tel|sms|dingtalk|weixin|wxwork):[!-~]*
-      | (?-u:\b)(?:[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?\.)+[a-z][a-z0-9\-]{0,62}[a-z0-9](?-u:\b)
-        (?::\d+)?(?:[/?\#][!-~]*)?
-      | (?-u:\b)\d{1,3}(?:\.\d{1,3}){3}(?-u:\b)(?::\d+)?(?:[/?\#][!-~]*)?",
+      | (?:^|[^a-z0-9])(?:javascript|vbscript|data|file|mailto|tel|sms|dingtalk|weixin|wxwork):[!-~]*
+      | (?:[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?\.)+[a-z](?:[a-z0-9\-]{0,62}[a-z0-9])(?::\d+)?(?:[/?\#][!-~]*)?
+      | \d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:[/?\#][!-~]*)?",
     )
     .expect("static regex")
 });
@@ -130,7 +130,14 @@ fn split_links(text: &str) -> Vec<(&str, bool)> {
     let mut pieces = Vec::new();
     let mut last = 0;
     for m in LINK.find_iter(&folded) {
-        let (start, end) = (original(m.start()), original(m.end()));
+        // A scheme is matched with the character before it (no lookbehind); that one is not the link.
+        let lead = m
+            .as_str()
+            .chars()
+            .next()
+            .filter(|c| !c.is_ascii_alphanumeric());
+        let start = m.start() + lead.map_or(0, char::len_utf8);
+        let (start, end) = (original(start), original(m.end()));
         pieces.push((&text[last..start], false));
         pieces.push((&text[start..end], true));
         last = end;

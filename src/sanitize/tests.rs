@@ -33,6 +33,8 @@ const HOSTILE: &[&str] = &[
     "[text]\n(https://evil.com)",
     "tag\u{e0041}\u{e0042}chars and variation\u{fe0f}selector",
     "ma\u{ad}il.evil.com soft hyphen",
+    "_evil.com and evil.com_x and 1evil.com",
+    "hotel:  _javascript:alert(1) 访问tel:10086",
 ];
 
 /// Properties every sanitised user string has.
@@ -137,5 +139,27 @@ fn hostile_staff_text_cannot_mention_format_or_hide() {
             !out.to_lowercase().contains("script:"),
             "{input:?} -> {out:?}"
         );
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 256, failure_persistence: None, ..Default::default()
+    })]
+
+    #[test]
+    fn any_user_text_cut_anywhere_comes_out_safe(input in "\\PC{0,60}|.{0,60}", max in 1usize..70) {
+        let out = user_text(&input, max);
+        assert_safe(&input, &out);
+        proptest::prop_assert!(out.chars().count() <= max + 1);
+    }
+
+    #[test]
+    fn hostile_pieces_in_any_order_come_out_safe(
+        pieces in proptest::collection::vec(proptest::sample::select(HOSTILE), 1..4),
+        glue in "[ 访问a.\u{200b}\u{ff0e}\u{3002}]{0,3}",
+    ) {
+        let input = pieces.join(&glue);
+        assert_safe(&input, &user_text(&input, QUESTION_CHARS * 4));
     }
 }

@@ -227,6 +227,41 @@ mod tests {
         assert_eq!(parse("你好"), Command::Help);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 256, failure_persistence: None, ..Default::default()
+        })]
+
+        #[test]
+        fn any_text_parses_to_some_command(text in ".{0,80}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn commands_round_trip(
+            verb in proptest::sample::select(&["认领", "答复", "回复", "关闭", "重开", "入库"]),
+            id in proptest::prelude::any::<u64>(),
+            hash in proptest::prelude::any::<bool>(),
+            // Not starting with a separator (`答复 12：…` drops it) and trimmed, as the parser keeps it.
+            rest in "[a-z\u{4e00}-\u{9fa5}][^\\s]{0,10}( [^\\s]{1,10}){0,3}",
+        ) {
+            let text = format!("{verb} {}{id} {rest}", if hash { "#" } else { "" });
+            let expected = match verb {
+                "认领" => Command::Claim(id),
+                "答复" | "回复" => Command::Answer(id, rest.clone()),
+                "关闭" => Command::Close(id, rest.clone()),
+                "重开" => Command::Reopen(id),
+                _ => Command::Learn(id),
+            };
+            proptest::prop_assert_eq!(parse(&text), expected);
+        }
+
+        #[test]
+        fn numbers_beyond_u64_are_help_not_a_panic(digits in "[1-9][0-9]{20,400}") {
+            proptest::prop_assert_eq!(parse(&format!("认领 {digits}")), Command::Help);
+        }
+    }
+
     #[test]
     fn ages_read_naturally() {
         assert_eq!(age(5 * 60_000), "5分钟");
