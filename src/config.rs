@@ -4,9 +4,11 @@
 //! then everything is validated; an error names the key.
 
 use crate::matcher::Thresholds;
+use regex::Regex;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 /// The shipped example, which is also the built-in default.
 pub const EXAMPLE: &str = include_str!("../config.example.toml");
@@ -155,11 +157,14 @@ impl Config {
         let mut merged: toml::Table =
             toml::from_str(EXAMPLE).map_err(|e| err("config.example.toml", e.to_string()))?;
         let overlay: toml::Table =
-            toml::from_str(text).map_err(|e| err(&toml_key(&e), e.message()))?;
+            toml::from_str(text).map_err(|e| err(&syntax_error_at(text, &e), e.message()))?;
         merge(&mut merged, overlay);
-        let mut cfg: Config = merged
-            .try_into()
-            .map_err(|e: toml::de::Error| err("config", e.message()))?;
+        // Through text again so that a wrongly typed value's error has a span, hence a key.
+        let merged = toml::to_string(&merged).map_err(|e| err("config", e.to_string()))?;
+        let mut cfg: Config = toml::from_str(&merged).map_err(|e| {
+            let key = e.span().and_then(|s| key_at(&merged, s.start));
+            err(key.as_deref().unwrap_or("config"), e.message())
+        })?;
         cfg.apply_env(env);
         cfg.validate()?;
         Ok(cfg)
@@ -280,12 +285,48 @@ fn in_range(key: &str, value: u64, min: u64, max: u64) -> Result<(), ConfigError
     }
 }
 
-/// Best-effort key path of a TOML parse error, for the message.
-fn toml_key(e: &toml::de::Error) -> String {
-    e.span().map_or_else(
-        || "config".into(),
-        |s| format!("config (bytes {}..{})", s.start, s.end),
-    )
+/// Where a TOML syntax error is: the key it is in, if any, and the line (`server.listen (line 2)`).
+fn syntax_error_at(text: &str, e: &toml::de::Error) -> String {
+    let Some(start) = e.span().map(|s| s.start.min(text.len())) else {
+        return "config".into();
+    };
+    let line = text.as_bytes()[..start]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
+    match key_at(text, start) {
+        Some(key) => format!("{key} (line {line})"),
+        None => format!("config (line {line})"),
+    }
+}
+
+/// The dotted key whose assignment covers byte `pos` of `text`: the nearest `key =` at or above that
+/// line, under the nearest `[table]` header above it.
+fn key_at(text: &str, pos: usize) -> Option<String> {
+    static ASSIGN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"^\s*([A-Za-z0-9_\-."']+)\s*="#).expect("static regex"));
+    let upto = text.get(..pos.min(text.len()))?;
+    let line_end = text[upto.len()..]
+        .find('\n')
+        .map_or(text.len(), |i| upto.len() + i);
+    let mut key = None;
+    for line in text[..line_end].lines().rev() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            let table = line.trim_matches(|c| c == '[' || c == ']').trim();
+            return Some(match key {
+                Some(k) => format!("{table}.{k}"),
+                None => table.to_owned(),
+            });
+        }
+        if key.is_none() {
+            key = ASSIGN
+                .captures(line)
+                .map(|c| c[1].trim_matches(['"', '\'']).to_owned());
+        }
+    }
+    key
 }
 
 /// Deep-merges `overlay` into `base`: tables merge, other values replace.
@@ -365,6 +406,33 @@ mod tests {
         ] {
             let e = Config::from_toml(toml, &[]).unwrap_err();
             assert_eq!(e.key, key, "{toml}");
+        }
+    }
+
+    #[test]
+    fn syntax_and_type_errors_name_the_key_not_a_byte_range() {
+        for (toml, key) in [
+            (
+                "[server]\nlisten = 127.0.0.1:8080\n",
+                "server.listen (line 2)",
+            ),
+            ("[server\nlisten = \"x\"\n", "server (line 1)"),
+            (
+                "# c\n[server]\nlisten = \"a\"\nlisten = \"b\"\n",
+                "server.listen (line 4)",
+            ),
+            (
+                "[server]\nmax_body_bytes = \"big\"\n",
+                "server.max_body_bytes",
+            ),
+            ("[officers]\nsla_hours = -1\n", "officers.sla_hours"),
+            (
+                "[server]\nallowed_outbound_hosts = [\n  \"a\",\n  3,\n]\n",
+                "server.allowed_outbound_hosts",
+            ),
+        ] {
+            let e = Config::from_toml(toml, &[]).unwrap_err();
+            assert_eq!(e.key, key, "{toml:?}: {e}");
         }
     }
 

@@ -144,6 +144,26 @@ fn warn_unconfigured(c: &Config) {
             "officers.notify_webhooks is empty: officers are not notified of new tickets"
         );
     }
+    warn_off_the_allow_list(c);
+}
+
+/// Destinations from the config itself that the allow-list would refuse at every send: a warning names
+/// them at start-up rather than at the first failed delivery. Not a refusal: a WeCom-only deployment
+/// never uses `dingtalk.api_base`.
+fn warn_off_the_allow_list(c: &Config) {
+    let hosts = &c.server.allowed_outbound_hosts;
+    let officers = c.officers.notify_webhooks.iter().enumerate();
+    let named = officers.map(|(i, url)| (format!("officers.notify_webhooks[{i}]"), url));
+    let api = std::iter::once(("dingtalk.api_base".to_owned(), &c.dingtalk.api_base));
+    for (key, url) in named.chain(api) {
+        if !outbound::allowed(url, hosts) {
+            tracing::warn!(
+                key,
+                "its host is not on server.allowed_outbound_hosts (or it is plain HTTP to a host that \
+                 is not loopback): nothing will be posted there"
+            );
+        }
+    }
 }
 
 fn wecom_crypt(config: &Config) -> Result<Option<WxCrypt>> {

@@ -14,6 +14,8 @@ mod hardening;
 mod injection;
 // Slow and idle clients: header and idle timeouts, shutdown grace, the connection limit, fd exhaustion.
 mod slow_clients;
+// Small faults: non-JSON 200 from a send API, destinations off the allow-list, TOML errors by key.
+mod small_faults;
 // `policybot queue …` against a running server.
 mod cli;
 // FAQ accuracy on our own labelled questions (tests/questions), with floors.

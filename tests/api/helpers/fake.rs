@@ -61,6 +61,8 @@ pub enum Failure {
     Http500,
     /// HTTP 200 with this non-zero `errcode` (45009 is the rate limit, others are permanent).
     Errcode(i64),
+    /// HTTP 200 with an HTML page, as a proxy in the platform's place might answer (transient).
+    NotJson,
 }
 
 #[derive(Default)]
@@ -191,28 +193,40 @@ async fn record(
         .iter()
         .find(|(prefix, _)| path.starts_with(prefix.as_str()))
         .map(|(_, f)| *f);
-    let (status, reply) = match failure {
+    let response = match failure {
         Some(Failure::Http500) => (
             StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"errcode": -1, "errmsg": "system busy"}),
-        ),
-        Some(Failure::Errcode(code)) => (
-            StatusCode::OK,
-            json!({"errcode": code, "errmsg": "fake failure"}),
-        ),
-        None => (StatusCode::OK, success_body(&path)),
+            axum::Json(json!({"errcode": -1, "errmsg": "system busy"})),
+        )
+            .into_response(),
+        Some(Failure::Errcode(code)) => {
+            axum::Json(json!({"errcode": code, "errmsg": "fake failure"})).into_response()
+        }
+        Some(Failure::NotJson) => "<html>upstream busy</html>".into_response(),
+        None => axum::Json(success_body(&path)).into_response(),
     };
-    let body = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    record_request(&shared, method, &uri, headers, &body, response.status());
+    response
+}
+
+fn record_request(
+    shared: &Shared,
+    method: Method,
+    uri: &Uri,
+    headers: HeaderMap,
+    body: &[u8],
+    status: StatusCode,
+) {
+    let body = serde_json::from_slice(body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()));
     shared.requests.lock().unwrap().push(Recorded {
         method: method.to_string(),
-        path,
+        path: uri.path().to_owned(),
         query: uri.query().map(str::to_owned),
         headers,
         body,
         status: status.as_u16(),
     });
-    (status, axum::Json(reply)).into_response()
 }
 
 /// What the real platform answers on success at `path`.
