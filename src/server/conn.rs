@@ -8,9 +8,11 @@
 //! - on shutdown a connection without a request in progress is dropped at once, one with a request in
 //!   progress finishes it (hyper's graceful shutdown) within the grace period, then is dropped.
 //!
-//! A [`Phase`] clock tracks where the connection is: the socket wrapper [`Watched`] moves it from idle to
+//! A [`Clock`] tracks where the connection is: the socket wrapper [`Watched`] moves it from idle to
 //! reading a head on the first byte, the service moves it to busy while the router handles a request
-//! (the router's own 10 s timeout bounds that) and back to idle when the response is ready.
+//! (the router's own 10 s timeout bounds that) and back to idle when the response is ready. It is one
+//! atomic word, so the request path pays two stores; the watchdog sleeps until the current phase's
+//! deadline and checks whether the phase moved on meanwhile.
 
 use super::SharedState;
 use axum::Router;
@@ -20,11 +22,11 @@ use hyper_util::rt::TokioIo;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
@@ -48,6 +50,47 @@ enum Phase {
     Idle(Instant),
 }
 
+/// The phase as one atomic word: the kind in the low two bits, the milliseconds since `start` above.
+struct Clock {
+    start: Instant,
+    word: AtomicU64,
+}
+
+const HEAD: u64 = 0;
+const BUSY: u64 = 1;
+const IDLE: u64 = 2;
+
+impl Clock {
+    fn new() -> Clock {
+        Clock {
+            start: Instant::now(),
+            word: AtomicU64::new(HEAD),
+        }
+    }
+
+    fn set(&self, kind: u64) {
+        let ms = self.start.elapsed().as_millis() as u64;
+        self.word.store(ms << 2 | kind, Ordering::Release);
+    }
+
+    /// Idle → reading a head (a byte of a new request arrived); no change in other phases.
+    fn byte_arrived(&self) {
+        if self.word.load(Ordering::Acquire) & 3 == IDLE {
+            self.set(HEAD);
+        }
+    }
+
+    fn get(&self) -> Phase {
+        let word = self.word.load(Ordering::Acquire);
+        let since = self.start + Duration::from_millis(word >> 2);
+        match word & 3 {
+            HEAD => Phase::Head(since),
+            IDLE => Phase::Idle(since),
+            _ => Phase::Busy,
+        }
+    }
+}
+
 /// Why the server closed a connection on its own.
 #[derive(Debug, Clone, Copy)]
 enum Expired {
@@ -64,23 +107,22 @@ pub async fn serve(
     shutdown: CancellationToken,
     state: SharedState,
 ) {
-    let (phase, mut watch_phase) = watch::channel(Phase::Head(Instant::now()));
-    let phase = Arc::new(phase);
+    let clock = Arc::new(Clock::new());
     let service = hyper::service::service_fn({
-        let phase = phase.clone();
+        let clock = clock.clone();
         move |req: hyper::Request<Incoming>| {
-            let (router, phase) = (router.clone(), phase.clone());
-            phase.send_replace(Phase::Busy);
+            let (router, clock) = (router.clone(), clock.clone());
+            clock.set(BUSY);
             async move {
                 let response = router.oneshot(req).await;
-                phase.send_replace(Phase::Idle(Instant::now()));
+                clock.set(IDLE);
                 response
             }
         }
     });
     let io = TokioIo::new(Watched {
         inner: stream,
-        phase,
+        clock: clock.clone(),
     });
     let conn = http1::Builder::new()
         .keep_alive(true)
@@ -93,7 +135,7 @@ pub async fn serve(
             }
             return;
         }
-        why = expiry(&mut watch_phase, timeouts) => {
+        why = expiry(&clock, timeouts) => {
             state.metrics.connection_closed(match why {
                 Expired::Header => "header_timeout",
                 Expired::Idle => "idle_timeout",
@@ -102,7 +144,7 @@ pub async fn serve(
         }
         () = shutdown.cancelled() => {}
     }
-    if matches!(*watch_phase.borrow(), Phase::Head(_)) {
+    if matches!(clock.get(), Phase::Head(_)) {
         // Nothing owed to a client that has not sent a whole request.
         return;
     }
@@ -115,25 +157,19 @@ pub async fn serve(
     }
 }
 
-/// Resolves when the current phase has outlived its timeout.
-async fn expiry(phase: &mut watch::Receiver<Phase>, t: Timeouts) -> Expired {
+/// Resolves when the current phase has outlived its timeout. While busy, looks again every
+/// `header_read` (the router's own timeout ends a request long before a slow client matters).
+async fn expiry(clock: &Clock, t: Timeouts) -> Expired {
     loop {
-        let deadline = match *phase.borrow_and_update() {
-            Phase::Head(since) => Some((since + t.header_read, Expired::Header)),
-            Phase::Idle(since) => Some((since + t.idle, Expired::Idle)),
-            Phase::Busy => None,
+        let phase = clock.get();
+        let (at, why) = match phase {
+            Phase::Head(since) => (since + t.header_read, Some(Expired::Header)),
+            Phase::Idle(since) => (since + t.idle, Some(Expired::Idle)),
+            Phase::Busy => (Instant::now() + t.header_read, None),
         };
-        let changed = async {
-            if phase.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        };
-        match deadline {
-            Some((at, why)) => tokio::select! {
-                () = tokio::time::sleep_until(at) => return why,
-                () = changed => {}
-            },
-            None => changed.await,
+        tokio::time::sleep_until(at).await;
+        if let (Some(why), true) = (why, clock.get() == phase) {
+            return why;
         }
     }
 }
@@ -141,7 +177,7 @@ async fn expiry(phase: &mut watch::Receiver<Phase>, t: Timeouts) -> Expired {
 /// The socket, moving the phase from idle to reading a head when a byte of a new request arrives.
 struct Watched {
     inner: TcpStream,
-    phase: Arc<watch::Sender<Phase>>,
+    clock: Arc<Clock>,
 }
 
 impl AsyncRead for Watched {
@@ -153,13 +189,7 @@ impl AsyncRead for Watched {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.phase.send_if_modified(|p| match p {
-                Phase::Idle(_) => {
-                    *p = Phase::Head(Instant::now());
-                    true
-                }
-                _ => false,
-            });
+            self.clock.byte_arrived();
         }
         polled
     }
