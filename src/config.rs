@@ -4,9 +4,11 @@
 //! then everything is validated; an error names the key.
 
 use crate::matcher::Thresholds;
+use regex::Regex;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 /// The shipped example, which is also the built-in default.
 pub const EXAMPLE: &str = include_str!("../config.example.toml");
@@ -80,6 +82,15 @@ pub struct Server {
     pub clarify_ttl_secs: u64,
     /// How far a callback's signed timestamp may be from now (both platforms), in seconds.
     pub signature_window_secs: u64,
+    /// A request head must arrive whole within this many seconds of the connection opening (or of its
+    /// first byte on a kept-alive connection).
+    pub header_read_timeout_secs: u64,
+    /// A kept-alive connection with no request for this many seconds is closed.
+    pub idle_timeout_secs: u64,
+    /// After SIGTERM, in-flight requests get this many seconds; then remaining connections are dropped.
+    pub shutdown_grace_secs: u64,
+    /// Open client connections at most; more are answered 503 and closed at once.
+    pub max_connections: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -153,11 +164,14 @@ impl Config {
         let mut merged: toml::Table =
             toml::from_str(EXAMPLE).map_err(|e| err("config.example.toml", e.to_string()))?;
         let overlay: toml::Table =
-            toml::from_str(text).map_err(|e| err(&toml_key(&e), e.message()))?;
+            toml::from_str(text).map_err(|e| err(&syntax_error_at(text, &e), e.message()))?;
         merge(&mut merged, overlay);
-        let mut cfg: Config = merged
-            .try_into()
-            .map_err(|e: toml::de::Error| err("config", e.message()))?;
+        // Through text again so that a wrongly typed value's error has a span, hence a key.
+        let merged = toml::to_string(&merged).map_err(|e| err("config", e.to_string()))?;
+        let mut cfg: Config = toml::from_str(&merged).map_err(|e| {
+            let key = e.span().and_then(|s| key_at(&merged, s.start));
+            err(key.as_deref().unwrap_or("config"), e.message())
+        })?;
         cfg.apply_env(env);
         cfg.validate()?;
         Ok(cfg)
@@ -203,6 +217,15 @@ impl Config {
             3600,
         )?;
         in_range("server.clarify_ttl_secs", s.clarify_ttl_secs, 10, 86_400)?;
+        in_range(
+            "server.header_read_timeout_secs",
+            s.header_read_timeout_secs,
+            1,
+            300,
+        )?;
+        in_range("server.idle_timeout_secs", s.idle_timeout_secs, 1, 3600)?;
+        in_range("server.shutdown_grace_secs", s.shutdown_grace_secs, 1, 300)?;
+        in_range("server.max_connections", s.max_connections, 1, 65_536)?;
         in_range("server.dedupe_ttl_secs", s.dedupe_ttl_secs, 60, 30 * 86_400)?;
         if s.dedupe_ttl_secs < 2 * s.signature_window_secs {
             // A callback replayed inside the window must still find its de-duplication record.
@@ -284,12 +307,48 @@ fn in_range(key: &str, value: u64, min: u64, max: u64) -> Result<(), ConfigError
     }
 }
 
-/// Best-effort key path of a TOML parse error, for the message.
-fn toml_key(e: &toml::de::Error) -> String {
-    e.span().map_or_else(
-        || "config".into(),
-        |s| format!("config (bytes {}..{})", s.start, s.end),
-    )
+/// Where a TOML syntax error is: the key it is in, if any, and the line (`server.listen (line 2)`).
+fn syntax_error_at(text: &str, e: &toml::de::Error) -> String {
+    let Some(start) = e.span().map(|s| s.start.min(text.len())) else {
+        return "config".into();
+    };
+    let line = text.as_bytes()[..start]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
+    match key_at(text, start) {
+        Some(key) => format!("{key} (line {line})"),
+        None => format!("config (line {line})"),
+    }
+}
+
+/// The dotted key whose assignment covers byte `pos` of `text`: the nearest `key =` at or above that
+/// line, under the nearest `[table]` header above it.
+fn key_at(text: &str, pos: usize) -> Option<String> {
+    static ASSIGN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"^\s*([A-Za-z0-9_\-."']+)\s*="#).expect("static regex"));
+    let upto = text.get(..pos.min(text.len()))?;
+    let line_end = text[upto.len()..]
+        .find('\n')
+        .map_or(text.len(), |i| upto.len() + i);
+    let mut key = None;
+    for line in text[..line_end].lines().rev() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            let table = line.trim_matches(|c| c == '[' || c == ']').trim();
+            return Some(match key {
+                Some(k) => format!("{table}.{k}"),
+                None => table.to_owned(),
+            });
+        }
+        if key.is_none() {
+            key = ASSIGN
+                .captures(line)
+                .map(|c| c[1].trim_matches(['"', '\'']).to_owned());
+        }
+    }
+    key
 }
 
 /// Deep-merges `overlay` into `base`: tables merge, other values replace.
@@ -353,6 +412,19 @@ mod tests {
                 "[server]\ndedupe_ttl_secs = 300\n",
                 "server.dedupe_ttl_secs",
             ),
+            (
+                "[server]\nheader_read_timeout_secs = 0\n",
+                "server.header_read_timeout_secs",
+            ),
+            (
+                "[server]\nidle_timeout_secs = 86400\n",
+                "server.idle_timeout_secs",
+            ),
+            (
+                "[server]\nshutdown_grace_secs = 0\n",
+                "server.shutdown_grace_secs",
+            ),
+            ("[server]\nmax_connections = 0\n", "server.max_connections"),
         ] {
             let e = Config::from_toml(toml, &[]).unwrap_err();
             assert_eq!(e.key, key, "{toml}");
@@ -371,6 +443,33 @@ mod tests {
         assert_eq!(c.knowledge.lapsed, Lapsed::Escalate);
         let e = Config::from_toml("[knowledge]\nas_of = \"2020-02-30\"\n", &[]).unwrap_err();
         assert!(e.message.contains("knowledge.as_of"), "{e}");
+    }
+
+    #[test]
+    fn syntax_and_type_errors_name_the_key_not_a_byte_range() {
+        for (toml, key) in [
+            (
+                "[server]\nlisten = 127.0.0.1:8080\n",
+                "server.listen (line 2)",
+            ),
+            ("[server\nlisten = \"x\"\n", "server (line 1)"),
+            (
+                "# c\n[server]\nlisten = \"a\"\nlisten = \"b\"\n",
+                "server.listen (line 4)",
+            ),
+            (
+                "[server]\nmax_body_bytes = \"big\"\n",
+                "server.max_body_bytes",
+            ),
+            ("[officers]\nsla_hours = -1\n", "officers.sla_hours"),
+            (
+                "[server]\nallowed_outbound_hosts = [\n  \"a\",\n  3,\n]\n",
+                "server.allowed_outbound_hosts",
+            ),
+        ] {
+            let e = Config::from_toml(toml, &[]).unwrap_err();
+            assert_eq!(e.key, key, "{toml:?}: {e}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - [`faq`]: the FAQ base on disk (`faq/`): loading, `faq check`, `faq build` drafts.
 //! - [`matcher`]: normalisation, segmentation and scoring; a pure `decide(question)`.
 //! - [`reply`]: what the bot says (answers with citations, suggestions, notices), split to platform limits.
+//! - [`sanitize`]: the one sanitiser for user and officer text relayed into group chats.
 //! - [`ask`]: the side-effect-free answer object of `policybot ask --json` and `/api/v1/ask`.
 //! - [`knowledge`]: the as-of day and what to do with a measure not in force (`[knowledge]`).
 //! - [`config`]: `config.example.toml` as built-in defaults, overrides, secrets, validation.
@@ -22,5 +23,6 @@ pub mod knowledge;
 pub mod matcher;
 pub mod platform;
 pub mod reply;
+pub mod sanitize;
 pub mod server;
 pub mod store;

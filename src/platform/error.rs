@@ -64,6 +64,12 @@ impl ApiError {
             Some(WECOM_FREQ_OUT_OF_LIMIT | DINGTALK_SEND_TOO_FAST)
         )
     }
+
+    /// True when trying again later can help: throttling, or a body that is no envelope at all (a
+    /// gateway or proxy page sent with 200 in the platform's place).
+    pub fn is_transient(&self) -> bool {
+        self.is_rate_limited() || matches!(self, ApiError::InvalidBody { .. })
+    }
 }
 
 /// The union of the envelope shapes both platforms use.
@@ -164,6 +170,16 @@ mod tests {
         };
         assert!(raw.len() <= RAW_KEEP_BYTES);
         assert!(raw.chars().all(|c| c == '错'));
+    }
+
+    #[test]
+    fn throttling_and_undecodable_bodies_are_transient_errcodes_are_not() {
+        let transient = |body: &[u8]| check_errcode(body, true).unwrap_err().is_transient();
+        assert!(transient(br#"{"errcode":45009,"errmsg":"freq"}"#));
+        assert!(transient(b"<html>upstream busy</html>"));
+        assert!(!transient(
+            br#"{"errcode":310000,"errmsg":"sign not match"}"#
+        ));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub mod wxcrypt;
 pub mod xml;
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod vectors;
 
 pub use error::{ApiError, ParseError};

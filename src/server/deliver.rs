@@ -9,7 +9,7 @@
 
 use super::outbound::PER_MINUTE;
 use super::send::{SendError, TokenCache, send};
-use super::{AppState, SharedState, now_ms, officer};
+use super::{AppState, SharedState, now_ms};
 use crate::store::{Delivery, OutboxItem, ReplyRoute, Target, message};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -191,7 +191,7 @@ fn report_failure(state: &AppState, item: &OutboxItem, error: &str, now: i64) {
     };
     let text = format!(
         "【投递失败】工单 #{ticket} 的答复未能发送到群：{}",
-        officer::sanitize(error)
+        crate::sanitize::user_text(error, crate::sanitize::QUESTION_CHARS)
     );
     for url in &state.config.officers.notify_webhooks {
         let target = Target::OfficerWebhook { url: url.clone() };

@@ -49,6 +49,15 @@ impl Metrics {
         );
     }
 
+    /// A client connection the server closed itself: `header_timeout`, `idle_timeout`, `limit` (refused),
+    /// `shutdown_grace`.
+    pub fn connection_closed(&self, reason: &str) {
+        self.inc(
+            "policybot_connections_closed_total",
+            format!("reason=\"{reason}\""),
+        );
+    }
+
     pub fn outbound(&self, result: &str) {
         self.inc("policybot_outbound_total", format!("result=\"{result}\""));
     }

@@ -2,15 +2,19 @@
 //! and binds the listener (so tests can ask for port 0 and read [`App::local_addr`]); [`App::run`] serves
 //! until the shutdown future resolves, then drains in-flight requests, stops the workers and flushes sled.
 //!
-//! Modules: [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
-//! [`officer`] officer commands, [`teach`] answers with an FAQ entry, [`deliver`] the outbox worker, [`send`] one outbound post,
+//! Modules: [`listen`] the accept loop and connection limit, [`conn`] one connection and its timeouts,
+//! [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
+//! [`officer`] officer commands, [`teach`] answers with an FAQ entry, [`deliver`] the outbox worker,
+//! [`send`] one outbound post,
 //! [`outbound`] the allow-list and rate limits, [`housekeeping`] SLA reminders and expiry, [`metrics`],
 //! [`telemetry`].
 
+pub mod conn;
 pub mod deliver;
 pub mod dispatch;
 pub mod housekeeping;
 pub mod http;
+pub mod listen;
 pub mod metrics;
 pub mod officer;
 pub mod outbound;
@@ -103,8 +107,8 @@ impl App {
             .expect("bound listener has an address")
     }
 
-    /// Serves until `shutdown` resolves; then stops accepting, finishes in-flight requests, stops the
-    /// background workers and flushes the database.
+    /// Serves until `shutdown` resolves; then stops accepting, finishes in-flight requests (within
+    /// `server.shutdown_grace_secs`), stops the background workers and flushes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         survive_file_size_limit();
         let cancel = CancellationToken::new();
@@ -114,10 +118,7 @@ impl App {
         tracing::info!(addr = %self.local_addr(), entries = self.state.base.entries.len(), "policybot serving");
         warn_unconfigured(&self.state.config);
         let router = http::router(self.state.clone());
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
+        listen::serve(self.listener, router, self.state.clone(), shutdown).await;
         cancel.cancel();
         tracker.close();
         tracker.wait().await;
@@ -151,6 +152,26 @@ fn warn_unconfigured(c: &Config) {
         tracing::warn!(
             "officers.notify_webhooks is empty: officers are not notified of new tickets"
         );
+    }
+    warn_off_the_allow_list(c);
+}
+
+/// Destinations from the config itself that the allow-list would refuse at every send: a warning names
+/// them at start-up rather than at the first failed delivery. Not a refusal: a WeCom-only deployment
+/// never uses `dingtalk.api_base`.
+fn warn_off_the_allow_list(c: &Config) {
+    let hosts = &c.server.allowed_outbound_hosts;
+    let officers = c.officers.notify_webhooks.iter().enumerate();
+    let named = officers.map(|(i, url)| (format!("officers.notify_webhooks[{i}]"), url));
+    let api = std::iter::once(("dingtalk.api_base".to_owned(), &c.dingtalk.api_base));
+    for (key, url) in named.chain(api) {
+        if !outbound::allowed(url, hosts) {
+            tracing::warn!(
+                key,
+                "its host is not on server.allowed_outbound_hosts (or it is plain HTTP to a host that \
+                 is not loopback): nothing will be posted there"
+            );
+        }
     }
 }
 

@@ -1,10 +1,11 @@
 //! Officers at work from their own groups: `待办`, `认领 12`, `答复 12 <text>`, `答复 12 #<faq_id>`
-//! (see [`super::teach`]), `关闭 12 <reason>`,
-//! `重开 12`, `入库 12`; and the texts officers receive (notifications, reminders), with the asker's words
-//! sanitised so they cannot @all, inject links or markdown.
+//! (see [`super::teach`]), `关闭 12 <reason>`, `重开 12`, `入库 12`; and the texts officers receive
+//! (notifications, reminders) and the answer posted to the asker's group, with everything users and
+//! officers wrote passed through [`crate::sanitize`].
 
 use super::AppState;
 use super::dispatch::Inbound;
+use crate::sanitize::{NAME_CHARS, QUESTION_CHARS, staff_text, user_text};
 use crate::store::{Store, StoreError, Ticket, TicketFilter};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -84,7 +85,7 @@ pub fn execute(state: &AppState, store: &Store, msg: &Inbound, text: &str, now: 
             .map(|t| format!("已认领工单 #{}。", t.id)),
         Command::Answer(id, answer) => {
             let r = store.answer(id, &officer, &answer, now, answer_text);
-            r.map(|t| format!("工单 #{} 已答复，正在发送到“{}”。", t.id, t.group_title))
+            r.map(|t| format!("工单 #{} 已答复，正在发送到“{}”。", t.id, title(&t)))
         }
         Command::AnswerWithEntry(id, faq_id) => {
             match super::teach::answer_with_entry(state, store, id, &officer, &faq_id, now) {
@@ -136,8 +137,8 @@ fn list(store: &Store, now: i64) -> String {
                         t.id,
                         t.status.as_str(),
                         age(now - t.created_ms),
-                        t.group_title,
-                        sanitize(&t.question)
+                        title(t),
+                        question(&t.question)
                     )
                 })
                 .collect();
@@ -160,34 +161,12 @@ pub fn age(ms: i64) -> String {
     }
 }
 
-static LINK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(https?|ftp)://\S+|www\.\S+").expect("static regex"));
+fn title(t: &Ticket) -> String {
+    user_text(&t.group_title, NAME_CHARS)
+}
 
-/// Makes user text safe to relay to officers: no links, no @ (so no @all), no markdown syntax.
-pub fn sanitize(text: &str) -> String {
-    let no_links = LINK.replace_all(text, "[链接已移除]");
-    no_links
-        .chars()
-        .map(|c| match c {
-            '@' => '＠',
-            '#' => '＃',
-            '*' => '＊',
-            '_' => '＿',
-            '`' => '\'',
-            '[' => '［',
-            ']' => '］',
-            '<' => '＜',
-            '>' => '＞',
-            '|' => '｜',
-            '~' => '～',
-            '!' => '！',
-            '\n' | '\r' => ' ',
-            c => c,
-        })
-        .collect::<String>()
-        .chars()
-        .take(500)
-        .collect()
+fn question(q: &str) -> String {
+    user_text(q, QUESTION_CHARS)
 }
 
 /// What officers are told when a question is escalated (or joins an open ticket).
@@ -201,16 +180,16 @@ pub fn notification(t: &Ticket, merged: bool) -> String {
         format!(
             "【工单 #{} 新增提问人】{} 也问了同一问题（共{}人）",
             t.id,
-            sanitize(asker),
+            user_text(asker, NAME_CHARS),
             t.askers.len()
         )
     } else {
         format!(
             "【新工单 #{}】\n群：{}\n提问人：{}\n问题：{}",
             t.id,
-            sanitize(&t.group_title),
-            sanitize(asker),
-            sanitize(question)
+            title(t),
+            user_text(asker, NAME_CHARS),
+            self::question(question)
         )
     };
     if !merged && !t.guesses.is_empty() {
@@ -239,17 +218,18 @@ pub fn reminder(t: &Ticket, now: i64) -> String {
         t.id,
         age(now - t.created_ms),
         t.status.as_str(),
-        sanitize(&t.question)
+        question(&t.question)
     )
 }
 
-/// The officer's answer as posted into the originating group (mentions are added by the sender).
+/// The officer's answer as posted into the originating group (mentions are added by the sender): the
+/// question quoted as user text, the answer as staff text.
 pub fn answer_text(t: &Ticket) -> String {
     format!(
         "关于您的提问“{}”（工单 #{}），工作人员答复如下：\n{}",
-        t.question,
+        question(&t.question),
         t.id,
-        t.answer.as_deref().unwrap_or("")
+        staff_text(t.answer.as_deref().unwrap_or(""))
     )
 }
 
@@ -283,17 +263,39 @@ mod tests {
         assert_eq!(parse("你好"), Command::Help);
     }
 
-    #[test]
-    fn relayed_text_cannot_mention_link_or_format() {
-        let s = sanitize("@所有人 看这里 https://evil.example/x **粗体** [链接](http://a) <@all>");
-        assert!(
-            !s.contains('@')
-                && !s.contains("http")
-                && !s.contains('*')
-                && !s.contains('[')
-                && !s.contains('<'),
-            "{s}"
-        );
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 256, failure_persistence: None, ..Default::default()
+        })]
+
+        #[test]
+        fn any_text_parses_to_some_command(text in ".{0,80}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn commands_round_trip(
+            verb in proptest::sample::select(&["认领", "答复", "回复", "关闭", "重开", "入库"]),
+            id in proptest::prelude::any::<u64>(),
+            hash in proptest::prelude::any::<bool>(),
+            // Not starting with a separator (`答复 12：…` drops it) and trimmed, as the parser keeps it.
+            rest in "[a-z\u{4e00}-\u{9fa5}][^\\s]{0,10}( [^\\s]{1,10}){0,3}",
+        ) {
+            let text = format!("{verb} {}{id} {rest}", if hash { "#" } else { "" });
+            let expected = match verb {
+                "认领" => Command::Claim(id),
+                "答复" | "回复" => Command::Answer(id, rest.clone()),
+                "关闭" => Command::Close(id, rest.clone()),
+                "重开" => Command::Reopen(id),
+                _ => Command::Learn(id),
+            };
+            proptest::prop_assert_eq!(parse(&text), expected);
+        }
+
+        #[test]
+        fn numbers_beyond_u64_are_help_not_a_panic(digits in "[1-9][0-9]{20,400}") {
+            proptest::prop_assert_eq!(parse(&format!("认领 {digits}")), Command::Help);
+        }
     }
 
     #[test]

@@ -160,8 +160,8 @@ async fn post(
         ));
     }
     envelope.map_err(|e| {
-        if e.is_rate_limited() {
-            SendError::Transient(format!("rate limited: {e}"))
+        if e.is_transient() {
+            SendError::Transient(format!("try again: {e}"))
         } else {
             SendError::Permanent(format!("platform error: {e}"))
         }

@@ -57,6 +57,18 @@ pub struct Setup {
     pub knowledge: Option<String>,
     /// A FAQ directory instead of the repository's `faq/`.
     pub faq: Option<PathBuf>,
+    /// Extra lines of the `[server]` table (e.g. `"max_connections = 4"`).
+    pub server: String,
+}
+
+impl Setup {
+    /// The standard setup with these extra `[server]` lines.
+    pub fn server(lines: &str) -> Setup {
+        Setup {
+            server: lines.to_owned(),
+            ..Setup::default()
+        }
+    }
 }
 
 /// Polls `probe` every 50 ms until it yields a value; panics naming `what` after `limit`.
@@ -232,13 +244,22 @@ impl TestApp {
     /// to make every write that grows a file fail, as on a full disk, without privileges.
     pub fn limit_file_size(&self, bytes: Option<u64>) {
         let soft = bytes.map_or("unlimited".to_owned(), |b| b.to_string());
+        self.prlimit(&format!("--fsize={soft}:unlimited"));
+    }
+
+    /// Sets the running server's soft limit on open files (RLIMIT_NOFILE), as a small `ulimit -n` would.
+    pub fn limit_open_files(&self, n: u64) {
+        self.prlimit(&format!("--nofile={n}"));
+    }
+
+    fn prlimit(&self, limit: &str) {
         let status = Command::new("prlimit")
             .arg("--pid")
             .arg(self.pid().to_string())
-            .arg(format!("--fsize={soft}:unlimited"))
+            .arg(limit)
             .status()
             .expect("prlimit (util-linux) is needed by this test");
-        assert!(status.success(), "prlimit failed");
+        assert!(status.success(), "prlimit {limit} failed");
     }
 
     /// Graceful stop (SIGTERM), bounded.
@@ -528,13 +549,14 @@ fn config_toml(dir: &TempDir, fake: &FakePlatform, setup: &Setup) -> String {
     let s = |v: &str| serde_json::to_string(v).unwrap();
     let repo_faq = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq"));
     let faq = setup.faq.as_ref().unwrap_or(&repo_faq);
+    let server_lines = &setup.server;
     let knowledge = setup
         .knowledge
         .clone()
         .unwrap_or_else(|| format!("as_of = {}", s(TEST_AS_OF)));
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {data}\nfaq_dir = {faq}\nadmin_token = {token}\n\
-         allowed_outbound_hosts = [{host}]\nlog_format = \"json\"\n\n\
+         allowed_outbound_hosts = [{host}]\nlog_format = \"json\"\n{server_lines}\n\n\
          [dingtalk]\napp_key = {key}\napp_secret = {secret}\nrobot_code = \"\"\napi_base = {api}\n\n\
          [wecom]\ntoken = {wt}\nencoding_aes_key = {wk}\nreceive_id = {wr}\n\n\
          [officers]\nnotify_webhooks = [{officers}]\ngroups = [{og}]\nstaff_ids = [{staff}]\n\

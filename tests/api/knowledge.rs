@@ -195,6 +195,7 @@ async fn a_superseded_measure_names_the_document_that_replaced_it_from_that_docu
     let app = TestApp::spawn_with(Setup {
         knowledge: Some("as_of = \"2021-07-01\"".into()),
         faq: Some(faq.clone()),
+        ..Setup::default()
     })
     .await;
 

@@ -14,6 +14,12 @@ mod hardening;
 mod knowledge;
 // Officers answer with an FAQ entry; the questions become draft phrasings.
 mod teach;
+// Markdown injection: hostile titles, nicks, questions and officer text reach groups neutralised.
+mod injection;
+// Slow and idle clients: header and idle timeouts, shutdown grace, the connection limit, fd exhaustion.
+mod slow_clients;
+// Small faults: non-JSON 200 from a send API, destinations off the allow-list, TOML errors by key.
+mod small_faults;
 // `policybot queue …` against a running server.
 mod cli;
 // An escalation with a reference, a greeting + question, a two-question message.

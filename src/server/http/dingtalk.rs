@@ -5,6 +5,7 @@
 
 use super::{ApiError, is_json};
 use crate::platform::dingtalk as dt;
+use crate::sanitize::{NAME_CHARS, user_text};
 use crate::server::dispatch::{self, Handled, Inbound};
 use crate::server::{SharedState, now_ms};
 use crate::store::{Platform, ReplyRoute};
@@ -62,9 +63,11 @@ pub async fn callback(
 }
 
 /// Markdown that @-s the asker: the `@id` must be in the text and in `atUserIds` for DingTalk to notify.
+/// An external member has no id: the reply names their nick, sanitised (it is theirs to choose).
 fn reply(asker_id: &str, nick: &str, text: &str) -> serde_json::Value {
     let title: String = text.chars().take(20).collect();
     if asker_id.is_empty() {
+        let nick = user_text(nick, NAME_CHARS);
         return dt::markdown_message(&title, &format!("@{nick} \n\n{text}"), &[]);
     }
     dt::markdown_message(

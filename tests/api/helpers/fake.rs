@@ -63,6 +63,8 @@ pub enum Failure {
     Errcode(i64),
     /// No answer for 30 s (longer than the bot's 10 s client timeout), then a success.
     Hang,
+    /// HTTP 200 with an HTML page, as a proxy in the platform's place might answer (transient).
+    NotJson,
 }
 
 #[derive(Default)]
@@ -206,39 +208,53 @@ async fn record(
         });
     if let Some(Failure::Hang) = failure {
         // Recorded on arrival (status 0: never answered in time), so tests can see it was attempted.
-        shared.requests.lock().unwrap().push(Recorded {
+        let mut recorded = Recorded {
             method: method.to_string(),
             path: path.clone(),
             query: uri.query().map(str::to_owned),
             headers: headers.clone(),
             body: Value::Null,
             status: 0,
-        });
+        };
+        recorded.body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        shared.requests.lock().unwrap().push(recorded);
         tokio::time::sleep(Duration::from_secs(30)).await;
         return (StatusCode::OK, axum::Json(success_body(&path))).into_response();
     }
-    let (status, reply) = match failure {
+    let response = match failure {
         Some(Failure::Http500) => (
             StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"errcode": -1, "errmsg": "system busy"}),
-        ),
-        Some(Failure::Errcode(code)) => (
-            StatusCode::OK,
-            json!({"errcode": code, "errmsg": "fake failure"}),
-        ),
-        Some(Failure::Hang) | None => (StatusCode::OK, success_body(&path)),
+            axum::Json(json!({"errcode": -1, "errmsg": "system busy"})),
+        )
+            .into_response(),
+        Some(Failure::Errcode(code)) => {
+            axum::Json(json!({"errcode": code, "errmsg": "fake failure"})).into_response()
+        }
+        Some(Failure::NotJson) => "<html>upstream busy</html>".into_response(),
+        Some(Failure::Hang) | None => axum::Json(success_body(&path)).into_response(),
     };
-    let body = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    record_request(&shared, method, &uri, headers, &body, response.status());
+    response
+}
+
+fn record_request(
+    shared: &Shared,
+    method: Method,
+    uri: &Uri,
+    headers: HeaderMap,
+    body: &[u8],
+    status: StatusCode,
+) {
+    let body = serde_json::from_slice(body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()));
     shared.requests.lock().unwrap().push(Recorded {
         method: method.to_string(),
-        path,
+        path: uri.path().to_owned(),
         query: uri.query().map(str::to_owned),
         headers,
         body,
         status: status.as_u16(),
     });
-    (status, axum::Json(reply)).into_response()
 }
 
 /// What the real platform answers on success at `path`.

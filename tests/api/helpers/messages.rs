@@ -13,6 +13,8 @@ pub struct DingTalkMsg {
     pub sender: String,
     pub nick: String,
     pub group: String,
+    /// `conversationTitle`; `None`: "群 <group id>".
+    pub title: Option<String>,
     pub msgtype: String,
     pub session_webhook: Option<String>,
     pub expires_ms: i64,
@@ -26,6 +28,7 @@ impl DingTalkMsg {
             sender: "u-zhang".into(),
             nick: "张三".into(),
             group: USER_GROUP.into(),
+            title: None,
             msgtype: "text".into(),
             session_webhook: Some(app.fake.url(&format!("{SESSION_PATH}?session=s1"))),
             expires_ms: now_ms() + 90 * 60_000,
@@ -40,6 +43,11 @@ impl DingTalkMsg {
 
     pub fn in_group(mut self, group: &str) -> Self {
         self.group = group.into();
+        self
+    }
+
+    pub fn titled(mut self, title: &str) -> Self {
+        self.title = Some(title.into());
         self
     }
 
@@ -60,7 +68,7 @@ impl DingTalkMsg {
             "msgtype": self.msgtype,
             "conversationId": self.group,
             "conversationType": "2",
-            "conversationTitle": format!("群 {}", self.group),
+            "conversationTitle": self.title.clone().unwrap_or_else(|| format!("群 {}", self.group)),
             "senderId": format!("$:LWCP_v1:${}", self.sender),
             "senderStaffId": self.sender,
             "senderNick": self.nick,
