@@ -1,4 +1,4 @@
-//! The command line: `serve`, `ask`, `faq check|status|build|drafts`, `queue …`, `db check|backup|restore`.
+//! The command line: `serve`, `ask`, `faq check|status|build|drafts`, `queue …`, `db check|backup|restore|compact`.
 //! Each subcommand is a thin shell over the library; errors bubble up as `anyhow` with context and
 //! become exit code 1 in `main`.
 
@@ -84,6 +84,12 @@ pub enum DbCommand {
         online: bool,
         #[command(flatten)]
         server: ServerArgs,
+    },
+    /// Rewrite the database to give back the space of removed records (the bot must be stopped): a
+    /// backup restored in place, checked, the old files then deleted.
+    Compact {
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Replace the data dir's database with BACKUP (the bot must be stopped). The old database is moved
     /// aside, not deleted; ticket numbers continue above every number already issued.

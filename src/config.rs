@@ -78,6 +78,8 @@ pub struct Server {
     pub log_format: String,
     /// How long a message id is remembered for de-duplication.
     pub dedupe_ttl_secs: u64,
+    /// Closed tickets are removed this many days after their last change.
+    pub closed_ticket_retention_days: u64,
     /// How long numbered suggestions stay answerable with "1"/"2"/"3".
     pub clarify_ttl_secs: u64,
     /// How far a callback's signed timestamp may be from now (both platforms), in seconds.
@@ -227,6 +229,8 @@ impl Config {
         in_range("server.shutdown_grace_secs", s.shutdown_grace_secs, 1, 300)?;
         in_range("server.max_connections", s.max_connections, 1, 65_536)?;
         in_range("server.dedupe_ttl_secs", s.dedupe_ttl_secs, 60, 30 * 86_400)?;
+        let retention = s.closed_ticket_retention_days;
+        in_range("server.closed_ticket_retention_days", retention, 1, 3650)?;
         if s.dedupe_ttl_secs < 2 * s.signature_window_secs {
             // A callback replayed inside the window must still find its de-duplication record.
             return Err(err(

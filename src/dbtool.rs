@@ -1,4 +1,4 @@
-//! `policybot db check|backup|restore`: the way out when the data dir is damaged. Offline commands open
+//! `policybot db check|backup|restore|compact`: the way out when the data dir is damaged. Offline commands open
 //! the data dir themselves (sled allows one process, so the bot must be stopped); `backup --online` asks
 //! the running server instead.
 
@@ -21,6 +21,7 @@ pub fn run(command: DbCommand) -> Result<()> {
             backup_offline(&data_dir(server.config.as_deref())?, &file)
         }
         DbCommand::Restore { backup, config } => restore(&data_dir(config.as_deref())?, &backup),
+        DbCommand::Compact { config } => compact(&data_dir(config.as_deref())?),
     }
 }
 
@@ -76,6 +77,26 @@ fn write_file(file: &Path, bytes: &[u8]) -> Result<()> {
     f.write_all(bytes)?;
     f.sync_all()
         .with_context(|| format!("syncing {}", file.display()))
+}
+
+fn compact(dir: &Path) -> Result<()> {
+    let before = crate::store::dir_bytes(dir);
+    let now = crate::server::now_ms();
+    let mut dump = Vec::new();
+    let records = open(dir)?.backup(&mut dump, now)?;
+    let restored = backup::restore(dir, dump.as_slice(), now)
+        .with_context(|| format!("rewriting the database in {}", dir.display()))?;
+    open(dir)?.check()?;
+    if let Some(aside) = restored.moved_aside {
+        std::fs::remove_dir_all(&aside)
+            .with_context(|| format!("removing the old files in {}", aside.display()))?;
+    }
+    println!(
+        "db compact: {records} records; {} -> {} bytes",
+        before,
+        crate::store::dir_bytes(dir)
+    );
+    Ok(())
 }
 
 fn restore(dir: &Path, file: &Path) -> Result<()> {

@@ -1,5 +1,6 @@
 //! Housekeeping: SLA reminders to officers for tickets waiting longer than `officers.sla_hours` (once per
-//! period), and expiry of old de-duplication records.
+//! period); every hour, expiry of old de-duplication, signature, rate and flood records and of closed
+//! tickets past `server.closed_ticket_retention_days`.
 
 use super::deliver::log_store;
 use super::{SharedState, now_ms, officer};
@@ -32,7 +33,11 @@ pub async fn run(state: SharedState, cancel: CancellationToken) {
             Err(e) => tracing::error!(error = %e, "SLA scan failed"),
         }
         if n.is_multiple_of(60) {
+            let days = state.config.server.closed_ticket_retention_days as i64;
+            let cutoff = now - days * 86_400_000;
             log_store(state.store.get().and_then(|s| s.expire_seen(now)));
+            log_store(state.store.get().and_then(|s| s.purge_closed(cutoff)));
+            log_store(state.store.commit().await);
         }
         n += 1;
     }

@@ -99,8 +99,16 @@ pub fn restore(data_dir: &Path, input: impl BufRead, now_ms: i64) -> Result<Rest
         None
     };
     let db = sled::Config::new().path(&live).open()?;
+    // One batch per tree: far fewer log writes than a record at a time.
+    let mut batches: std::collections::BTreeMap<&str, sled::Batch> = Default::default();
     for (tree, k, v) in &records {
-        db.open_tree(tree)?.insert(k, v.as_slice())?;
+        batches
+            .entry(tree.as_str())
+            .or_default()
+            .insert(k.as_slice(), v.as_slice());
+    }
+    for (tree, batch) in batches {
+        db.open_tree(tree)?.apply_batch(batch)?;
     }
     let meta = db.open_tree(super::META)?;
     let backed_up = meta.get(NEXT_TICKET)?.map_or(1, |v| decode_u64(&v));

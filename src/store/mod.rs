@@ -335,6 +335,21 @@ fn behind(report: &Report, m: Manifest, data_dir: &Path) -> Result<()> {
     )))
 }
 
+/// Bytes of the files under `dir` (the data dir: a few files, cheap to walk).
+pub fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(std::result::Result::ok)
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }

@@ -443,6 +443,20 @@ impl Store {
         Ok(draft)
     }
 
+    /// Removes closed tickets last changed before `cutoff_ms`; returns how many. Numbering is unaffected.
+    pub fn purge_closed(&self, cutoff_ms: i64) -> Result<usize> {
+        let mut n = 0;
+        for kv in self.tickets.iter() {
+            let (k, v) = kv?;
+            let t: Ticket = from_json(&v)?;
+            if t.status == Status::Closed && t.updated_ms < cutoff_ms {
+                self.tickets.remove(k)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// Records the questions of ticket `id` as draft phrasings for FAQ entry `faq_id` (the officer
     /// answered with that entry). Never served until reviewed into `faq/entries/`.
     pub fn draft_phrasings(
@@ -575,6 +589,31 @@ mod tests {
             guesses: vec![],
             limits: FloodLimits::NONE,
         }
+    }
+
+    #[tokio::test]
+    async fn closed_tickets_past_retention_are_purged_and_numbering_goes_on() {
+        let s = temporary();
+        let no_text = |_: &Ticket, _: bool| String::new();
+        let (a, _) = s
+            .escalate(&esc("m1", "u1", "q1"), &[], 10, no_text)
+            .unwrap();
+        let (b, _) = s
+            .escalate(&esc("m2", "u2", "q2"), &[], 10, no_text)
+            .unwrap();
+        s.close(a.id, "o", "done", 20).unwrap();
+        assert_eq!(s.purge_closed(20).unwrap(), 0, "closed at the cutoff: kept");
+        assert_eq!(s.purge_closed(21).unwrap(), 1);
+        assert!(matches!(s.ticket(a.id), Err(StoreError::NotFound(_))));
+        assert_eq!(
+            s.ticket(b.id).unwrap().status,
+            Status::Open,
+            "open tickets stay"
+        );
+        let (c, _) = s
+            .escalate(&esc("m3", "u3", "q3"), &[], 30, no_text)
+            .unwrap();
+        assert_eq!(c.id, 3);
     }
 
     #[tokio::test]
