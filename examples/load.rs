@@ -51,6 +51,8 @@ struct Args {
     mode: Mode,
     faq: PathBuf,
     questions: PathBuf,
+    /// Where the last signed timestamp is kept between runs against one server (see `unique_ts_ms`).
+    ts_file: Option<PathBuf>,
 }
 
 fn args() -> Result<Args> {
@@ -64,6 +66,7 @@ fn args() -> Result<Args> {
         mode: Mode::Answer,
         faq: "faq".into(),
         questions: "tests/questions".into(),
+        ts_file: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -86,6 +89,7 @@ fn args() -> Result<Args> {
             }
             "--faq" => a.faq = val.into(),
             "--questions" => a.questions = val.into(),
+            "--ts-file" => a.ts_file = Some(val.into()),
             _ => bail!("unknown argument {flag}"),
         }
     }
@@ -206,8 +210,10 @@ fn workload(a: &Args) -> Result<(Vec<String>, Vec<&'static str>)> {
 /// A signed timestamp never used before in this run: the bot binds each DingTalk (timestamp, sign) pair
 /// to one message id, so requests of the same millisecond must not share one. At load rates this runs
 /// ahead of the clock (the bench config widens `signature_window_secs` to DingTalk's hour).
+/// Runs against one server continue from the last timestamp of the previous run (`--ts-file`).
+static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
 fn unique_ts_ms() -> i64 {
-    static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
     let now = now_ms();
     let order = std::sync::atomic::Ordering::Relaxed;
     let prev = LAST
@@ -420,6 +426,13 @@ fn main() -> Result<()> {
         p => p.to_owned(),
     };
     let (answered, templates) = workload(&a)?;
+    let ts_floor = a
+        .ts_file
+        .as_ref()
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0);
+    LAST.store(ts_floor, std::sync::atomic::Ordering::Relaxed);
     let run = format!(
         "{:x}",
         SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos() as u64
@@ -461,6 +474,10 @@ fn main() -> Result<()> {
         out
     });
     let window = a.duration;
+    if let Some(f) = &a.ts_file {
+        let last = LAST.load(std::sync::atomic::Ordering::Relaxed);
+        std::fs::write(f, last.to_string()).context("--ts-file")?;
+    }
 
     let mut lat: Vec<u32> = Vec::new();
     let mut conn_errors = 0;

@@ -56,6 +56,9 @@ app_secret = "$SECRET"
 
 [officers]
 notify_webhooks = []
+# Every escalate-mode request is a new ticket from one of CONNS senders: lift the flood limits.
+max_new_tickets_per_sender_per_hour = 10000
+max_new_tickets_per_group_per_hour = 10000
 EOF
 
 "$BIN" serve --config "$TMP/config.toml" 2>"$TMP/server.log" &
@@ -87,7 +90,7 @@ for MODE in $MODES; do
     CPU0=$(cpu_s)
     "$LOAD" --url "http://$ADDR/dingtalk/callback" --secret "$SECRET" --mode "$MODE" \
         --connections "$C" --threads "$THREADS" --duration "$DURATION" --warmup "$WARMUP" \
-        --faq "$ROOT/faq" --questions "$ROOT/tests/questions" | tee "$TMP/$MODE.out"
+        --faq "$ROOT/faq" --questions "$ROOT/tests/questions" --ts-file "$TMP/last_ts" | tee "$TMP/$MODE.out"
     CPU1=$(cpu_s)
     REQS=$(awk '/requests:/ { print $2 }' "$TMP/$MODE.out")
     awk -v a="$CPU0" -v b="$CPU1" -v n="$REQS" -v d="$DURATION" -v w="$WARMUP" 'BEGIN {
