@@ -290,6 +290,7 @@ fn run_check(dir: &Path, config: Option<&Path>) -> Result<()> {
         phrasings
     );
     print!("{}", faq::report::ageing(&base, cfg.knowledge.as_of.day()));
+    print!("{}", faq::applies::unreviewed(&base));
     Ok(())
 }
 
