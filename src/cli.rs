@@ -301,6 +301,7 @@ fn run_check(dir: &Path, config: Option<&Path>) -> Result<()> {
         phrasings
     );
     print!("{}", faq::report::ageing(&base, cfg.knowledge.as_of.day()));
+    print!("{}", faq::applies::unreviewed(&base));
     Ok(())
 }
 

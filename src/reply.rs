@@ -51,7 +51,10 @@ pub fn answer(base: &FaqBase, entry: usize, on: Date) -> String {
     }
 }
 
-/// An entry's verbatim answer, its citation and validity note.
+/// How the department's note is introduced: after the citation, never inside the quoted text.
+pub const NOTE_MARK: &str = "编者注（本部门注，非政策原文）：";
+
+/// An entry's verbatim answer, its citation and validity note, then the department's note if it has one.
 fn quote(base: &FaqBase, entry: usize) -> String {
     let e = &base.entries[entry];
     let mut out = e.answer.trim().to_owned();
@@ -63,6 +66,9 @@ fn quote(base: &FaqBase, entry: usize) -> String {
     }
     if let Some(v) = e.validity.as_deref().filter(|v| !v.is_empty()) {
         out.push_str(&format!("\n（{v}）"));
+    }
+    if let Some(n) = e.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        out.push_str(&format!("\n{NOTE_MARK}{n}"));
     }
     out
 }
@@ -176,6 +182,18 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_note_follows_the_citation_marked_as_the_departments() {
+        use crate::faq::fixtures;
+        let mut e = fixtures::entry("d", "q", &[], &[], "漂白粉（主要成分次氯酸钠）");
+        e.note = Some("漂白粉的主要成分为次氯酸钙。".into());
+        let base = fixtures::base(vec![e], "漂白粉（主要成分次氯酸钠）");
+        assert_eq!(
+            quote(&base, 0),
+            "漂白粉（主要成分次氯酸钠）\n——《T》一，I，2020-02-21\n编者注（本部门注，非政策原文）：漂白粉的主要成分为次氯酸钙。"
+        );
+    }
 
     #[test]
     fn short_text_is_one_part() {

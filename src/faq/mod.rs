@@ -3,8 +3,10 @@
 //!
 //! Invariants: a loaded [`FaqBase`] has unique entry ids, every entry names an existing source and has its
 //! [`Timeline`] (when it is in force, [`validity`]). Content checks that need the matcher (verbatim quotes,
-//! self-matching phrasings) live in [`check`].
+//! self-matching phrasings) live in [`check`]; whom an entry applies to, its editor's note and its review
+//! trail are checked in [`applies`].
 
+pub mod applies;
 pub mod check;
 pub mod date;
 pub mod draft;
@@ -29,7 +31,7 @@ pub struct Source {
     pub title: String,
     pub issuer: String,
     pub date: String,
-    /// 政策文件 | 问答 | 工作动态.
+    /// One of [`applies::SOURCE_KINDS`]: 政策文件 | 政策报道 | 问答 | 工作动态 | 工作人员答复.
     pub kind: String,
     /// Optional header lines `effective:`, `expires:`, `period:`, `superseded_by:` for all its entries.
     pub terms: Terms,
@@ -70,12 +72,79 @@ pub struct Entry {
     /// Set by the officer-draft export: the answer is an officer's words, not a policy quote.
     #[serde(default)]
     pub officer_authored: bool,
+    /// Whom the measure applies to, where its text limits it (a place, a kind of enterprise or project,
+    /// a setting). When the measure ends is `period`/`expires` above.
+    #[serde(default)]
+    pub applies_to: AppliesTo,
+    /// The words of the quote that limit the measure (its subject and conditions: 生产企业, 疫情防控急需…);
+    /// `faq check` fails when the answer no longer contains one of them.
+    #[serde(default)]
+    pub limited_by: Vec<String>,
+    /// The department's note, shown after the quote and marked as not part of it (编者注), e.g. correcting
+    /// an error of the source. Needs `reviewed_by` and `reviewed_on`.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Who reviewed the entry (required for officer-authored entries and entries with a `note`).
+    #[serde(default)]
+    pub reviewed_by: Option<String>,
+    /// When it was reviewed.
+    #[serde(default)]
+    pub reviewed_on: Option<Date>,
     /// File and line the entry starts at, for error messages.
     #[serde(skip)]
     pub origin: Origin,
     /// When the measure is in force, resolved at load (see [`validity`]).
     #[serde(skip)]
     pub timeline: Timeline,
+}
+
+/// Whom a measure applies to. Empty (the default) for a measure that applies to every enterprise asking.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppliesTo {
+    /// The place of `places.toml` whose measure this is; required on every entry of a city's or county's
+    /// source. Such an entry should answer only a question that names the place (or a place inside it).
+    #[serde(default)]
+    pub place: Option<String>,
+    /// The kind of enterprise or project the measure is written for (危险化学品生产企业, 疫情防控急需的建设项目…).
+    #[serde(default)]
+    pub enterprise: Option<String>,
+    /// Who the advice is for, when it is not enterprises in general.
+    #[serde(default)]
+    pub setting: Option<Setting>,
+}
+
+/// The setting advice is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Setting {
+    /// A household (居家): must not answer a question about a factory or a firm.
+    Household,
+    /// A workplace's staff protection (offices, canteens, lifts).
+    Workplace,
+    /// Enterprises (the default when no setting is given).
+    Enterprise,
+}
+
+impl Entry {
+    /// The place this entry's measure belongs to, when it is a city's or county's.
+    pub fn place(&self) -> Option<&str> {
+        self.applies_to.place.as_deref()
+    }
+
+    /// True for advice written for households, which must not answer a factory's question.
+    pub fn is_household(&self) -> bool {
+        self.applies_to.setting == Some(Setting::Household)
+    }
+
+    /// True when someone has reviewed the entry (both `reviewed_by` and `reviewed_on`).
+    pub fn is_reviewed(&self) -> bool {
+        self.reviewed_on.is_some()
+            && self
+                .reviewed_by
+                .as_deref()
+                .is_some_and(|r| !r.trim().is_empty())
+    }
 }
 
 /// Where something was read from, so errors can name file and line.
@@ -158,6 +227,11 @@ pub(crate) mod fixtures {
             superseded_by: None,
             related: vec![],
             officer_authored: false,
+            applies_to: AppliesTo::default(),
+            limited_by: vec![],
+            note: None,
+            reviewed_by: None,
+            reviewed_on: None,
             origin: Origin {
                 file: "e.toml".into(),
                 line: 1,
