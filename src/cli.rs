@@ -3,6 +3,7 @@
 //! become exit code 1 in `main`.
 
 use crate::ask::ask;
+use crate::client::{ServerArgs, block_on, client};
 use crate::config::Config;
 use crate::faq::{self, FaqBase};
 use crate::knowledge::AsOf;
@@ -63,40 +64,7 @@ pub enum Command {
     /// Check, back up and restore the data dir.
     Db {
         #[command(subcommand)]
-        command: DbCommand,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum DbCommand {
-    /// Open the data dir (the bot must be stopped), compare it with its manifest and read every record.
-    /// Exit 1 and say what is wrong when it is damaged.
-    Check {
-        #[arg(long)]
-        config: Option<PathBuf>,
-    },
-    /// Write a backup of every record to FILE: from the data dir when the bot is stopped, or with
-    /// --online from the running server's admin API.
-    Backup {
-        file: PathBuf,
-        /// Ask the running server (needs the admin token).
-        #[arg(long)]
-        online: bool,
-        #[command(flatten)]
-        server: ServerArgs,
-    },
-    /// Rewrite the database to give back the space of removed records (the bot must be stopped): a
-    /// backup restored in place, checked, the old files then deleted.
-    Compact {
-        #[arg(long)]
-        config: Option<PathBuf>,
-    },
-    /// Replace the data dir's database with BACKUP (the bot must be stopped). The old database is moved
-    /// aside, not deleted; ticket numbers continue above every number already issued.
-    Restore {
-        backup: PathBuf,
-        #[arg(long)]
-        config: Option<PathBuf>,
+        command: crate::dbtool::DbCommand,
     },
 }
 
@@ -136,20 +104,6 @@ pub enum FaqCommand {
         #[command(flatten)]
         server: ServerArgs,
     },
-}
-
-/// How to reach the running server.
-#[derive(clap::Args, Debug)]
-pub struct ServerArgs {
-    /// Server base URL; default: http:// + server.listen of the config.
-    #[arg(long)]
-    server: Option<String>,
-    /// Admin token; default: POLICYBOT_ADMIN_TOKEN, then server.admin_token of the config.
-    #[arg(long)]
-    token: Option<String>,
-    /// Config file to read the defaults from.
-    #[arg(long)]
-    pub(crate) config: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -331,14 +285,6 @@ fn run_build(source: &Path, supersedes: &[String], faq_dir: &Path) -> Result<()>
     Ok(())
 }
 
-pub(crate) fn block_on<T, F: std::future::Future<Output = Result<T>>>(f: F) -> Result<T> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?
-        .block_on(f)
-}
-
 fn run_serve(config: Option<&Path>) -> Result<()> {
     let cfg = Config::load(config)?;
     crate::server::telemetry::init(&cfg.server.log_format);
@@ -348,19 +294,6 @@ fn run_serve(config: Option<&Path>) -> Result<()> {
             let app = crate::server::App::build(cfg).await?;
             app.run(crate::server::shutdown_signal()).await
         })
-}
-
-pub(crate) fn client(args: &ServerArgs) -> Result<crate::client::Client> {
-    let cfg = Config::load(args.config.as_deref())?;
-    let server = args
-        .server
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", cfg.server.listen));
-    let token = args
-        .token
-        .clone()
-        .unwrap_or_else(|| cfg.server.admin_token.expose().to_owned());
-    crate::client::Client::new(&server, &token)
 }
 
 async fn run_queue(args: ServerArgs, command: QueueCommand) -> Result<()> {

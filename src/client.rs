@@ -1,10 +1,47 @@
 //! `policybot queue …` and `policybot faq drafts`: a small client of the running server's admin API.
 //! The CLI never opens the database itself: sled allows one process, and that is the server.
 
+use crate::config::Config;
 use crate::store::{Draft, Ticket};
 use anyhow::{Context, Result, bail};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// How to reach the running server.
+#[derive(clap::Args, Debug)]
+pub struct ServerArgs {
+    /// Server base URL; default: http:// + server.listen of the config.
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Admin token; default: POLICYBOT_ADMIN_TOKEN, then server.admin_token of the config.
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Config file to read the defaults from.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+pub fn block_on<T, F: std::future::Future<Output = Result<T>>>(f: F) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?
+        .block_on(f)
+}
+
+pub fn client(args: &ServerArgs) -> Result<Client> {
+    let cfg = Config::load(args.config.as_deref())?;
+    let server = args
+        .server
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", cfg.server.listen));
+    let token = args
+        .token
+        .clone()
+        .unwrap_or_else(|| cfg.server.admin_token.expose().to_owned());
+    Client::new(&server, &token)
+}
 
 /// Where the server is and how to authenticate.
 pub struct Client {

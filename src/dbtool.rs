@@ -2,12 +2,46 @@
 //! the data dir themselves (sled allows one process, so the bot must be stopped); `backup --online` asks
 //! the running server instead.
 
-use crate::cli::{DbCommand, ServerArgs, block_on, client};
+use crate::client::{ServerArgs, block_on, client};
 use crate::config::Config;
 use crate::store::{Store, backup};
 use anyhow::{Context, Result, bail};
+use clap::Subcommand;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Open the data dir (the bot must be stopped), compare it with its manifest and read every record.
+    /// Exit 1 and say what is wrong when it is damaged.
+    Check {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Write a backup of every record to FILE: from the data dir when the bot is stopped, or with
+    /// --online from the running server's admin API.
+    Backup {
+        file: PathBuf,
+        /// Ask the running server (needs the admin token).
+        #[arg(long)]
+        online: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Rewrite the database to give back the space of removed records (the bot must be stopped): a
+    /// backup restored in place, checked, the old files then deleted.
+    Compact {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Replace the data dir's database with BACKUP (the bot must be stopped). The old database is moved
+    /// aside, not deleted; ticket numbers continue above every number already issued.
+    Restore {
+        backup: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
 
 pub fn run(command: DbCommand) -> Result<()> {
     match command {

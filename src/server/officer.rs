@@ -88,7 +88,13 @@ pub fn execute(state: &AppState, store: &Store, msg: &Inbound, text: &str, now: 
             r.map(|t| format!("工单 #{} 已答复，正在发送到“{}”。", t.id, title(&t)))
         }
         Command::AnswerWithEntry(id, faq_id) => {
-            match super::teach::answer_with_entry(state, store, id, &officer, &faq_id, now) {
+            match super::teach::answer_with_entry(
+                state,
+                store,
+                (id, &officer, &faq_id),
+                now,
+                answer_text,
+            ) {
                 Ok(t) => Ok(format!(
                     "工单 #{} 已用 FAQ #{faq_id} 答复，正在发送到“{}”；提问已存为该条目的待审说法。",
                     t.id, t.group_title

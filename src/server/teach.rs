@@ -5,7 +5,6 @@
 //! until an editor reviews them into `faq/entries/`. This is how the base learns enterprises' words.
 
 use super::AppState;
-use super::officer::answer_text;
 use crate::store::{Store, StoreError, Ticket};
 
 /// Why an answer with an entry was refused.
@@ -18,13 +17,13 @@ pub enum TeachError {
 }
 
 /// Answers ticket `id` with entry `faq_id` and drafts its questions as phrasings of that entry.
+/// `render(ticket)` gives the group message, as for any officer answer.
 pub fn answer_with_entry(
     state: &AppState,
     store: &Store,
-    id: u64,
-    officer: &str,
-    faq_id: &str,
+    (id, officer, faq_id): (u64, &str, &str),
     now: i64,
+    render: impl Fn(&Ticket) -> String,
 ) -> Result<Ticket, TeachError> {
     let faq_id = faq_id.trim().trim_start_matches('#');
     let entry = state
@@ -35,7 +34,7 @@ pub fn answer_with_entry(
         .ok_or_else(|| TeachError::UnknownEntry(faq_id.to_owned()))?;
     let on = state.config.knowledge.as_of.day();
     let quote = crate::reply::answer(&state.base, entry, on);
-    let ticket = store.answer(id, officer, &quote, now, answer_text)?;
+    let ticket = store.answer(id, officer, &quote, now, render)?;
     store.draft_phrasings(id, faq_id, officer, now)?;
     Ok(ticket)
 }

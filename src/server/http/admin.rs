@@ -135,8 +135,8 @@ async fn act(
         "claim" => to_value(store.claim(id, officer, now)?),
         "answer" if b.faq_id.is_some() => {
             let faq_id = b.faq_id.as_deref().unwrap_or_default();
-            let r =
-                crate::server::teach::answer_with_entry(&state, store, id, officer, faq_id, now);
+            let act = (id, officer, faq_id);
+            let r = crate::server::teach::answer_with_entry(&state, store, act, now, answer_text);
             to_value(r.map_err(|e| match e {
                 crate::server::teach::TeachError::UnknownEntry(_) => {
                     ApiError::BadRequest(e.to_string())
