@@ -10,7 +10,7 @@
 //!
 //! [`unreviewed`] lists the entries nobody has reviewed yet (not a failure for policy quotes).
 
-use super::check::{Problem, squeeze};
+use super::problem::{Problem, squeeze};
 use super::{Entry, FaqBase};
 use std::collections::HashMap;
 

@@ -9,28 +9,9 @@
 //! to, its note and its review trail are consistent ([`super::applies`]).
 
 use super::FaqBase;
+pub use super::problem::{Problem, squeeze};
 use crate::matcher::{Matcher, Outcome, Thresholds, normalize::normalize};
 use std::collections::HashMap;
-
-/// One failed check.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
-    pub origin: String,
-    /// What `id` names: entry, object, place, report or synonym.
-    pub what: &'static str,
-    pub id: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {} `{}`: {}",
-            self.origin, self.what, self.id, self.message
-        )
-    }
-}
 
 /// Runs every content check; an empty result means the base is good.
 pub fn check(base: &FaqBase, thresholds: Thresholds) -> Vec<Problem> {
@@ -49,11 +30,6 @@ fn problem(e: &super::Entry, message: String) -> Problem {
         id: e.id.clone(),
         message,
     }
-}
-
-/// Text with every white-space character removed, for verbatim comparison.
-pub fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 fn verbatim_problems(base: &FaqBase) -> Vec<Problem> {

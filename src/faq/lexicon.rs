@@ -3,7 +3,7 @@
 //! (`synonyms/*.toml`). Each problem names the file and the item.
 
 use super::FaqBase;
-use super::check::Problem;
+use super::problem::Problem;
 use super::scope::OBJECT_KINDS;
 use crate::matcher::normalize::normalize;
 use std::collections::HashMap;

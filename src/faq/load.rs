@@ -1,7 +1,7 @@
 //! Reads `faq/` from disk into a [`FaqBase`] (sources, entries, synonyms, dictionary, scope.toml, places.toml,
 //! reports.toml). Errors name the file, the line and, where there is one, the entry id.
 
-use super::check::Problem;
+use super::problem::Problem;
 use super::scope::{PlacesFile, ReportsFile, ScopeFile};
 use super::{Date, Entry, FaqBase, Origin, Period, Source, Synonym, Terms, validity};
 use serde::Deserialize;

@@ -12,6 +12,7 @@ pub mod date;
 pub mod draft;
 mod lexicon;
 mod load;
+pub mod problem;
 pub mod report;
 pub mod scope;
 pub mod validity;

@@ -5,8 +5,8 @@
 //! Problems (a document date that is not a date, an unknown period, an end before the start, a
 //! `superseded_by` naming nothing, a loop of replacements) refuse the load and are all listed.
 
-use super::check::Problem;
 use super::date::Date;
+use super::problem::Problem;
 use super::{Entry, FaqBase, Source};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

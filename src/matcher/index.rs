@@ -135,7 +135,7 @@ impl Index {
             for t in answer_only {
                 postings[t as usize].answer_only.push(i as u32);
             }
-            let quote = crate::faq::check::squeeze(&base.entries[i].answer);
+            let quote = crate::faq::problem::squeeze(&base.entries[i].answer);
             let next = groups.len();
             entries.push(IndexedEntry {
                 answer_group: *groups.entry(quote).or_insert(next),
