@@ -5,7 +5,8 @@
 //! verbatim in its source (white space ignored); each entry's question and alternates are answered with
 //! that entry (or one quoting the very same measure, or the city report / provincial measure of the same
 //! rule); no alternate belongs to two entries; the scope
-//! lexicon, places, city reports and synonyms are consistent ([`super::lexicon`]).
+//! lexicon, places, city reports and synonyms are consistent ([`super::lexicon`]); the thesaurus groups are
+//! well formed ([`super::thesaurus`]).
 
 use super::FaqBase;
 use crate::matcher::{Matcher, Outcome, Thresholds, normalize::normalize};
@@ -36,6 +37,7 @@ pub fn check(base: &FaqBase, thresholds: Thresholds) -> Vec<Problem> {
     let mut problems = verbatim_problems(base);
     problems.extend(shared_alternates(base));
     problems.extend(super::lexicon::check(base));
+    problems.extend(super::thesaurus::check(&base.thesaurus));
     problems.extend(self_match_problems(base, &Matcher::build(base, thresholds)));
     problems
 }
