@@ -275,17 +275,17 @@ impl Matcher {
     fn rank(&self, prepared: &str, named: &[scope::Named]) -> (Vec<Candidate>, bool) {
         let idx = &self.index;
         let words = idx.analyzer.terms(prepared);
-        let query: Vec<(Option<TermId>, f32)> = words
-            .iter()
-            .flat_map(|w| {
-                let id = idx.terms.get(w).copied();
-                let weight = idx.weight(w, id);
-                match id {
-                    Some(_) => vec![(id, weight)],
-                    None => self.thesaurus.expand(w, weight, |t| idx.idf[t as usize]),
-                }
-            })
-            .collect();
+        let mut query: Vec<(Option<TermId>, f32)> = Vec::with_capacity(words.len() + 4);
+        for w in &words {
+            let id = idx.terms.get(w).copied();
+            let weight = idx.weight(w, id);
+            match id {
+                Some(_) => query.push((id, weight)),
+                None => self
+                    .thesaurus
+                    .expand(w, weight, |t| idx.idf[t as usize], &mut query),
+            }
+        }
         let total: f32 = query.iter().map(|q| q.1).sum();
         let sums = idx.accumulate(&query);
         // The lowest score any decision looks at: below it a candidate is only an officer's hint, so its

@@ -59,26 +59,27 @@ impl Thesaurus {
         }
     }
 
-    /// The query terms for an unknown word of weight `weight`: its share spread over the base's terms
-    /// of its groups (each at most that term's own weight), and the rest unmatched; just the unmatched
-    /// word when the thesaurus does not know it.
+    /// Adds to `query` the terms for an unknown word of weight `weight`: its share spread over the base's
+    /// terms of its groups (each at most that term's own weight), and the rest unmatched; just the
+    /// unmatched word when the thesaurus does not know it.
     pub fn expand(
         &self,
         word: &str,
         weight: f32,
         term_weight: impl Fn(TermId) -> f32,
-    ) -> Vec<(Option<TermId>, f32)> {
+        query: &mut Vec<(Option<TermId>, f32)>,
+    ) {
         let Some(targets) = self.targets.get(word) else {
-            return vec![(None, weight)];
+            query.push((None, weight));
+            return;
         };
         let each = SHARE / targets.len() as f32;
-        std::iter::once((None, weight * (1.0 - SHARE)))
-            .chain(
-                targets
-                    .iter()
-                    .map(|t| (Some(*t), each * weight.min(term_weight(*t)))),
-            )
-            .collect()
+        query.push((None, weight * (1.0 - SHARE)));
+        query.extend(
+            targets
+                .iter()
+                .map(|t| (Some(*t), each * weight.min(term_weight(*t)))),
+        );
     }
 }
 
@@ -99,6 +100,13 @@ mod tests {
         }
     }
 
+    /// The query terms of `word` at weight 4, every base term weighing 2.
+    fn expanded(t: &Thesaurus, word: &str) -> Vec<(Option<TermId>, f32)> {
+        let mut q = Vec::new();
+        t.expand(word, 4.0, |_| 2.0, &mut q);
+        q
+    }
+
     fn terms() -> HashMap<String, TermId> {
         HashMap::from([("处罚".to_string(), 7)])
     }
@@ -106,7 +114,7 @@ mod tests {
     #[test]
     fn an_everyday_word_stands_for_the_base_word_at_a_low_weight() {
         let t = Thesaurus::build(&base(&[]), &terms());
-        let q = t.expand("惩罚", 4.0, |_| 2.0);
+        let q = expanded(&t, "惩罚");
         assert_eq!(q.len(), 2);
         assert_eq!(q[0].0, None);
         assert!((q[0].1 - 4.0 * (1.0 - SHARE)).abs() < 1e-6);
@@ -120,8 +128,8 @@ mod tests {
     #[test]
     fn domain_words_and_unknown_words_are_never_mapped() {
         let t = Thesaurus::build(&base(&["惩罚"]), &terms());
-        assert_eq!(t.expand("惩罚", 4.0, |_| 2.0), vec![(None, 4.0)]);
-        assert_eq!(t.expand("责罚", 4.0, |_| 2.0).len(), 2);
-        assert_eq!(t.expand("罚单", 4.0, |_| 2.0), vec![(None, 4.0)]);
+        assert_eq!(expanded(&t, "惩罚"), vec![(None, 4.0)]);
+        assert_eq!(expanded(&t, "责罚").len(), 2);
+        assert_eq!(expanded(&t, "罚单"), vec![(None, 4.0)]);
     }
 }
