@@ -5,8 +5,9 @@
 //! verbatim in its source (white space ignored); each entry's question and alternates are answered with
 //! that entry (or one quoting the very same measure, or the city report / provincial measure of the same
 //! rule); no alternate belongs to two entries; the scope
-//! lexicon, places, city reports and synonyms are consistent ([`super::lexicon`]); whom each entry applies
-//! to, its note and its review trail are consistent ([`super::applies`]).
+//! lexicon, places, city reports and synonyms are consistent ([`super::lexicon`]); the thesaurus groups are
+//! well formed ([`super::thesaurus`]); whom each entry applies to, its note and its review trail are
+//! consistent ([`super::applies`]).
 
 use super::FaqBase;
 pub use super::problem::{Problem, squeeze};
@@ -19,6 +20,7 @@ pub fn check(base: &FaqBase, thresholds: Thresholds) -> Vec<Problem> {
     problems.extend(shared_alternates(base));
     problems.extend(super::lexicon::check(base));
     problems.extend(super::applies::check(base));
+    problems.extend(super::thesaurus::check(&base.thesaurus));
     problems.extend(self_match_problems(base, &Matcher::build(base, thresholds)));
     problems
 }

@@ -73,6 +73,12 @@ pub fn load_dir(dir: &Path) -> Result<FaqBase, LoadError> {
     for path in files_with_ext(&dir.join("dict"), "txt")? {
         base.dict.extend(parse_dict(&read(&path)?));
     }
+    for path in files_with_ext(&dir.join("thesaurus"), "txt")? {
+        let file = path.file_name().unwrap_or_default().to_string_lossy();
+        let name = format!("faq/thesaurus/{file}");
+        base.thesaurus
+            .extend(super::thesaurus::parse(&name, &read(&path)?));
+    }
     let periods = dir.join("periods.toml");
     if periods.is_file() {
         base.periods = parse_periods(&periods, &read(&periods)?)?;

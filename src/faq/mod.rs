@@ -15,6 +15,7 @@ mod load;
 pub mod problem;
 pub mod report;
 pub mod scope;
+pub mod thesaurus;
 pub mod validity;
 
 pub use date::Date;
@@ -185,6 +186,8 @@ pub struct FaqBase {
     pub places: Vec<scope::Place>,
     /// City reports of provincial measures (`reports.toml`).
     pub reports: Vec<scope::Report>,
+    /// General-vocabulary synonym groups (`thesaurus/*.txt`).
+    pub thesaurus: Vec<thesaurus::Group>,
 }
 
 impl FaqBase {

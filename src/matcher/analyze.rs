@@ -5,8 +5,8 @@
 
 use super::normalize::is_punct;
 use crate::faq::FaqBase;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use jieba_rs::Jieba;
-use regex::Regex;
 use std::collections::HashMap;
 
 /// Words that say how a question is asked, not what it is about.
@@ -158,9 +158,11 @@ const SEGMENTER_DICT: &str = include_str!("data/dict.txt");
 /// Segmenter plus the FAQ's synonym table and dictionary.
 pub struct Analyzer {
     jieba: Jieba,
-    /// Alternation of all variants, longest first, so the longest variant wins.
-    synonym_re: Option<Regex>,
-    canonical: HashMap<String, String>,
+    /// All variants, the leftmost longest winning; a contiguous NFA (a regex alternation of them kept
+    /// megabytes of prefilter and lazy-DFA cache).
+    variants: Option<AhoCorasick>,
+    /// The canonical term of each variant, by pattern index.
+    canonical: Vec<String>,
 }
 
 impl Analyzer {
@@ -181,27 +183,33 @@ impl Analyzer {
                 }
             }
         }
-        let mut variants: Vec<&String> = canonical.keys().collect();
-        variants.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
-        let synonym_re = (!variants.is_empty()).then(|| {
-            let alt: Vec<String> = variants.iter().map(|v| regex::escape(v)).collect();
-            Regex::new(&alt.join("|")).expect("escaped literals form a valid regex")
+        let mut pairs: Vec<(String, String)> = canonical.into_iter().collect();
+        pairs.sort();
+        let variants = (!pairs.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(pairs.iter().map(|p| &p.0))
+                .expect("literal variants")
         });
         Analyzer {
             jieba,
-            synonym_re,
-            canonical,
+            variants,
+            canonical: pairs.into_iter().map(|p| p.1).collect(),
         }
     }
 
     /// Rewrites every synonym variant to its canonical term.
     pub fn rewrite(&self, text: &str) -> String {
-        match &self.synonym_re {
-            Some(re) => re
-                .replace_all(text, |c: &regex::Captures| self.canonical[&c[0]].clone())
-                .into_owned(),
-            None => text.to_owned(),
-        }
+        let Some(ac) = &self.variants else {
+            return text.to_owned();
+        };
+        let mut out = String::with_capacity(text.len());
+        ac.replace_all_with(text, &mut out, |m, _, dst| {
+            dst.push_str(&self.canonical[m.pattern().as_usize()]);
+            true
+        });
+        out
     }
 
     /// True for a word of the segmenter's dictionary (general or domain).

@@ -5,7 +5,8 @@
 //! - `phrase`: the best IDF-weighted Dice overlap between the question and one phrasing (standard question or
 //!   an alternate): how close the question is to a way people ask this;
 //! - `cover`: the IDF-weighted share of the question's terms the entry knows (phrasings and keywords in full,
-//!   answer words at half weight): unknown words make a question out of scope;
+//!   answer words at half weight): unknown words make a question out of scope, except for the share an
+//!   everyday word earns as a general-vocabulary synonym of a word the base uses ([`thesaurus`]);
 //! - `keyword`: keyword and regex hits.
 //!
 //! The weighted sum decides: confident and clearly ahead → answered; several close → clarify; otherwise
@@ -22,6 +23,7 @@ pub mod normalize;
 mod scope;
 mod sound;
 mod split;
+mod thesaurus;
 
 use crate::faq::FaqBase;
 pub use analyze::Analyzer;
@@ -124,6 +126,7 @@ pub struct Matcher {
     index: Index,
     scope: scope::Scope,
     sound: sound::Sound,
+    thesaurus: thesaurus::Thesaurus,
     /// Each entry's answer, normalised, to see whether it states an asked detail.
     quotes: Vec<String>,
     thresholds: Thresholds,
@@ -140,6 +143,7 @@ impl Matcher {
         Matcher {
             scope: scope::Scope::build(base, &index.analyzer),
             sound: sound::Sound::build(domain_vocabulary(base)),
+            thesaurus: thesaurus::Thesaurus::build(base, &index.terms),
             quotes: base
                 .entries
                 .iter()
@@ -271,13 +275,17 @@ impl Matcher {
     fn rank(&self, prepared: &str, named: &[scope::Named]) -> (Vec<Candidate>, bool) {
         let idx = &self.index;
         let words = idx.analyzer.terms(prepared);
-        let query: Vec<(Option<TermId>, f32)> = words
-            .iter()
-            .map(|w| {
-                let id = idx.terms.get(w).copied();
-                (id, idx.weight(w, id))
-            })
-            .collect();
+        let mut query: Vec<(Option<TermId>, f32)> = Vec::with_capacity(words.len() + 4);
+        for w in &words {
+            let id = idx.terms.get(w).copied();
+            let weight = idx.weight(w, id);
+            match id {
+                Some(_) => query.push((id, weight)),
+                None => self
+                    .thesaurus
+                    .expand(w, weight, |t| idx.idf[t as usize], &mut query),
+            }
+        }
         let total: f32 = query.iter().map(|q| q.1).sum();
         let sums = idx.accumulate(&query);
         // The lowest score any decision looks at: below it a candidate is only an officer's hint, so its

@@ -110,7 +110,9 @@ impl Sound {
 }
 
 /// True when a character of the span that differs from the term forms a word with the character just
-/// outside the span (转运危废: 危 belongs to 危废, so 运危 is not a mistyped 运维).
+/// outside the span (转运危废: 危 belongs to 危废, so 运危 is not a mistyped 运维), unless that outside
+/// character also forms a word with its own other neighbour (环平手续: 手 belongs to 手续 as much as to 平手,
+/// so 环平 may still be a mistyped 环评).
 fn bound_outside(
     chars: &[char],
     i: usize,
@@ -118,13 +120,14 @@ fn bound_outside(
     term: &[char],
     is_word: &impl Fn(&str) -> bool,
 ) -> bool {
-    let first_differs = chars[i] != term[0];
-    let last_differs = chars[i + len - 1] != term[len - 1];
-    let before = i.checked_sub(1).map(|p| [chars[p], chars[i]]);
-    let after = chars.get(i + len).map(|n| [chars[i + len - 1], *n]);
-    let joins =
-        |pair: Option<[char; 2]>| pair.is_some_and(|p| is_word(&p.iter().collect::<String>()));
-    (first_differs && joins(before)) || (last_differs && joins(after))
+    let pair = |a: usize, b: usize| match (chars.get(a), chars.get(b)) {
+        (Some(x), Some(y)) => is_word(&[*x, *y].iter().collect::<String>()),
+        _ => false,
+    };
+    let end = i + len;
+    let before = i >= 1 && pair(i - 1, i) && !(i >= 2 && pair(i - 2, i - 1));
+    let after = pair(end - 1, end) && !pair(end, end + 1);
+    (chars[i] != term[0] && before) || (chars[end - 1] != term[len - 1] && after)
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -172,6 +175,14 @@ mod tests {
         assert_eq!(s.correct("缓评审批", |w| w == "缓评"), "缓评审批");
         assert_eq!(s.correct("转运危废", |w| w == "危废"), "转运危废");
         assert_eq!(s.correct("青丹", |_| false), "青丹");
+    }
+
+    #[test]
+    fn a_neighbour_bound_on_both_sides_does_not_block_the_repair() {
+        let s = sound();
+        let words = |w: &str| ["平手", "手续"].contains(&w);
+        assert_eq!(s.correct("环平手续", words), "环评手续");
+        assert_eq!(s.correct("环平手", words), "环平手");
     }
 
     #[test]
