@@ -267,13 +267,13 @@ fn idf_weights<'a>(n_terms: usize, docs: impl Iterator<Item = &'a Vec<TermId>>) 
         .collect()
 }
 
-/// A keyword regex with a tiny lazy-DFA cache: ~250 of them each grew a default-size cache over a batch of
-/// questions (6.7 MB of peak heap for 3,000 questions). On these short questions the regex crate's other
-/// engines are as fast: 20k questions through `ask --json` took no more user time with 2 KB or 8 KB than
-/// with 32 KB caches (0.65-0.71 s, 0.66-0.69 s, 0.72-0.80 s), and 6 MB less peak RSS with 2 KB.
+/// A keyword regex with a bounded lazy-DFA cache: ~230 of them each grew a default-size cache over a batch
+/// of questions. At 2 KB the caches thrash (perf: a tenth of decide rebuilding DFA states, the rest in the
+/// backtracker) and decide p50 rose 16 -> 24 µs; at 32 KB p50 is 17-20 µs (`match_latency`) for about
+/// 5 MB more peak RSS than at 2 KB (`bench_ask.sh`: 58.5 -> 65.6 MB over 20k questions).
 fn keyword_regex(re: &str) -> Regex {
     regex::RegexBuilder::new(re)
-        .dfa_size_limit(1 << 11)
+        .dfa_size_limit(1 << 15)
         .build()
         .expect("validated at load")
 }
