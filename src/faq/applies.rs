@@ -36,13 +36,8 @@ pub fn check(base: &FaqBase) -> Vec<Problem> {
     out
 }
 
-fn problem(e: &Entry, message: String) -> Problem {
-    Problem {
-        origin: e.origin.to_string(),
-        what: "entry",
-        id: e.id.clone(),
-        message,
-    }
+fn problem(e: &super::Entry, message: String) -> Problem {
+    Problem::entry(e, message)
 }
 
 /// The quote still contains each word that limits its measure; a stated scope comes with those words.
@@ -70,25 +65,6 @@ fn limiting_words(e: &Entry) -> Vec<Problem> {
     out
 }
 
-/// True when place `name` is `place` or lies inside it.
-fn inside(base: &FaqBase, name: &str, place: &str) -> bool {
-    let mut p = Some(name);
-    for _ in 0..8 {
-        match p {
-            Some(x) if x == place => return true,
-            Some(x) => {
-                p = base
-                    .places
-                    .iter()
-                    .find(|q| q.name == x)
-                    .and_then(|q| q.parent.as_deref())
-            }
-            None => return false,
-        }
-    }
-    false
-}
-
 /// The places below the province that a source's title or issuer names: a city's or county's source.
 pub fn source_places<'a>(base: &'a FaqBase, e: &Entry) -> Vec<&'a str> {
     let Some(src) = base.source_of(e) else {
@@ -105,7 +81,11 @@ pub fn source_places<'a>(base: &'a FaqBase, e: &Entry) -> Vec<&'a str> {
     named
         .iter()
         .copied()
-        .filter(|p| !named.iter().any(|q| q != p && inside(base, q, p)))
+        .filter(|p| {
+            !named
+                .iter()
+                .any(|q| q != p && super::scope::inside(base, q, p))
+        })
         .collect()
 }
 
@@ -126,13 +106,15 @@ fn local_place(base: &FaqBase, e: &Entry) -> Vec<Problem> {
                 format!("`applies_to.place` `{p}` is not in places.toml"),
             )]
         }
-        Some(p) if !from.is_empty() && !from.iter().any(|f| inside(base, p, f)) => vec![problem(
-            e,
-            format!(
-                "`applies_to.place` `{p}` is not where its source is from ({})",
-                from.join("/")
-            ),
-        )],
+        Some(p) if !from.is_empty() && !from.iter().any(|f| super::scope::inside(base, p, f)) => {
+            vec![problem(
+                e,
+                format!(
+                    "`applies_to.place` `{p}` is not where its source is from ({})",
+                    from.join("/")
+                ),
+            )]
+        }
         _ => Vec::new(),
     }
 }

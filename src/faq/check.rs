@@ -26,12 +26,7 @@ pub fn check(base: &FaqBase, thresholds: Thresholds) -> Vec<Problem> {
 }
 
 fn problem(e: &super::Entry, message: String) -> Problem {
-    Problem {
-        origin: e.origin.to_string(),
-        what: "entry",
-        id: e.id.clone(),
-        message,
-    }
+    Problem::entry(e, message)
 }
 
 fn verbatim_problems(base: &FaqBase) -> Vec<Problem> {

@@ -117,30 +117,11 @@ fn place_problems(base: &FaqBase) -> Vec<Problem> {
     out
 }
 
-/// True when place `name` is `place` or lies inside it.
-fn inside(base: &FaqBase, name: &str, place: &str) -> bool {
-    let mut p = Some(name);
-    for _ in 0..8 {
-        match p {
-            Some(x) if x == place => return true,
-            Some(x) => {
-                p = base
-                    .places
-                    .iter()
-                    .find(|q| q.name == x)
-                    .and_then(|q| q.parent.as_deref())
-            }
-            None => return false,
-        }
-    }
-    false
-}
-
 /// The names of a place and of every place inside it.
 fn names_within<'a>(base: &'a FaqBase, place: &str) -> Vec<&'a String> {
     base.places
         .iter()
-        .filter(|p| inside(base, &p.name, place))
+        .filter(|p| super::scope::inside(base, &p.name, place))
         .flat_map(|p| p.names())
         .collect()
 }

@@ -12,6 +12,18 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// A problem of entry `e`.
+    pub fn entry(e: &super::Entry, message: String) -> Problem {
+        Problem {
+            origin: e.origin.to_string(),
+            what: "entry",
+            id: e.id.clone(),
+            message,
+        }
+    }
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

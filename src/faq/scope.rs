@@ -72,3 +72,22 @@ pub(crate) struct ReportsFile {
     #[serde(default)]
     pub report: Vec<Report>,
 }
+
+/// True when place `name` is `place` or lies inside it (parents followed at most 8 levels).
+pub fn inside(base: &super::FaqBase, name: &str, place: &str) -> bool {
+    let mut p = Some(name);
+    for _ in 0..8 {
+        match p {
+            Some(x) if x == place => return true,
+            Some(x) => {
+                p = base
+                    .places
+                    .iter()
+                    .find(|q| q.name == x)
+                    .and_then(|q| q.parent.as_deref())
+            }
+            None => return false,
+        }
+    }
+    false
+}

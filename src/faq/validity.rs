@@ -182,13 +182,8 @@ pub fn resolve(base: &mut FaqBase) -> Vec<Problem> {
     problems
 }
 
-fn problem(e: &Entry, message: String) -> Problem {
-    Problem {
-        origin: e.origin.to_string(),
-        what: "entry",
-        id: e.id.clone(),
-        message,
-    }
+fn problem(e: &super::Entry, message: String) -> Problem {
+    Problem::entry(e, message)
 }
 
 /// Effective date and end of an entry, from its own fields, else its source's.
