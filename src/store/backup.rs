@@ -80,7 +80,7 @@ pub fn restore(data_dir: &Path, input: impl BufRead, now_ms: i64) -> Result<Rest
     let mut floor = old.map_or(1, |m| m.next_ticket);
     let mut generation = old.map_or(0, |m| m.generation);
     let moved_aside = if live.exists() {
-        let previous = sled::Config::new().path(&live).open().map_err(|e| {
+        let previous = super::open_when_free(sled::Config::new().path(&live)).map_err(|e| {
             StoreError::Commit(format!(
                 "cannot open {} (is the bot running?): {e}",
                 live.display()
@@ -98,7 +98,7 @@ pub fn restore(data_dir: &Path, input: impl BufRead, now_ms: i64) -> Result<Rest
     } else {
         None
     };
-    let db = sled::Config::new().path(&live).open()?;
+    let db = super::open_when_free(sled::Config::new().path(&live))?;
     // One batch per tree: far fewer log writes than a record at a time.
     let mut batches: std::collections::BTreeMap<&str, sled::Batch> = Default::default();
     for (tree, k, v) in &records {

@@ -140,10 +140,11 @@ impl Store {
     fn open_sled(data_dir: &Path) -> Result<sled::Db> {
         // sled writes back every 500 ms on its own (its default, stated here because dispatch relies on
         // it for de-duplication records); everything acknowledged goes through `Database::commit`.
-        Ok(sled::Config::new()
-            .path(data_dir.join("v1"))
-            .flush_every_ms(Some(500))
-            .open()?)
+        open_when_free(
+            sled::Config::new()
+                .path(data_dir.join("v1"))
+                .flush_every_ms(Some(500)),
+        )
     }
 
     fn with_db(db: sled::Db, data_dir: &Path) -> Result<Store> {
@@ -314,6 +315,22 @@ impl Store {
             .values()
             .map(|v| from_json(&v?))
             .collect()
+    }
+}
+
+/// Opens a sled database, waiting up to 2 s for its file lock: a handle this process just dropped can
+/// hold it a moment longer while sled's own threads finish (the `db` commands close and reopen).
+pub(crate) fn open_when_free(config: sled::Config) -> Result<sled::Db> {
+    let mut tries = 0;
+    loop {
+        match config.open() {
+            // sled reports a held lock as an `Other` I/O error with this text.
+            Err(sled::Error::Io(e)) if tries < 20 && e.to_string().contains("acquire lock") => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => return Ok(other?),
+        }
     }
 }
 
