@@ -153,13 +153,6 @@ async fn officer_commands_need_an_officer_not_just_the_officer_group() {
     assert!(markdown_text(&claimed).contains("已认领"), "{claimed}");
 }
 
-/// Escalates `text` as a fresh DingTalk message; returns its ticket number.
-async fn escalate(app: &TestApp, text: &str) -> u64 {
-    let (status, body) = app.send_dingtalk(&DingTalkMsg::new(app, text)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    ticket_number(markdown_text(&body)).unwrap_or_else(|| panic!("not escalated: {body}"))
-}
-
 /// Out-of-scope questions that always escalate, distinct so that none merges with another.
 fn canteen(n: u64) -> String {
     format!("食堂第{n}号窗口的饭卡能退吗")
@@ -173,7 +166,7 @@ async fn a_damaged_data_dir_is_refused_and_restored_from_a_backup_without_reusin
     // above every number already issued.
     let mut app = TestApp::spawn().await;
     for n in 1..=3 {
-        assert_eq!(escalate(&app, &canteen(n)).await, n);
+        assert_eq!(app.escalate(&canteen(n)).await, n);
     }
     let backup = app.data_dir().with_file_name("backup.jsonl");
     let config = app.config_path().display().to_string();
@@ -192,7 +185,7 @@ async fn a_damaged_data_dir_is_refused_and_restored_from_a_backup_without_reusin
         .await;
     assert!(ok, "{out}{err}");
     for n in 4..=40 {
-        assert_eq!(escalate(&app, &canteen(n)).await, n);
+        assert_eq!(app.escalate(&canteen(n)).await, n);
     }
     app.stop().await;
     let db = app.data_dir().join("v1").join("db");
@@ -219,7 +212,7 @@ async fn a_damaged_data_dir_is_refused_and_restored_from_a_backup_without_reusin
     for n in 1..=3 {
         assert_eq!(app.ticket(n).await["question"], canteen(n));
     }
-    assert_eq!(escalate(&app, "车间的空调能报销吗").await, 41);
+    assert_eq!(app.escalate("车间的空调能报销吗").await, 41);
 }
 
 #[tokio::test]
@@ -230,7 +223,7 @@ async fn a_full_disk_never_acknowledges_and_the_bot_recovers_when_space_returns(
     // the question gets 503, its retries get 503, /healthz and /readyz say so; once writes work again
     // the store is reopened from disk by itself, the retry is escalated, and the ticket survives kill -9.
     let mut app = TestApp::spawn().await;
-    assert_eq!(escalate(&app, &canteen(1)).await, 1);
+    assert_eq!(app.escalate(&canteen(1)).await, 1);
     app.limit_file_size(Some(1024));
     let asked = DingTalkMsg::new(&app, &canteen(2));
 
@@ -289,9 +282,7 @@ async fn escalate_wecom(app: &TestApp, text: &str) -> u64 {
     let xml = wecom_robot_text(app, &unique_id("w"), "lisi", "wrkChat1", text);
     let (status, reply) = app.post_wecom(&xml).await;
     assert_eq!(status, StatusCode::OK, "{reply}");
-    let start = reply.find("<Encrypt><![CDATA[").unwrap() + "<Encrypt><![CDATA[".len();
-    let end = start + reply[start..].find("]]>").unwrap();
-    let (plain, _) = app.wecom.decrypt(&reply[start..end]);
+    let (plain, _) = app.wecom.decrypt(xml_field(&reply, "Encrypt"));
     ticket_number(&plain).unwrap_or_else(|| panic!("not escalated: {plain}"))
 }
 
@@ -328,7 +319,7 @@ async fn a_hanging_webhook_holds_up_only_its_own_messages() {
     )
     .await;
 
-    let second = escalate(&app, "车间空调能报销吗").await;
+    let second = app.escalate("车间空调能报销吗").await;
 
     let notified = poll(
         "the officers' notification beside the hung webhook",
@@ -397,17 +388,17 @@ async fn the_send_rate_limit_survives_a_restart() {
     // the next 3 wait in the outbox (merged into one digest) for the minute to pass.
     let mut app = TestApp::spawn().await;
     for n in 1..=15 {
-        escalate(&app, &canteen(n)).await;
+        app.escalate(&canteen(n)).await;
         notified(&app, n as usize).await;
     }
     app.stop().await;
     app.start().await;
     for n in 16..=20 {
-        escalate(&app, &canteen(n)).await;
+        app.escalate(&canteen(n)).await;
         notified(&app, n as usize).await;
     }
     for n in 21..=23 {
-        escalate(&app, &canteen(n)).await;
+        app.escalate(&canteen(n)).await;
     }
 
     let held = poll(
@@ -531,7 +522,7 @@ async fn db_compact_rewrites_the_store_keeping_every_ticket_and_the_numbering() 
     // checked backup. Every ticket survives, numbering continues, and /metrics reports the data dir size.
     let mut app = TestApp::spawn().await;
     for n in 1..=30 {
-        assert_eq!(escalate(&app, &canteen(n)).await, n);
+        assert_eq!(app.escalate(&canteen(n)).await, n);
     }
     let bytes = metric(&app, "policybot_data_dir_bytes").await.unwrap();
     assert!(bytes.parse::<u64>().unwrap() > 0, "{bytes}");
@@ -546,5 +537,5 @@ async fn db_compact_rewrites_the_store_keeping_every_ticket_and_the_numbering() 
     for n in [1, 15, 30] {
         assert_eq!(app.ticket(n).await["question"], canteen(n));
     }
-    assert_eq!(escalate(&app, "车间空调能报销吗").await, 31);
+    assert_eq!(app.escalate("车间空调能报销吗").await, 31);
 }

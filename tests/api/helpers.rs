@@ -321,6 +321,14 @@ impl TestApp {
         self.send_dingtalk(&msg).await
     }
 
+    /// Sends `text` as a fresh DingTalk message from the default asker; returns the ticket number of the
+    /// escalation it must cause.
+    pub async fn escalate(&self, text: &str) -> u64 {
+        let (status, body) = self.send_dingtalk(&DingTalkMsg::new(self, text)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        ticket_number(markdown_text(&body)).unwrap_or_else(|| panic!("not escalated: {body}"))
+    }
+
     /// A signed DingTalk callback.
     pub async fn send_dingtalk(&self, msg: &DingTalkMsg) -> (StatusCode, Value) {
         let ts = unique_ts_ms().to_string();
@@ -536,6 +544,20 @@ pub fn ticket_number(reply: &str) -> Option<u64> {
         .collect::<String>()
         .parse()
         .ok()
+}
+
+/// The value of `<tag>` in a flat XML document, without CDATA.
+pub fn xml_field<'a>(xml: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    let start = xml
+        .find(&open)
+        .unwrap_or_else(|| panic!("no <{tag}> in {xml}"))
+        + open.len();
+    let end = start + xml[start..].find(&format!("</{tag}>")).unwrap();
+    let v = &xml[start..end];
+    v.strip_prefix("<![CDATA[")
+        .and_then(|v| v.strip_suffix("]]>"))
+        .unwrap_or(v)
 }
 
 /// The markdown text of a DingTalk callback response.

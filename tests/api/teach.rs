@@ -11,15 +11,10 @@ const QUOTE: &str = "可豁免环评手续";
 /// How an enterprise might put it: in its own words, so the bot escalates it.
 const QUESTION: &str = "我们厂这阵子改做消毒液，手续上那个评价还用不用弄";
 
-async fn escalate(app: &TestApp, text: &str) -> u64 {
-    let (_, body) = app.send_dingtalk(&DingTalkMsg::new(app, text)).await;
-    ticket_number(markdown_text(&body)).unwrap_or_else(|| panic!("not escalated: {body}"))
-}
-
 #[tokio::test]
 async fn an_officer_answers_with_an_faq_entry_from_the_officer_group() {
     let app = TestApp::spawn().await;
-    let id = escalate(&app, QUESTION).await;
+    let id = app.escalate(QUESTION).await;
     let officer = |text: String| {
         DingTalkMsg::new(&app, &text)
             .in_group(OFFICER_GROUP)
@@ -63,7 +58,7 @@ async fn an_officer_answers_with_an_faq_entry_from_the_officer_group() {
 #[tokio::test]
 async fn an_officer_answers_with_an_faq_entry_through_the_api_and_the_cli_lists_the_draft() {
     let app = TestApp::spawn().await;
-    let id = escalate(&app, QUESTION).await;
+    let id = app.escalate(QUESTION).await;
     let path = format!("/tickets/{id}/answer");
 
     let (bad, _) = app

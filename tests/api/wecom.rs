@@ -9,20 +9,6 @@ use serde_json::json;
 const G4_QUERY: &str = "msg_signature=b7fbdf2493fb373678a435594c18229ba2e54fe1&timestamp=1409659589&nonce=263014780&echostr=PzGmUgWk50kxC6Ee1E5Yx7Ce%2BsfstDFzyAi8ZrL73mYyWzUfvHHUGq0b0F6y6n%2FgrXz1lg1L%2Feomh16iOaNvJpWmpxMwUdi9tcQb3xBCEH%2BEPgYHjlnVLnhuSAB661j4";
 const G4_PLAINTEXT: &str = "12345678901234567890123456";
 
-/// The value of `<tag>` in a flat XML document, without CDATA.
-fn xml_field<'a>(xml: &'a str, tag: &str) -> &'a str {
-    let open = format!("<{tag}>");
-    let start = xml
-        .find(&open)
-        .unwrap_or_else(|| panic!("no <{tag}> in {xml}"))
-        + open.len();
-    let end = start + xml[start..].find(&format!("</{tag}>")).unwrap();
-    let v = &xml[start..end];
-    v.strip_prefix("<![CDATA[")
-        .and_then(|v| v.strip_suffix("]]>"))
-        .unwrap_or(v)
-}
-
 #[test]
 fn wecom_crypto_of_the_harness_matches_the_published_vectors() {
     // The harness's own WXBizMsgCrypt must reproduce vector G4 byte for byte, or the other WeCom tests
