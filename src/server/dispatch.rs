@@ -58,7 +58,7 @@ fn is_officer(state: &AppState, msg: &Inbound) -> bool {
     !msg.sender_id.is_empty() && state.config.officers.staff_ids.contains(&msg.sender_id)
 }
 
-/// Handles one message. Errors are storage failures; the caller answers 500 and the platform retries.
+/// Handles one message. Errors are storage failures; the caller answers 503 and the platform retries.
 pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreError> {
     let now = now_ms();
     let seen_key = format!("{}:{}", msg.platform.as_str(), msg.msg_id);
