@@ -6,7 +6,8 @@ mod admin;
 mod dingtalk;
 mod wecom;
 
-use super::SharedState;
+use super::{AppState, SharedState};
+use crate::platform::{Platform, Refusal, Rejected};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, StatusCode};
@@ -131,6 +132,26 @@ impl From<crate::store::StoreError> for ApiError {
             }
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+/// A request its platform's transport refused: counted under its reason, logged with its cause (a
+/// failed authentication at warn: it may be an attack or a misconfiguration), answered by its kind.
+fn rejected(state: &AppState, platform: Platform, r: Rejected) -> ApiError {
+    if let Some(reason) = r.counted_as {
+        state.metrics.rejected(platform.as_str(), reason);
+    }
+    let cause = std::error::Error::source(&r).map(ToString::to_string);
+    match r.refusal {
+        Refusal::Unauthorized(message) => {
+            tracing::warn!(platform = platform.as_str(), answer = %message, cause = cause.as_deref(), "callback rejected");
+            ApiError::Unauthorized(message)
+        }
+        Refusal::Malformed(message) => {
+            tracing::debug!(platform = platform.as_str(), answer = %message, cause = cause.as_deref(), "callback rejected");
+            ApiError::BadRequest(message)
+        }
+        Refusal::NotJson => ApiError::UnsupportedMediaType,
     }
 }
 
