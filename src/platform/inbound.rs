@@ -23,7 +23,7 @@ pub struct Inbound {
 
 impl Inbound {
     /// The sender id, or the nick when the platform gave no id (external members).
-    pub fn sender_id_or_nick(&self) -> &str {
+    pub(crate) fn sender_id_or_nick(&self) -> &str {
         if self.sender_id.is_empty() {
             &self.sender_nick
         } else {

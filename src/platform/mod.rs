@@ -8,9 +8,9 @@
 //! registry of [`Channel`]s that know how to deliver to each kind of route. [`Rejected`] is a request
 //! refused before it became an `Inbound`.
 //!
-//! This layer imports neither the server nor the store: it is told secrets, the clock (`now_ms`) and
-//! the allow-list by its callers. Everything that sees attacker-controlled bytes returns an error
-//! instead of panicking.
+//! This layer imports neither the server nor the store: it is told secrets, the time (`now_ms`) and
+//! the allow-list by its callers (only the access-token cache keeps a monotonic clock of its own).
+//! Everything that sees attacker-controlled bytes returns an error instead of panicking.
 //!
 //! # Layout
 //! - [`dingtalk`]: callback signature, callback JSON, the HTTP-callback transport, @-decoration of
@@ -22,24 +22,27 @@
 //!   errors both platforms share ([`ParseError`], [`ApiError`]).
 //!
 //! # Adding a platform or a transport
-//! A new platform is a new folder with its variant in [`Platform`] and [`ReplyRoute`] (the match
-//! arms in `route.rs` follow), plus one `.with(..)` line registering its [`Channel`] where the server
-//! builds its [`Outbound`]. A new transport for an existing platform (DingTalk Stream mode, the WeCom
-//! intelligent robot's long connection) is a folder under that platform's home that turns frames
-//! into [`Inbound`]s, which the server hands to the same dispatch as the HTTP callbacks; if it
-//! brings a route kind of its own, it registers a [`Channel`] for it.
+//! A new platform is a new folder, its variant in [`Platform`] and [`ReplyRoute`] (stored forms: add,
+//! never rename; the `text_limit` arm in `route.rs` follows), and one `.with(..)` line registering
+//! its [`Channel`] where the server builds its [`Outbound`]; an HTTP transport adds its route and a
+//! thin handler in `server::http` (extract, call the transport, dispatch, render). A new transport
+//! for an existing platform (DingTalk Stream mode, the WeCom intelligent robot's long connection) is
+//! a folder under that platform's home: it reuses the home's message parsing and `inbound()`, turns
+//! each frame into an [`Inbound`] for the server's dispatch (the same as the HTTP callbacks'), and
+//! answers with the home's decoration; if it brings a route kind of its own (a reply over the
+//! connection), it registers a [`Channel`] for it.
 //!
 //! Protocol facts and their sources: `shared/docs/platforms.md`; the test vectors in
 //! `testdata/platform_vectors.json` are a verbatim copy of `shared/docs/platform_vectors.json`.
 
-pub mod dingtalk;
+pub(crate) mod dingtalk;
 mod error;
 mod inbound;
 mod outbound;
 mod reject;
 mod route;
 mod split;
-pub mod wecom;
+pub(crate) mod wecom;
 
 #[cfg(test)]
 mod props;
@@ -54,6 +57,7 @@ pub(crate) use outbound::{
 };
 pub(crate) use reject::{Refusal, Rejected};
 pub use route::ReplyRoute;
+pub use wecom::WxCrypt;
 
 use serde::{Deserialize, Serialize};
 
@@ -67,7 +71,7 @@ pub enum Platform {
 
 impl Platform {
     /// The platform's name in keys, metrics labels and logs.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Platform::DingTalk => "dingtalk",
             Platform::WeCom => "wecom",

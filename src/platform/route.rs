@@ -40,7 +40,7 @@ impl ReplyRoute {
 
     /// `text` as the messages this route takes, in order: one, or as many parts as the route's text
     /// limit needs, cut at line and sentence ends.
-    pub fn split(&self, text: &str) -> Vec<String> {
+    pub(crate) fn split(&self, text: &str) -> Vec<String> {
         match self.text_limit() {
             Some(limit) => split_for_limit(text, limit),
             None => vec![text.to_owned()],

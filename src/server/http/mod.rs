@@ -135,22 +135,22 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
-/// A request its platform's transport refused: counted under its reason, logged with its cause (a
-/// failed authentication at warn: it may be an attack or a misconfiguration), answered by its kind.
+/// A request its platform's transport refused: counted under its reason and then logged at warn with
+/// its cause (a counted refusal may be an attack or a misconfiguration worth seeing), answered by its
+/// kind.
 fn rejected(state: &AppState, platform: Platform, r: Rejected) -> ApiError {
-    if let Some(reason) = r.counted_as {
-        state.metrics.rejected(platform.as_str(), reason);
-    }
     let cause = std::error::Error::source(&r).map(ToString::to_string);
+    let (platform, answer, cause) = (platform.as_str(), r.message(), cause.as_deref());
+    match r.counted_as {
+        Some(reason) => {
+            state.metrics.rejected(platform, reason);
+            tracing::warn!(platform, reason, answer, cause, "callback rejected");
+        }
+        None => tracing::debug!(platform, answer, cause, "callback rejected"),
+    }
     match r.refusal {
-        Refusal::Unauthorized(message) => {
-            tracing::warn!(platform = platform.as_str(), answer = %message, cause = cause.as_deref(), "callback rejected");
-            ApiError::Unauthorized(message)
-        }
-        Refusal::Malformed(message) => {
-            tracing::debug!(platform = platform.as_str(), answer = %message, cause = cause.as_deref(), "callback rejected");
-            ApiError::BadRequest(message)
-        }
+        Refusal::Unauthorized(message) => ApiError::Unauthorized(message),
+        Refusal::Malformed(message) => ApiError::BadRequest(message),
         Refusal::NotJson => ApiError::UnsupportedMediaType,
     }
 }
