@@ -1,8 +1,8 @@
 //! The HTTP-callback transport (`GET` and `POST /wecom/callback`) of the group robot (receiveid `""`)
 //! and the self-built app (receiveid = corpid): the URL check WeCom makes when the callback is saved,
 //! and encrypted messages, verified and decrypted by [`WxCrypt`], parsed into an [`Inbound`] and
-//! answered with an encrypted passive reply. A reply beyond WeCom's [`TEXT_LIMIT`] is split: the first
-//! part is the passive reply, the rest must go through the chat's `WebhookUrl`.
+//! answered with an encrypted passive reply. A reply beyond WeCom's [`TEXT_LIMIT`](super::TEXT_LIMIT)
+//! is split: the first part is the passive reply, the rest must go through the chat's `WebhookUrl`.
 //!
 //! A message's `timestamp` (seconds) must be within the server's window of now, so a captured request
 //! cannot be replayed after its de-duplication record has expired.
@@ -11,8 +11,6 @@ use std::collections::HashMap;
 
 use super::crypt::{CryptoError, WxCrypt, random16};
 use super::message::parse_robot_message;
-#[cfg(doc)]
-use super::reply::TEXT_LIMIT;
 use super::reply::{app_passive_text_reply, passive_text_reply};
 use crate::platform::{Inbound, Refusal, Rejected};
 
