@@ -12,6 +12,8 @@
 //! - [`config`]: `config.example.toml` as built-in defaults, overrides, secrets, validation.
 //! - [`cli`]: the command line; [`dbtool`] its `db` commands.
 //! - [`store`]: the sled database: tickets, outbox, de-duplication, the manifest, backups.
+//! - [`platform`]: one home per chat platform (DingTalk, WeCom): transports that turn requests into an
+//!   `Inbound`, channels that deliver later messages to a `ReplyRoute`; it imports neither server nor store.
 
 pub mod ask;
 pub mod cli;

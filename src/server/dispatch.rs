@@ -16,26 +16,9 @@ use super::{AppState, now_ms, officer};
 use crate::faq::Date;
 use crate::knowledge;
 use crate::matcher::Outcome;
+use crate::platform::Inbound;
 use crate::reply;
-use crate::store::{
-    Asker, Escalation, FloodLimits, Guess, PendingClarify, Platform, ReplyRoute, StoreError,
-};
-
-/// A message addressed to the bot, already verified and parsed.
-#[derive(Debug, Clone)]
-pub struct Inbound {
-    pub platform: Platform,
-    pub msg_id: String,
-    /// Conversation (DingTalk) or chat (WeCom) id; the sender's id in a 1:1 chat.
-    pub group_id: String,
-    pub group_title: String,
-    /// Id to @ (DingTalk staff id / WeCom user id); may be empty for external members.
-    pub sender_id: String,
-    pub sender_nick: String,
-    /// `None` for anything that is not text.
-    pub text: Option<String>,
-    pub route: ReplyRoute,
-}
+use crate::store::{Asker, Escalation, FloodLimits, Guess, PendingClarify, StoreError};
 
 /// The reply to send back in the platform's response.
 #[derive(Debug, Clone, PartialEq)]
@@ -381,17 +364,6 @@ fn clarify_key(msg: &Inbound) -> String {
         msg.group_id,
         msg.sender_id_or_nick()
     )
-}
-
-impl Inbound {
-    /// The sender id, or the nick when the platform gave no id (external members).
-    pub fn sender_id_or_nick(&self) -> &str {
-        if self.sender_id.is_empty() {
-            &self.sender_nick
-        } else {
-            &self.sender_id
-        }
-    }
 }
 
 #[cfg(test)]

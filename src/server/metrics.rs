@@ -2,7 +2,7 @@
 //! Hand-written: a handful of series does not justify a metrics framework.
 
 use crate::faq::Status;
-use crate::store::Platform;
+use crate::platform::Platform;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -4,10 +4,9 @@
 //!
 //! Modules: [`listen`] the accept loop and connection limit, [`conn`] one connection and its timeouts,
 //! [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
-//! [`officer`] officer commands, [`teach`] answers with an FAQ entry, [`deliver`] the outbox worker,
-//! [`send`] one outbound post,
-//! [`outbound`] the allow-list and rate limits, [`housekeeping`] SLA reminders and expiry, [`metrics`],
-//! [`telemetry`].
+//! [`officer`] officer commands, [`teach`] answers with an FAQ entry, [`deliver`] the outbox worker
+//! (which posts through the platform layer's [`Outbound`]), [`housekeeping`] SLA reminders and expiry,
+//! [`metrics`], [`telemetry`].
 
 pub mod conn;
 pub mod deliver;
@@ -17,15 +16,14 @@ pub mod http;
 pub mod listen;
 pub mod metrics;
 pub mod officer;
-pub mod outbound;
-pub mod send;
 pub mod teach;
 pub mod telemetry;
 
 use crate::config::Config;
 use crate::faq::{self, FaqBase};
 use crate::matcher::Matcher;
-use crate::platform::wxcrypt::WxCrypt;
+use crate::platform::wecom::{GroupRobot, WxCrypt};
+use crate::platform::{Outbound, dingtalk};
 use crate::store::Database;
 use anyhow::{Context, Result};
 use std::future::Future;
@@ -45,7 +43,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Wakes the delivery worker when something was queued.
     pub outbox_ready: tokio::sync::Notify,
-    pub http: reqwest::Client,
+    /// Every platform's channel for later messages, and the allow-listed client they post with.
+    pub outbound: Outbound,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -88,6 +87,7 @@ impl App {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .context("building the HTTP client")?;
+        let outbound = outbound(&config, http);
         let state = Arc::new(AppState {
             config,
             base,
@@ -96,7 +96,7 @@ impl App {
             wecom,
             metrics: metrics::Metrics::default(),
             outbox_ready: tokio::sync::Notify::new(),
-            http,
+            outbound,
         });
         Ok(App { listener, state })
     }
@@ -165,7 +165,7 @@ fn warn_off_the_allow_list(c: &Config) {
     let named = officers.map(|(i, url)| (format!("officers.notify_webhooks[{i}]"), url));
     let api = std::iter::once(("dingtalk.api_base".to_owned(), &c.dingtalk.api_base));
     for (key, url) in named.chain(api) {
-        if !outbound::allowed(url, hosts) {
+        if !crate::platform::allowed(url, hosts) {
             tracing::warn!(
                 key,
                 "its host is not on server.allowed_outbound_hosts (or it is plain HTTP to a host that \
@@ -173,6 +173,20 @@ fn warn_off_the_allow_list(c: &Config) {
             );
         }
     }
+}
+
+/// The channel of every platform, registered for the routes it delivers to.
+fn outbound(config: &Config, http: reqwest::Client) -> Outbound {
+    let d = &config.dingtalk;
+    let api = dingtalk::OpenApi {
+        base: d.api_base.clone(),
+        app_key: d.app_key.expose().to_owned(),
+        app_secret: d.app_secret.expose().to_owned(),
+        robot_code: d.robot_code.clone(),
+    };
+    Outbound::new(http, config.server.allowed_outbound_hosts.clone())
+        .with(dingtalk::Robot::new(api))
+        .with(GroupRobot)
 }
 
 fn wecom_crypt(config: &Config) -> Result<Option<WxCrypt>> {

@@ -6,7 +6,8 @@ mod admin;
 mod dingtalk;
 mod wecom;
 
-use super::SharedState;
+use super::{AppState, SharedState};
+use crate::platform::{Platform, Refusal, Rejected};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, StatusCode};
@@ -131,6 +132,26 @@ impl From<crate::store::StoreError> for ApiError {
             }
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+/// A request its platform's transport refused: counted under its reason and then logged at warn with
+/// its cause (a counted refusal may be an attack or a misconfiguration worth seeing), answered by its
+/// kind.
+fn rejected(state: &AppState, platform: Platform, r: Rejected) -> ApiError {
+    let cause = std::error::Error::source(&r).map(ToString::to_string);
+    let (platform, answer, cause) = (platform.as_str(), r.message(), cause.as_deref());
+    match r.counted_as {
+        Some(reason) => {
+            state.metrics.rejected(platform, reason);
+            tracing::warn!(platform, reason, answer, cause, "callback rejected");
+        }
+        None => tracing::debug!(platform, answer, cause, "callback rejected"),
+    }
+    match r.refusal {
+        Refusal::Unauthorized(message) => ApiError::Unauthorized(message),
+        Refusal::Malformed(message) => ApiError::BadRequest(message),
+        Refusal::NotJson => ApiError::UnsupportedMediaType,
     }
 }
 
