@@ -105,6 +105,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_reload_waits_for_the_one_running_to_finish() {
+        let live = Arc::new(live(repo_faq()));
+        let running = live.reloading.lock().await;
+        let next = tokio::spawn({
+            let live = live.clone();
+            async move { live.reload().await }
+        });
+        // Longer than a whole reload takes here: it would have been served by now had it not waited.
+        let served = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+            while live.current().version == 1 {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        });
+        assert!(served.await.is_err(), "served while another reload ran");
+        drop(running);
+        assert_eq!(next.await.unwrap().unwrap().version, 2);
+    }
+
+    #[tokio::test]
     async fn a_refused_reload_keeps_the_served_snapshot() {
         let missing = tempfile::tempdir().unwrap().path().join("nothing");
         let live = live(missing);
