@@ -9,7 +9,7 @@
 //! matcher built from the base: `crate::snapshot` checks it, above both.
 
 use super::FaqBase;
-pub use super::problem::Problem;
+use super::problem::Problem;
 use crate::text::{normalize, squeeze};
 use std::collections::HashMap;
 

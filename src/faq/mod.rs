@@ -2,9 +2,11 @@
 //! (objects, places, city reports), as loaded from `faq/`.
 //!
 //! Invariants: a loaded [`FaqBase`] has unique entry ids, every entry names an existing source and has its
-//! [`Timeline`] (when it is in force, [`validity`]). Content checks that need the matcher (verbatim quotes,
-//! self-matching phrasings) live in [`check`]; whom an entry applies to, its editor's note and its review
-//! trail are checked in [`applies`].
+//! [`Timeline`] (when it is in force, [`validity`]), and its [`Keyword`]s are parsed (regexes compiled).
+//! Content checks of the base alone (verbatim quotes, shared phrasings) live in [`check`]; whom an entry
+//! applies to, its editor's note and its review trail are checked in [`applies`]. That each phrasing is
+//! answered by its entry needs the matcher: `crate::snapshot` checks it. This module depends on neither
+//! the matcher nor the snapshot; both build on it.
 
 pub mod applies;
 pub mod check;

@@ -167,6 +167,32 @@ mod tests {
     }
 
     #[test]
+    fn the_faq_snapshot_is_its_version_load_time_and_duration_with_the_refused_reloads() {
+        let base = crate::faq::fixtures::base(
+            vec![crate::faq::fixtures::entry("a", "q", &[], &[], "x")],
+            "x",
+        );
+        let kb = Snapshot::build(base, crate::matcher::Thresholds::default());
+        let m = Metrics::default();
+        m.faq_reload_failed();
+        let text = m.faq_snapshot(&kb);
+        assert!(
+            text.contains("policybot_faq_snapshot_version 1\n"),
+            "{text}"
+        );
+        let at = format!(
+            "policybot_faq_snapshot_loaded_at_seconds {:.3}\n",
+            kb.loaded_at_unix_secs()
+        );
+        assert!(text.contains(&at), "{text}");
+        assert!(text.contains("# TYPE policybot_faq_snapshot_load_duration_seconds gauge\n"));
+        assert!(
+            text.contains("policybot_faq_reload_failures_total 1\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn faq_status_is_one_gauge_per_status() {
         let text = faq_status(&[(Status::InForce, 5), (Status::Lapsed, 2)]);
         assert_eq!(

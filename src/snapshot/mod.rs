@@ -84,8 +84,8 @@ impl Snapshot {
         }
     }
 
-    /// Reads `dir` and builds the matcher; a base without entries is refused. Not checked (start-up and
-    /// `ask` serve what loads, as `faq check` in CI guards the shipped base).
+    /// Reads `dir` and builds the matcher; a base without entries is refused. Not checked: start-up
+    /// serves what loads, as it always has (`faq check` in CI guards the shipped base).
     pub fn load(dir: &Path, thresholds: Thresholds) -> Result<Snapshot, Refusal> {
         let started = Instant::now();
         let base = faq::load_dir(dir)?;
