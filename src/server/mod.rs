@@ -1,12 +1,13 @@
-//! The running bot: `policybot serve`. [`App::build`] opens the store, loads the FAQ, builds the matcher
-//! and binds the listener (so tests can ask for port 0 and read [`App::local_addr`]); [`App::run`] serves
-//! until the shutdown future resolves, then drains in-flight requests, stops the workers and flushes sled.
+//! The running bot: `policybot serve`. [`App::build`] opens the store, loads the FAQ snapshot (base and
+//! matcher) and binds the listener (so tests can ask for port 0 and read [`App::local_addr`]);
+//! [`App::run`] serves until the shutdown future resolves, then drains in-flight requests, stops the
+//! workers and flushes sled.
 //!
 //! Modules: [`listen`] the accept loop and connection limit, [`conn`] one connection and its timeouts,
 //! [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
 //! [`officer`] officer commands, [`teach`] answers with an FAQ entry, [`deliver`] the outbox worker
 //! (which posts through the platform layer's [`Outbound`]), [`housekeeping`] SLA reminders and expiry,
-//! [`metrics`], [`telemetry`].
+//! [`reload`] new FAQ snapshots while serving, [`metrics`], [`telemetry`].
 
 pub mod conn;
 pub mod deliver;
@@ -16,14 +17,14 @@ pub mod http;
 pub mod listen;
 pub mod metrics;
 pub mod officer;
+pub mod reload;
 pub mod teach;
 pub mod telemetry;
 
 use crate::config::Config;
-use crate::faq::{self, FaqBase};
-use crate::matcher::Matcher;
 use crate::platform::wecom::{GroupRobot, WxCrypt};
 use crate::platform::{Outbound, dingtalk};
+use crate::snapshot::{self, Snapshot};
 use crate::store::Database;
 use anyhow::{Context, Result};
 use std::future::Future;
@@ -35,8 +36,8 @@ use tokio_util::task::TaskTracker;
 /// Everything request handlers and workers share. Built once.
 pub struct AppState {
     pub config: Config,
-    pub base: FaqBase,
-    pub matcher: Matcher,
+    /// The FAQ base and its matcher: take [`snapshot::Live::current`] once per request and use only it.
+    pub faq: snapshot::Live,
     pub store: Database,
     /// WXBizMsgCrypt for the configured WeCom callback, if a token and key are set.
     pub wecom: Option<WxCrypt>,
@@ -58,20 +59,10 @@ pub struct App {
 impl App {
     /// Opens the data dir, loads the FAQ, builds the matcher and binds `server.listen`.
     pub async fn build(config: Config) -> Result<App> {
-        let base = faq::load_dir(&config.server.faq_dir).with_context(|| {
-            format!(
-                "loading the FAQ base from {}",
-                config.server.faq_dir.display()
-            )
-        })?;
-        if base.entries.is_empty() {
-            anyhow::bail!(
-                "the FAQ base in {} has no entries: every question would be escalated. Check \
-                 server.faq_dir and that faq/entries/*.toml are readable (`policybot faq check`).",
-                config.server.faq_dir.display()
-            );
-        }
-        let matcher = Matcher::build(&base, config.matcher);
+        let dir = &config.server.faq_dir;
+        let first = Snapshot::load(dir, config.matcher)
+            .with_context(|| format!("loading the FAQ base from {}", dir.display()))?;
+        let faq = snapshot::Live::new(first, dir.clone(), config.matcher);
         let store = Database::open(&config.server.data_dir).with_context(|| {
             format!(
                 "opening the database in {}",
@@ -90,8 +81,7 @@ impl App {
         let outbound = outbound(&config, http);
         let state = Arc::new(AppState {
             config,
-            base,
-            matcher,
+            faq,
             store,
             wecom,
             metrics: metrics::Metrics::default(),
@@ -115,7 +105,10 @@ impl App {
         let tracker = TaskTracker::new();
         tracker.spawn(deliver::run(self.state.clone(), cancel.clone()));
         tracker.spawn(housekeeping::run(self.state.clone(), cancel.clone()));
-        tracing::info!(addr = %self.local_addr(), entries = self.state.base.entries.len(), "policybot serving");
+        // Caught before the bot says it serves: from then on a SIGHUP reloads and never kills.
+        tracker.spawn(reload::on_hangup(self.state.clone(), cancel.clone()));
+        let entries = self.state.faq.current().base.entries.len();
+        tracing::info!(addr = %self.local_addr(), entries, "policybot serving");
         warn_unconfigured(&self.state.config);
         let router = http::router(self.state.clone());
         listen::serve(self.listener, router, self.state.clone(), shutdown).await;

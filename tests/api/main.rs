@@ -26,3 +26,5 @@ mod cli;
 mod mixed;
 // FAQ accuracy on our own labelled questions (tests/questions), with floors.
 mod accuracy;
+// Hot reload of faq/ while callbacks arrive: API, CLI and SIGHUP; a broken faq/ is refused.
+mod reload;

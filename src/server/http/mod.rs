@@ -4,6 +4,7 @@
 
 mod admin;
 mod dingtalk;
+mod faq;
 mod wecom;
 
 use super::{AppState, SharedState};
@@ -30,7 +31,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .nest("/api/v1", admin::routes(state.clone()))
+        .nest("/api/v1", admin::routes(state.clone()).merge(faq::routes(state.clone())))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response()))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(10)))
@@ -70,8 +71,10 @@ async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
         "# TYPE policybot_data_dir_bytes gauge\npolicybot_data_dir_bytes {bytes}\n"
     ));
     let on = state.config.knowledge.as_of.day();
-    let counts = crate::faq::validity::counts(&state.base, on);
+    let kb = state.faq.current();
+    let counts = crate::faq::validity::counts(&kb.base, on);
     body.push_str(&super::metrics::faq_status(&counts));
+    body.push_str(&state.metrics.faq_snapshot(&kb));
     ([("content-type", "text/plain; version=0.0.4")], body)
 }
 
