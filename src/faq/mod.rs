@@ -4,7 +4,8 @@
 //! Invariants: a loaded [`FaqBase`] has unique entry ids, every entry names an existing source and has its
 //! [`Timeline`] (when it is in force, [`validity`]). Content checks that need the matcher (verbatim quotes,
 //! self-matching phrasings) live in [`check`]; whom an entry applies to, its editor's note and its review
-//! trail are checked in [`applies`].
+//! trail are checked in [`applies`]. A loaded base holds no draft ([`ready`]: no `TODO`, enough phrasings,
+//! officer answers reviewed and publicly cited), so nothing that loads it can serve one.
 
 pub mod applies;
 pub mod check;
@@ -13,6 +14,7 @@ pub mod draft;
 mod lexicon;
 mod load;
 pub mod problem;
+pub mod ready;
 pub mod report;
 pub mod scope;
 pub mod thesaurus;
