@@ -180,21 +180,35 @@ pub fn drafts_toml(drafts: &[Draft]) -> String {
     out
 }
 
+/// An officer's draft in the field order of `faq/entries/*.toml`.
+#[derive(serde::Serialize)]
+struct OfficerEntry<'a> {
+    id: String,
+    question: &'a str,
+    alternates: Vec<String>,
+    keywords: [&'a str; 0],
+    answer: &'a str,
+    source: &'a str,
+    clause: &'a str,
+    date: &'a str,
+    officer_authored: bool,
+}
+
 /// An officer's answer as a draft entry. The ticket and the officer stay in a comment: the clause is the
 /// citation enterprises read, so the reviewer writes a public one (`faq check` refuses the `TODO`, a
 /// ticket number or an officer's name there, fewer than 4 alternates and a missing review).
 fn entry_toml(d: &Draft) -> String {
     let answered = crate::faq::Date::in_china_at_ms(d.created_ms).to_string();
-    let entry = toml::toml! {
-        id = (format!("officer-{}", d.ticket))
-        question = (d.question.clone())
-        alternates = (phrasings(d))
-        keywords = []
-        answer = (d.answer.clone())
-        source = "officer-answers"
-        clause = "TODO: 答复的主题或依据（企业可见：不写工单号、姓名）"
-        date = (answered.clone())
-        officer_authored = true
+    let entry = OfficerEntry {
+        id: format!("officer-{}", d.ticket),
+        question: &d.question,
+        alternates: phrasings(d),
+        keywords: [],
+        answer: &d.answer,
+        source: "officer-answers",
+        clause: "TODO: 答复的主题或依据（企业可见，不写内部编号和姓名）",
+        date: &answered,
+        officer_authored: true,
     };
     format!(
         "\n# 工单 #{} answered by {} on {answered}: write the question as enterprises ask it (the askers' \

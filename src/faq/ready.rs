@@ -68,11 +68,7 @@ fn fields(e: &Entry) -> Vec<(&'static str, &str, &'static str)> {
             e.answer.as_str(),
             "quote the measure verbatim from the source",
         ),
-        (
-            "clause",
-            e.clause.as_str(),
-            "write the clause number or heading the answer stands under",
-        ),
+        ("clause", e.clause.as_str(), clause_hint(e)),
     ];
     let lists = [
         ("alternates", &e.alternates),
@@ -95,6 +91,15 @@ fn fields(e: &Entry) -> Vec<(&'static str, &str, &'static str)> {
         out.extend(value.as_deref().map(|v| (name, v, rewrite)));
     }
     out
+}
+
+/// What a clause should say: where the quote stands, or for an officer's answer what enterprises may read.
+fn clause_hint(e: &Entry) -> &'static str {
+    if e.officer_authored {
+        "write the topic or the policy the answer rests on (enterprises read it in the citation)"
+    } else {
+        "write the clause number or heading the answer stands under"
+    }
 }
 
 fn markers(e: &Entry) -> Vec<Problem> {

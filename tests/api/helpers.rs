@@ -7,10 +7,12 @@
 
 mod crypto;
 mod fake;
+mod faq;
 mod messages;
 
 pub use crypto::{WeComCrypto, dingtalk_sign};
 pub use fake::{FAKE_ACCESS_TOKEN, Failure, FakePlatform, Recorded};
+pub use faq::{faq_copy, repo_faq};
 pub use messages::{DingTalkMsg, wecom_robot_text};
 
 use reqwest::StatusCode;
@@ -569,7 +571,7 @@ pub fn markdown_text(body: &Value) -> &str {
 
 fn config_toml(dir: &TempDir, fake: &FakePlatform, setup: &Setup) -> String {
     let s = |v: &str| serde_json::to_string(v).unwrap();
-    let repo_faq = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq"));
+    let repo_faq = repo_faq();
     let faq = setup.faq.as_ref().unwrap_or(&repo_faq);
     let server_lines = &setup.server;
     let knowledge = setup

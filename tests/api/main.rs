@@ -12,6 +12,8 @@ mod escalation;
 mod hardening;
 // Time in the knowledge base: measures in force, expiring, lapsed, superseded, upcoming; as_of; faq status.
 mod knowledge;
+// Drafts (faq build, 入库) are refused by faq check and serve until written and reviewed.
+mod drafts;
 // Officers answer with an FAQ entry; the questions become draft phrasings.
 mod teach;
 // Markdown injection: hostile titles, nicks, questions and officer text reach groups neutralised.
