@@ -22,6 +22,8 @@ mod injection;
 mod slow_clients;
 // Small faults: non-JSON 200 from a send API, destinations off the allow-list, TOML errors by key.
 mod small_faults;
+// What operators see: /metrics, logs, durations in the config, start-up warnings.
+mod operations;
 // `policybot queue …` against a running server.
 mod cli;
 // An escalation with a reference, a greeting + question, a two-question message.

@@ -20,6 +20,16 @@ pub async fn callback(
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if !state.config.dingtalk.app_secret.is_set() {
+        state.metrics.rejected("dingtalk", "unconfigured");
+        tracing::warn!(
+            "DingTalk callback refused: dingtalk.app_secret is not configured (set it in the config \
+             or POLICYBOT_DINGTALK_APP_SECRET)"
+        );
+        return Err(ApiError::Unauthorized(
+            "DingTalk callback is not configured",
+        ));
+    }
     let secret = state.config.dingtalk.app_secret.expose();
     let window_ms = state.config.server.signature_window_secs * 1000;
     let timestamp = header(dt::TIMESTAMP_HEADER);
@@ -30,8 +40,12 @@ pub async fn callback(
         now_ms(),
         window_ms,
     ) {
-        state.metrics.rejected("dingtalk", "signature");
-        tracing::warn!(error = ?e, "DingTalk callback rejected");
+        let reason = match e {
+            dt::VerifyError::Stale => "stale",
+            _ => "signature",
+        };
+        state.metrics.rejected("dingtalk", reason);
+        tracing::warn!(error = %e, "DingTalk callback rejected");
         return Err(ApiError::Unauthorized("invalid timestamp or sign"));
     }
     if !is_json(&headers) {

@@ -39,10 +39,13 @@ fn required<'a>(p: &'a HashMap<String, String>, key: &'static str) -> Result<&'a
 }
 
 fn crypt(state: &SharedState) -> Result<&WxCrypt, ApiError> {
-    state
-        .wecom
-        .as_ref()
-        .ok_or(ApiError::Unauthorized("WeCom callback is not configured"))
+    state.wecom.as_ref().ok_or_else(|| {
+        state.metrics.rejected("wecom", "unconfigured");
+        tracing::warn!(
+            "WeCom callback refused: wecom.token and wecom.encoding_aes_key are not configured"
+        );
+        ApiError::Unauthorized("WeCom callback is not configured")
+    })
 }
 
 fn rejected(state: &SharedState, e: CryptoError) -> ApiError {
