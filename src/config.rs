@@ -422,6 +422,17 @@ mod tests {
     }
 
     #[test]
+    fn the_local_try_out_config_is_valid() {
+        let local = include_str!("../config.local.example.toml");
+        let c = Config::from_toml(local, &[]).unwrap();
+        assert!(c.dingtalk.app_secret.is_set() && c.server.admin_token.is_set());
+        assert_eq!(
+            c.officers.notify_webhooks,
+            ["http://127.0.0.1:9009/officers"]
+        );
+    }
+
+    #[test]
     fn a_partial_file_keeps_the_defaults() {
         let c = Config::from_toml("[server]\nlisten = \"127.0.0.1:0\"\n", &[]).unwrap();
         assert_eq!(c.server.listen, "127.0.0.1:0");

@@ -336,6 +336,26 @@ impl TestApp {
         logs[logs.len().saturating_sub(n)..].join("\n")
     }
 
+    /// Waits (bounded) for a logged line containing every one of `words`; returns it. The log is read
+    /// by another thread, so a line written just before a response may arrive just after it.
+    pub async fn logged(&self, words: &[&str]) -> String {
+        let found = || {
+            let logs = self.logs.lock().unwrap();
+            logs.iter()
+                .find(|l| words.iter().all(|w| l.contains(w)))
+                .cloned()
+        };
+        poll(
+            &format!("a log line with {words:?}"),
+            Duration::from_secs(10),
+            || {
+                let line = found();
+                async move { line }
+            },
+        )
+        .await
+    }
+
     /// `/healthz`: status and body.
     pub async fn health(&self) -> (StatusCode, String) {
         let r = self.http.get(self.url("/healthz")).send().await.unwrap();

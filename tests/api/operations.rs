@@ -99,11 +99,8 @@ async fn a_duration_without_a_unit_or_with_an_unknown_one_is_refused_naming_its_
     std::fs::write(app.config_path(), &original).unwrap();
     app.edit_config(with_officers("sla_hours = 2"));
     app.start().await;
-    let log = app.log_tail(50);
-    assert!(
-        log.contains("officers.sla_hours is deprecated: write officers.sla = \\\"2h\\\""),
-        "{log}"
-    );
+    let deprecated = "officers.sla_hours is deprecated: write officers.sla = \\\"2h\\\"";
+    app.logged(&["WARN", deprecated]).await;
 }
 
 #[tokio::test]
@@ -123,12 +120,13 @@ async fn a_callback_without_a_configured_app_secret_is_refused_and_the_log_says_
         .await;
 
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-    let log = app.log_tail(30);
-    assert!(
-        log.contains("dingtalk.app_secret is not configured"),
-        "{log}"
-    );
-    assert!(!log.contains("BadSignature"), "{log}");
+    let line = app
+        .logged(&[
+            "DingTalk callback refused",
+            "dingtalk.app_secret is not configured",
+        ])
+        .await;
+    assert!(!line.contains("BadSignature"), "{line}");
     let counted =
         r#"policybot_callbacks_rejected_total{platform="dingtalk",reason="unconfigured"} 1"#;
     assert!(metrics(&app).await.contains(counted));
@@ -154,10 +152,5 @@ async fn without_any_officer_channel_the_start_up_warning_says_nobody_sees_escal
 
     app.start().await;
 
-    let log = app.log_tail(50);
-    assert!(
-        log.lines()
-            .any(|l| l.contains("WARN") && l.contains(nobody)),
-        "{log}"
-    );
+    app.logged(&["WARN", nobody]).await;
 }
