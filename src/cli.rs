@@ -303,7 +303,10 @@ fn run_build(source: &Path, supersedes: &[String], faq_dir: &Path) -> Result<()>
         date: date.as_deref(),
         body: &body,
     };
-    print!("{}", faq::draft::draft_toml(|t| analyzer.all_terms(t), &doc));
+    print!(
+        "{}",
+        faq::draft::draft_toml(|t| analyzer.all_terms(t), &doc)
+    );
     Ok(())
 }
 

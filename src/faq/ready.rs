@@ -71,14 +71,15 @@ fn fields(e: &Entry) -> Vec<(&'static str, &str, &'static str)> {
         ),
         ("clause", e.clause.as_str(), clause_hint(e)),
     ];
-    let lists = [
-        ("alternates", &e.alternates),
-        ("limited_by", &e.limited_by),
-    ];
+    let lists = [("alternates", &e.alternates), ("limited_by", &e.limited_by)];
     for (name, list) in lists {
         out.extend(list.iter().map(|v| (name, v.as_str(), rewrite)));
     }
-    out.extend(e.keywords.iter().map(|k| ("keywords", k.as_written(), rewrite)));
+    out.extend(
+        e.keywords
+            .iter()
+            .map(|k| ("keywords", k.as_written(), rewrite)),
+    );
     let optional = [
         ("validity", &e.validity),
         ("note", &e.note),
@@ -243,7 +244,7 @@ mod tests {
         );
         let mut e = finished();
         e.validity = Some("有效期至YYYY年MM月DD日".into());
-        e.keywords.push("todo".into());
+        e.keywords.push(crate::faq::Keyword::parse("todo").unwrap());
         let m = messages(e);
         assert_eq!(m.len(), 2, "{m:?}");
         assert!(

@@ -63,7 +63,9 @@ impl Rejected {
 /// The cause of a callback refused because the platform's secret is not configured: the log names the
 /// config key to set, so it does not look like a bad signature.
 #[derive(Debug, thiserror::Error)]
-#[error("{0} callback refused: {1} is not configured (set it in the config or its POLICYBOT_ environment variable)")]
+#[error(
+    "{0} callback refused: {1} is not configured (set it in the config or its POLICYBOT_ environment variable)"
+)]
 pub(crate) struct NotConfigured(pub &'static str, pub &'static str);
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use serde_json::Value;
 use super::callback::parse_callback;
 use super::decorate::reply_to;
 use super::reply::empty_message;
-use super::sign::{VerifyError, verify_headers};
 pub(crate) use super::sign::{SIGN_HEADER, TIMESTAMP_HEADER};
+use super::sign::{VerifyError, verify_headers};
 use crate::platform::{Inbound, NotConfigured, Refusal, Rejected};
 
 /// What the transport needs of a request: the two headers, whether the body is declared JSON, the body.

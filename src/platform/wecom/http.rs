@@ -134,7 +134,10 @@ fn configured(crypt: Option<&WxCrypt>) -> Result<&WxCrypt, Rejected> {
     crypt.ok_or_else(|| {
         Rejected::new(Refusal::Unauthorized("WeCom callback is not configured"))
             .counted("unconfigured")
-            .caused_by(NotConfigured("WeCom", "wecom.token and wecom.encoding_aes_key"))
+            .caused_by(NotConfigured(
+                "WeCom",
+                "wecom.token and wecom.encoding_aes_key",
+            ))
     })
 }
 
