@@ -2,7 +2,8 @@
 //! curate. The letter around the measures (salutation, announcement, closing formulas, contacts,
 //! signature: [`body`]) is left out; the rest is split at its headings and numbered clauses; each clause
 //! becomes one draft entry whose answer is the clause's opening sentences (verbatim) and whose keywords are
-//! the clause's top TF-IDF terms against the other clauses (never a number, a date or a word of time).
+//! the clause's top TF-IDF terms against the other clauses ([`keywords`]: never a number, a date or a word
+//! of time).
 //! What the document says about its own time in force ([`terms`]) becomes each draft's `validity`,
 //! `effective` and `expires`. Questions and alternates are left for the officer to write: the drafts carry
 //! `TODO` markers and no alternates, so `faq check` refuses them until they are written.
@@ -14,11 +15,11 @@
 //! module does not depend on the matcher built from it.
 
 pub mod body;
+pub mod keywords;
 pub mod terms;
 
 use super::FaqBase;
 use regex::Regex;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// `一、…`, `（一）…`, `1. …`, `第一条…`: where a clause starts.
@@ -26,73 +27,6 @@ static CLAUSE_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\(\d+\)|\d+[.、．]|第[一二三四五六七八九十百]+条)")
         .expect("static regex")
 });
-
-/// Words of policy prose that say nothing about what a clause is about.
-const GENERIC: &[&str] = &[
-    "关于",
-    "工作",
-    "按照",
-    "进行",
-    "加强",
-    "推进",
-    "建立",
-    "完善",
-    "开展",
-    "推动",
-    "坚持",
-    "实施",
-    "落实",
-    "强化",
-    "健全",
-    "提高",
-    "提升",
-    "全面",
-    "进一步",
-    "有关",
-    "相关",
-    "各级",
-    "各地",
-    "部门",
-    "要求",
-    "意见",
-    "制度",
-    "体系",
-    "机制",
-];
-
-/// Words of time that say nothing about what a clause is about (期间 would match every epidemic question).
-const TIME_WORDS: &[&str] = &[
-    "期间",
-    "日前",
-    "日内",
-    "以内",
-    "之前",
-    "之后",
-    "以前",
-    "以后",
-    "以来",
-    "当日",
-    "当天",
-    "年度",
-    "月底",
-    "年底",
-    "目前",
-    "当前",
-    "届时",
-    "工作日",
-    "同时",
-];
-
-/// Characters of numbers, dates and counts: a word made only of them is no keyword (2026, 50, 31日, 第一).
-const NUMBER_CHARS: &str = "0123456789０１２３４５６７８９.．%％一二三四五六七八九十百千万亿零〇两年月日号时分秒天个项条款次第元";
-
-/// A term that can say what a clause is about.
-fn is_keyword(t: &str) -> bool {
-    t.chars().count() >= 2
-        && !GENERIC.contains(&t)
-        && !TIME_WORDS.contains(&t)
-        && !t.chars().all(|c| NUMBER_CHARS.contains(c))
-}
 
 /// One clause of the document.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,51 +84,6 @@ fn opening(text: &str, max_chars: usize) -> String {
         out.push_str(sentence);
     }
     out
-}
-
-/// Top `k` TF-IDF terms of each clause, with clauses as the documents; `terms` segments a text.
-pub fn tfidf_keywords(
-    terms: impl Fn(&str) -> Vec<String>,
-    clauses: &[Clause],
-    k: usize,
-) -> Vec<Vec<String>> {
-    let docs: Vec<Vec<String>> = clauses
-        .iter()
-        .map(|c| {
-            terms(&c.text)
-                .into_iter()
-                .filter(|t| is_keyword(t))
-                .collect()
-        })
-        .collect();
-    let mut df: HashMap<&str, usize> = HashMap::new();
-    for d in &docs {
-        let mut uniq: Vec<&str> = d.iter().map(String::as_str).collect();
-        uniq.sort_unstable();
-        uniq.dedup();
-        for t in uniq {
-            *df.entry(t).or_default() += 1;
-        }
-    }
-    let n = docs.len() as f32;
-    docs.iter()
-        .map(|d| {
-            let mut tf: HashMap<&str, f32> = HashMap::new();
-            for t in d {
-                *tf.entry(t).or_default() += 1.0;
-            }
-            let mut scored: Vec<(&str, f32)> = tf
-                .into_iter()
-                .map(|(t, f)| (t, f * ((n + 1.0) / (df[t] as f32 + 1.0)).ln()))
-                .collect();
-            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-            scored
-                .into_iter()
-                .take(k)
-                .map(|(t, _)| t.to_owned())
-                .collect()
-        })
-        .collect()
 }
 
 /// A draft in the field order of `faq/entries/*.toml`.
@@ -255,7 +144,7 @@ fn header(doc: &Document, terms: &terms::DocumentTerms) -> String {
 /// `words` segments a text (the matcher's segmenter, in the CLI).
 pub fn draft_toml(words: impl Fn(&str) -> Vec<String>, doc: &Document) -> String {
     let clauses = split_clauses(doc.body);
-    let keywords = tfidf_keywords(words, &clauses, 5);
+    let keywords = keywords::tfidf(words, &clauses, 5);
     let terms = terms::find(doc.body);
     let signed = body::signature_date(doc.body).map(|d| d.to_string());
     let date = doc.date.or(signed.as_deref()).unwrap_or("YYYY-MM-DD");
@@ -402,13 +291,9 @@ mod tests {
         let (_, entries) = notice_drafts("inbox/permit-renewal.txt");
         for e in &entries {
             for k in e["keywords"].as_array().unwrap() {
-                let k = k.as_str().unwrap();
-                let numeric = k.chars().all(|c| NUMBER_CHARS.contains(c));
-                assert!(!numeric && !TIME_WORDS.contains(&k), "{k} in {e}");
+                assert!(keywords::is_keyword(k.as_str().unwrap()), "{k} in {e}");
             }
         }
-        assert!(!is_keyword("2026") && !is_keyword("60") && !is_keyword("31日"));
-        assert!(!is_keyword("期间") && !is_keyword("工作日") && is_keyword("纸质"));
     }
 
     #[test]
