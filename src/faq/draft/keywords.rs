@@ -74,7 +74,11 @@ pub fn is_keyword(t: &str) -> bool {
 
 /// Top `k` TF-IDF terms of each clause, with clauses as the documents; `words` segments a text (the
 /// caller's segmenter: the base's own module does not depend on the matcher built from it).
-pub fn tfidf(words: impl Fn(&str) -> Vec<String>, clauses: &[Clause], k: usize) -> Vec<Vec<String>> {
+pub fn tfidf(
+    words: impl Fn(&str) -> Vec<String>,
+    clauses: &[Clause],
+    k: usize,
+) -> Vec<Vec<String>> {
     let docs: Vec<Vec<String>> = clauses
         .iter()
         .map(|c| {
