@@ -10,7 +10,9 @@
 //! - `keyword`: keyword and regex hits.
 //!
 //! The weighted sum decides: confident and clearly ahead → answered; several close → clarify; otherwise
-//! escalated. Small talk and specific-case questions are recognised before scoring. The scope guard
+//! escalated. Small talk, stray numbers and command words (small talk: never an answer, never a ticket)
+//! and specific-case questions are recognised before scoring; a bare topic ("环评", "危废证？") is never
+//! answered, only offered as suggestions. The scope guard
 //! ([`scope`]) removes entries that do not cover an object or place the question names, and the city report
 //! or provincial measure that does not stand; a question asking for a detail the best quote does not state
 //! ([`detail`]) is escalated with that quote attached for reference.
@@ -97,7 +99,7 @@ pub struct Decision {
     pub normalized: String,
     /// Best candidates, best first (at most 3); for `Answered` the first is the answer.
     pub candidates: Vec<Candidate>,
-    /// Why it was escalated, for officers and logs.
+    /// Why it was escalated, or not answered ([`NOT_A_QUESTION`], [`BARE_TOPIC`]), for officers and logs.
     pub reason: Option<&'static str>,
     /// For an escalation about a measure that does not state what was asked: that measure, quoted for
     /// reference (供参考), and what an officer will confirm.
@@ -106,6 +108,12 @@ pub struct Decision {
     /// outcome above is then `Answered`, and this one is answered with another entry or escalated.
     pub other: Option<Box<Decision>>,
 }
+
+/// The reason of the small talk outcome for a stray number, ordinal or command word.
+pub const NOT_A_QUESTION: &str = "not a question";
+
+/// The reason of the clarify (or escalated) outcome for a one-word message: a topic, nothing asked.
+pub const BARE_TOPIC: &str = "a topic alone";
 
 /// A measure quoted for reference with an escalation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -169,6 +177,9 @@ impl Matcher {
         let normalized = normalize::normalize(question);
         if intent::is_smalltalk(&normalized) {
             return decision(Outcome::Smalltalk, normalized, vec![], None);
+        }
+        if intent::is_stray(&normalized) {
+            return decision(Outcome::Smalltalk, normalized, vec![], Some(NOT_A_QUESTION));
         }
         let parts = split::questions(&normalized);
         if parts.len() > 1
@@ -234,6 +245,9 @@ impl Matcher {
             d.reference = Some(r);
             return d;
         }
+        if self.is_bare_topic(&prepared) {
+            return self.suggest(normalized, ranked);
+        }
         let lead = top - second;
         let clear_lead = top >= t.lead_answer && lead >= t.lead_margin;
         if (top >= t.answer && lead >= t.margin) || clear_lead {
@@ -254,6 +268,21 @@ impl Matcher {
             "no confident match"
         };
         decision(Outcome::Escalated, normalized, ranked, Some(reason))
+    }
+
+    /// True for a short message that is one word and particles: a topic named, nothing asked about it.
+    fn is_bare_topic(&self, prepared: &str) -> bool {
+        prepared.chars().count() <= 12 && self.index.analyzer.is_bare_term(prepared)
+    }
+
+    /// The candidates good enough to suggest, however many (even one), or an escalation when none is.
+    fn suggest(&self, normalized: String, ranked: Vec<Candidate>) -> Decision {
+        let floor = self.thresholds.clarify;
+        if ranked.first().is_some_and(|c| c.score >= floor) {
+            let close = ranked.into_iter().filter(|c| c.score >= floor).collect();
+            return decision(Outcome::Clarify, normalized, close, Some(BARE_TOPIC));
+        }
+        decision(Outcome::Escalated, normalized, ranked, Some(BARE_TOPIC))
     }
 
     /// The measure to quote for reference when the question asks for a detail the best candidate's quote
@@ -489,6 +518,35 @@ mod tests {
         let d = m.decide("@政策助手 你好");
         assert_eq!(d.outcome, Outcome::Smalltalk);
         assert!(d.candidates.is_empty());
+    }
+
+    #[test]
+    fn a_stray_number_or_command_word_is_small_talk_never_an_answer() {
+        let m = matcher(base_entries());
+        for q in ["2", "２。", "第二个", "人工", "认领 12"] {
+            let d = m.decide(q);
+            assert_eq!(
+                (d.outcome, d.reason, d.candidates.len()),
+                (Outcome::Smalltalk, Some(NOT_A_QUESTION), 0),
+                "{q}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bare_topic_gets_suggestions_not_an_answer() {
+        let m = matcher(base_entries());
+        let asked = m.decide("辐射安全许可证到期了怎么办");
+        assert_eq!(asked.outcome, Outcome::Answered, "{asked:?}");
+        let bare = m.decide("许可证？");
+        assert_eq!(
+            (bare.outcome, bare.reason),
+            (Outcome::Clarify, Some(BARE_TOPIC)),
+            "{bare:?}"
+        );
+        assert_eq!(bare.best().map(|c| c.entry), Some(1));
+        let unknown = m.decide("社保");
+        assert_eq!(unknown.outcome, Outcome::Escalated, "{unknown:?}");
     }
 
     #[test]
