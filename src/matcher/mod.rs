@@ -137,6 +137,9 @@ pub struct Matcher {
     thesaurus: thesaurus::Thesaurus,
     /// Each entry's answer, normalised, to see whether it states an asked detail.
     quotes: Vec<String>,
+    /// Per entry: its measure is limited to a place, a kind of firm or project, or a setting
+    /// (`applies_to`), so whether it holds for others is an officer's question ([`detail::Detail::Beyond`]).
+    limited: Vec<bool>,
     thresholds: Thresholds,
 }
 
@@ -157,6 +160,7 @@ impl Matcher {
                 .iter()
                 .map(|e| normalize::normalize(&e.answer))
                 .collect(),
+            limited: base.entries.iter().map(limited).collect(),
             index,
             thresholds,
         }
@@ -292,6 +296,9 @@ impl Matcher {
             .first()
             .filter(|c| c.score >= self.thresholds.clarify)?;
         let detail = detail::asked(normalized)?;
+        if detail == detail::Detail::Beyond && !self.limited[best.entry] {
+            return None;
+        }
         (!detail::stated(detail, &self.quotes[best.entry])).then_some(Reference {
             entry: best.entry,
             detail,
@@ -380,6 +387,12 @@ fn domain_vocabulary(base: &FaqBase) -> impl Iterator<Item = &str> {
         .flat_map(|s| std::iter::once(&s.canonical).chain(&s.variants))
         .map(String::as_str);
     dict.chain(synonyms)
+}
+
+/// True when an entry's measure is written for one place, one kind of firm or project, or households.
+fn limited(e: &crate::faq::Entry) -> bool {
+    let a = &e.applies_to;
+    a.place.is_some() || a.enterprise.is_some() || e.is_household()
 }
 
 fn decision(
@@ -547,6 +560,23 @@ mod tests {
         assert_eq!(bare.best().map(|c| c.entry), Some(1));
         let unknown = m.decide("社保");
         assert_eq!(unknown.outcome, Outcome::Escalated, "{unknown:?}");
+    }
+
+    #[test]
+    fn asking_whether_a_limited_measure_holds_for_others_is_escalated_with_it_for_reference() {
+        let mut entries = base_entries();
+        let general = "一般建设项目也能豁免环评吗";
+        assert_eq!(
+            matcher(entries.clone()).decide(general).outcome,
+            Outcome::Answered
+        );
+        entries[0].applies_to.enterprise = Some("疫情防控急需的建设项目".into());
+        let d = matcher(entries).decide(general);
+        assert_eq!(d.outcome, Outcome::Escalated, "{d:?}");
+        assert_eq!(
+            d.reference.map(|r| (r.entry, r.detail)),
+            Some((0, detail::Detail::Beyond))
+        );
     }
 
     #[test]
