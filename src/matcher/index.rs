@@ -267,13 +267,14 @@ fn idf_weights<'a>(n_terms: usize, docs: impl Iterator<Item = &'a Vec<TermId>>) 
         .collect()
 }
 
-/// A keyword regex with a bounded lazy-DFA cache: ~230 of them each grew a default-size cache over a batch
-/// of questions. At 2 KB the caches thrash (perf: a tenth of decide rebuilding DFA states, the rest in the
-/// backtracker) and decide p50 rose 16 -> 24 µs; at 32 KB p50 is 17-20 µs (`match_latency`) for about
-/// 5 MB more peak RSS than at 2 KB (`bench_ask.sh`: 58.5 -> 65.6 MB over 20k questions).
+/// A keyword regex with a bounded lazy-DFA cache: ~260 of them each grew a default-size cache over a batch
+/// of questions. 32 KB caches cost ~8 MB of peak RSS; at 4 KB, with the short questions they run on,
+/// `match_latency --calls 100000` (one core, 2026-12-02, a loaded host, three runs each) shows decide p50
+/// 30-31 µs against 32-33 µs and 3.3-3.7 s of CPU against 3.9-4.3 s, at a peak RSS of 59.5 MB against
+/// 67.7 MB; `ask --json` over 20k questions peaks at ~62.6 MB (67.7 MB at 32 KB).
 fn keyword_regex(re: &str) -> Regex {
     regex::RegexBuilder::new(re)
-        .dfa_size_limit(1 << 15)
+        .dfa_size_limit(1 << 12)
         .build()
         .expect("validated at load")
 }
