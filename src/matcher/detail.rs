@@ -124,7 +124,10 @@ static STATED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
             )),
         ),
         (Detail::Form, re(r"模板|样表|表格|格式|材料清单")),
-        (Detail::Channel, re(r"菜单|栏目|模块|http|www|网址|豫事办|政务服务网|app|公众号|小程序")),
+        (
+            Detail::Channel,
+            re(r"菜单|栏目|模块|http|www|网址|豫事办|政务服务网|app|公众号|小程序"),
+        ),
         (Detail::Contact, re(r"\d{5,}|@")),
         (Detail::Eligibility, re(r"^$")),
         (Detail::Later, re(r"^$")),
