@@ -71,7 +71,7 @@ impl PartialEq for Keyword {
 /// 5 MB more peak RSS than at 2 KB (`bench_ask.sh`: 58.5 -> 65.6 MB over 20k questions). The matcher
 /// clones it (a clone shares the compiled program and starts its own, empty cache).
 fn bounded_regex(re: &str) -> Result<Regex, regex::Error> {
-    regex::RegexBuilder::new(re).dfa_size_limit(1 << 15).build()
+    regex::RegexBuilder::new(re).dfa_size_limit(1 << 12).build()
 }
 
 #[cfg(test)]

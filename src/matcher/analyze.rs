@@ -149,6 +149,11 @@ const STOP_WORDS: &[&str] = &[
     "瞅",
 ];
 
+/// Particles that end a word without asking anything in words ("环评呢", "危废证吗？").
+const PARTICLES: &[&str] = &[
+    "吗", "呢", "吧", "啊", "呀", "哦", "嘛", "么", "的", "了", "哈", "啦", "嘞", "哩", "咧",
+];
+
 /// jieba's default dictionary (all 349k words and frequencies) without part-of-speech tags. jieba-rs
 /// keeps one heap-allocated tag string per word; we never tag, and without them peak RSS drops from
 /// 68 MB to 55 MB with identical segmentation. Generated from jieba-rs 0.7.4 `src/data/dict.txt` (MIT)
@@ -228,6 +233,16 @@ impl Analyzer {
             .collect()
     }
 
+    /// True when the (normalised and rewritten) text is one word and nothing else but particles and
+    /// punctuation ("环评？", "危废证呢"): it names a topic and asks nothing about it.
+    pub fn is_bare_term(&self, text: &str) -> bool {
+        let mut content = self.jieba.cut(text, false).into_iter().filter(|w| {
+            let w = w.trim();
+            !w.is_empty() && !w.chars().all(is_punct) && !PARTICLES.contains(&w)
+        });
+        content.next().is_some() && content.next().is_none()
+    }
+
     /// Matching terms of already normalised and rewritten text: search-mode segments (a compound also
     /// yields its parts), without punctuation and stop words, de-duplicated in order.
     pub fn terms(&self, text: &str) -> Vec<String> {
@@ -278,6 +293,17 @@ mod tests {
     fn stop_words_and_punctuation_are_dropped() {
         let a = analyzer();
         assert_eq!(a.terms("我们的环评怎么办？"), vec!["环评"]);
+    }
+
+    #[test]
+    fn one_word_with_particles_is_a_bare_term() {
+        let a = analyzer();
+        for t in ["环评", "环评？", "危废呢", "告知承诺制吗"] {
+            assert!(a.is_bare_term(t), "{t}");
+        }
+        for t in ["", "？", "环评能用吗", "危废转移", "我们的环评"] {
+            assert!(!a.is_bare_term(t), "{t}");
+        }
     }
 
     #[test]

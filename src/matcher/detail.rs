@@ -1,7 +1,9 @@
 //! Questions that ask for a detail a measure may not state: an amount, a deadline or date, a duration, a
 //! form or template, a menu or web address, a phone number, whether one named firm qualifies, what changed
-//! later. When the best entry's quote does not state that kind of detail, the question goes to an officer
-//! with the measure attached for reference instead of being answered as if the quote settled it.
+//! later, whether a measure written for some places, firms or settings also holds for others ("一般建设项目
+//! 也能…吗"). When the best entry's quote does not state that kind of detail (for the last kind: when the
+//! entry is limited at all), the question goes to an officer with the measure attached for reference
+//! instead of being answered as if the quote settled it.
 
 use regex::Regex;
 use std::sync::LazyLock;
@@ -17,6 +19,8 @@ pub enum Detail {
     Contact,
     Eligibility,
     Later,
+    /// Whether a limited measure also holds beyond whom it names.
+    Beyond,
 }
 
 impl Detail {
@@ -31,6 +35,7 @@ impl Detail {
             Detail::Contact => "联系方式",
             Detail::Eligibility => "具体企业是否符合条件",
             Detail::Later => "政策后续是否有调整、现在是否仍适用",
+            Detail::Beyond => "这项措施是否也适用于您的地区、项目或企业",
         }
     }
 }
@@ -51,6 +56,12 @@ static ASKED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
             Detail::Later,
             re(
                 r"还有效|还管用|还适用|还执行|还算数|失效了?[吗没]|废止|作废|后来(?:有没有|又|还)|最新(?:的|政策|规定|要求)|(?:有没有|是否)(?:更新|调整|变化|新规定)|变了没|改了没|现在都20\d\d|20[2-9]\d年(?:还|以后)",
+            ),
+        ),
+        (
+            Detail::Beyond,
+            re(
+                r"(?:一般|普通|所有|其他|其它|别的|任何|各类|外地|外省)的?\p{Han}{0,6}?(?:项目|企业|行业|工程|单位|地方|地区|城市|市县|厂|场|公司|园区|医院)[^，。？?]{0,12}(?:也|都|同样)(?:能|可以|可|适用|行|用|享受|照|按)|(?:也|都|同样)适用",
             ),
         ),
         (
@@ -86,7 +97,7 @@ static ASKED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
         (
             Detail::Deadline,
             re(
-                r"什么时候(?:截止|到期|结束|开始|前)|啥时候(?:截止|到期|结束|开始|前)|截止|截至|哪天|几号|几月几|到什么时候|到啥时候|到哪天|顺延到|延到什么|延长到|有效期到|最晚",
+                r"什么时候(?:截止|到期|结束|开始|前)|啥时候(?:截止|到期|结束|开始|前)|截止|截至|哪天|几号|几月几|到什么时候|到啥时候|到哪天|顺延到|延到什么|延长到|有效期到(?:哪|什么时候|啥时候|几)|最晚",
             ),
         ),
         (
@@ -113,10 +124,14 @@ static STATED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
             )),
         ),
         (Detail::Form, re(r"模板|样表|表格|格式|材料清单")),
-        (Detail::Channel, re(r"菜单|栏目|模块|http|www|网址")),
+        (
+            Detail::Channel,
+            re(r"菜单|栏目|模块|http|www|网址|豫事办|政务服务网|app|公众号|小程序"),
+        ),
         (Detail::Contact, re(r"\d{5,}|@")),
         (Detail::Eligibility, re(r"^$")),
         (Detail::Later, re(r"^$")),
+        (Detail::Beyond, re(r"^$")),
     ]
 });
 
@@ -151,6 +166,8 @@ mod tests {
             ("市局环评科电话多少", Detail::Contact),
             ("我们公司在不在正面清单里", Detail::Eligibility),
             ("这个政策现在还有效吗", Detail::Later),
+            ("一般建设项目也能用环评告知承诺制吗", Detail::Beyond),
+            ("外地的养殖场也可以这样办吗", Detail::Beyond),
         ] {
             assert_eq!(asked(q), Some(d), "{q}");
         }

@@ -1,5 +1,7 @@
-//! Recognises the two kinds of message the FAQ must never answer: small talk (greetings, thanks, "are you a
-//! robot", a bare @) and questions about one specific case that only an officer can look up.
+//! Recognises the kinds of message the FAQ must never answer: small talk (greetings, thanks, "are you a
+//! robot", a bare @), stray words that are no question at all (a number, an ordinal or one of the bot's own
+//! command words typed outside the exchange it belongs to), and questions about one specific case that only
+//! an officer can look up.
 
 use regex::Regex;
 use std::sync::LazyLock;
@@ -39,6 +41,24 @@ static SPECIFIC_CASE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("static regex")
 });
+
+/// A number or an ordinal alone ("2", "2。", "第二个", "3号"), or a command word of the bot's own alone or
+/// with a ticket number: the pick of a suggestion, "人工" and the officers' commands mean something only in
+/// the exchange they belong to, which the caller handles before asking the matcher.
+static STRAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^[\s,.!?，。！？~～、…#]*(?:",
+        r"第?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:个|号|条|项|种|点)?",
+        r"|(?:转|找|要|请)?人工(?:服务|客服|处理)?|待办|序号|(?:认领|答复|关闭|重开|入库)(?:\s*#?\s*\d+.*)?",
+        r")[\s,.!?，。！？~～、…]*$"
+    ))
+    .expect("static regex")
+});
+
+/// True when the (normalised) message is a stray number, ordinal or command word, not a question.
+pub fn is_stray(normalized: &str) -> bool {
+    STRAY.is_match(normalized.trim())
+}
 
 /// True when the whole (normalised) message is small talk or empty.
 pub fn is_smalltalk(normalized: &str) -> bool {
@@ -85,6 +105,41 @@ mod tests {
             "机器人能告诉我排污许可怎么申请吗",
         ] {
             assert_eq!(is_smalltalk(m), m == "好的", "{m}");
+        }
+    }
+
+    #[test]
+    fn numbers_ordinals_and_command_words_alone_are_stray() {
+        for m in [
+            "2",
+            "2。",
+            "4",
+            "50",
+            "第二个",
+            "3号",
+            "二",
+            "人工",
+            "转人工！",
+            "待办",
+            "认领 12",
+            "答复 3 可以的",
+            "关闭",
+            "#2",
+        ] {
+            assert!(is_stray(m), "{m}");
+        }
+    }
+
+    #[test]
+    fn questions_with_numbers_or_command_words_are_not_stray() {
+        for m in [
+            "84消毒液能和酒精混用吗",
+            "2020年的政策还有效吗",
+            "人工智能企业有扶持吗",
+            "答复意见什么时候出",
+            "第二批名单出了吗",
+        ] {
+            assert!(!is_stray(m), "{m}");
         }
     }
 

@@ -10,7 +10,9 @@
 //! - `keyword`: keyword and regex hits.
 //!
 //! The weighted sum decides: confident and clearly ahead → answered; several close → clarify; otherwise
-//! escalated. Small talk and specific-case questions are recognised before scoring. The scope guard
+//! escalated. Small talk, stray numbers and command words (small talk: never an answer, never a ticket)
+//! and specific-case questions are recognised before scoring; a bare topic ("环评", "危废证？") is never
+//! answered, only offered as suggestions. The scope guard
 //! ([`scope`]) removes entries that do not cover an object or place the question names, and the city report
 //! or provincial measure that does not stand; a question asking for a detail the best quote does not state
 //! ([`detail`]) is escalated with that quote attached for reference.
@@ -102,7 +104,7 @@ pub struct Decision {
     pub normalized: String,
     /// Best candidates, best first (at most 3); for `Answered` the first is the answer.
     pub candidates: Vec<Candidate>,
-    /// Why it was escalated, for officers and logs.
+    /// Why it was escalated, or not answered ([`NOT_A_QUESTION`], [`BARE_TOPIC`]), for officers and logs.
     pub reason: Option<&'static str>,
     /// For an escalation about a measure that does not state what was asked: that measure, quoted for
     /// reference (供参考), and what an officer will confirm.
@@ -111,6 +113,12 @@ pub struct Decision {
     /// outcome above is then `Answered`, and this one is answered with another entry or escalated.
     pub other: Option<Box<Decision>>,
 }
+
+/// The reason of the small talk outcome for a stray number, ordinal or command word.
+pub const NOT_A_QUESTION: &str = "not a question";
+
+/// The reason of the clarify (or escalated) outcome for a one-word message: a topic, nothing asked.
+pub const BARE_TOPIC: &str = "a topic alone";
 
 /// A measure quoted for reference with an escalation.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +143,9 @@ pub struct Matcher {
     quotes: Vec<String>,
     /// Each entry's id: what a decision names.
     ids: Vec<EntryId>,
+    /// Per entry: its measure is limited to a place, a kind of firm or project, or a setting
+    /// (`applies_to`), so whether it holds for others is an officer's question ([`detail::Detail::Beyond`]).
+    limited: Vec<bool>,
     thresholds: Thresholds,
 }
 
@@ -156,6 +167,7 @@ impl Matcher {
                 .map(|e| crate::text::normalize(&e.answer))
                 .collect(),
             ids: base.entries.iter().map(|e| e.id.as_str().into()).collect(),
+            limited: base.entries.iter().map(limited).collect(),
             index,
             thresholds,
         }
@@ -177,6 +189,9 @@ impl Matcher {
         let normalized = crate::text::normalize(question);
         if intent::is_smalltalk(&normalized) {
             return self.decision(Outcome::Smalltalk, normalized, vec![], None);
+        }
+        if intent::is_stray(&normalized) {
+            return self.decision(Outcome::Smalltalk, normalized, vec![], Some(NOT_A_QUESTION));
         }
         let parts = split::questions(&normalized);
         if parts.len() > 1
@@ -242,6 +257,9 @@ impl Matcher {
             d.reference = Some(r);
             return d;
         }
+        if self.is_bare_topic(&prepared) {
+            return self.suggest(normalized, ranked);
+        }
         let lead = top - second;
         let clear_lead = top >= t.lead_answer && lead >= t.lead_margin;
         if (top >= t.answer && lead >= t.margin) || clear_lead {
@@ -289,6 +307,21 @@ impl Matcher {
         }
     }
 
+    /// True for a short message that is one word and particles: a topic named, nothing asked about it.
+    fn is_bare_topic(&self, prepared: &str) -> bool {
+        prepared.chars().count() <= 12 && self.index.analyzer.is_bare_term(prepared)
+    }
+
+    /// The candidates good enough to suggest, however many (even one), or an escalation when none is.
+    fn suggest(&self, normalized: String, ranked: Vec<Ranked>) -> Decision {
+        let floor = self.thresholds.clarify;
+        if ranked.first().is_some_and(|c| c.score >= floor) {
+            let close = ranked.into_iter().filter(|c| c.score >= floor).collect();
+            return self.decision(Outcome::Clarify, normalized, close, Some(BARE_TOPIC));
+        }
+        self.decision(Outcome::Escalated, normalized, ranked, Some(BARE_TOPIC))
+    }
+
     /// The measure to quote for reference when the question asks for a detail the best candidate's quote
     /// does not state (and the candidate is at least good enough to be offered as a suggestion).
     fn reference(&self, normalized: &str, ranked: &[Ranked]) -> Option<Reference> {
@@ -296,6 +329,9 @@ impl Matcher {
             .first()
             .filter(|c| c.score >= self.thresholds.clarify)?;
         let detail = detail::asked(normalized)?;
+        if detail == detail::Detail::Beyond && !self.limited[best.entry] {
+            return None;
+        }
         (!detail::stated(detail, &self.quotes[best.entry])).then(|| Reference {
             id: self.ids[best.entry].clone(),
             detail,
@@ -384,6 +420,12 @@ fn domain_vocabulary(base: &FaqBase) -> impl Iterator<Item = &str> {
         .flat_map(|s| std::iter::once(&s.canonical).chain(&s.variants))
         .map(String::as_str);
     dict.chain(synonyms)
+}
+
+/// True when an entry's measure is written for one place, one kind of firm or project, or households.
+fn limited(e: &crate::faq::Entry) -> bool {
+    let a = &e.applies_to;
+    a.place.is_some() || a.enterprise.is_some() || e.is_household()
 }
 
 /// The phrasing and coverage part of an entry's score, from the question's term weight sums (whose
@@ -503,6 +545,52 @@ mod tests {
         let d = m.decide("@政策助手 你好");
         assert_eq!(d.outcome, Outcome::Smalltalk);
         assert!(d.candidates.is_empty());
+    }
+
+    #[test]
+    fn a_stray_number_or_command_word_is_small_talk_never_an_answer() {
+        let m = matcher(base_entries());
+        for q in ["2", "２。", "第二个", "人工", "认领 12"] {
+            let d = m.decide(q);
+            assert_eq!(
+                (d.outcome, d.reason, d.candidates.len()),
+                (Outcome::Smalltalk, Some(NOT_A_QUESTION), 0),
+                "{q}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bare_topic_gets_suggestions_not_an_answer() {
+        let m = matcher(base_entries());
+        let asked = m.decide("辐射安全许可证到期了怎么办");
+        assert_eq!(asked.outcome, Outcome::Answered, "{asked:?}");
+        let bare = m.decide("许可证？");
+        assert_eq!(
+            (bare.outcome, bare.reason),
+            (Outcome::Clarify, Some(BARE_TOPIC)),
+            "{bare:?}"
+        );
+        assert_eq!(bare.best().map(|c| c.entry), Some(1));
+        let unknown = m.decide("社保");
+        assert_eq!(unknown.outcome, Outcome::Escalated, "{unknown:?}");
+    }
+
+    #[test]
+    fn asking_whether_a_limited_measure_holds_for_others_is_escalated_with_it_for_reference() {
+        let mut entries = base_entries();
+        let general = "一般建设项目也能豁免环评吗";
+        assert_eq!(
+            matcher(entries.clone()).decide(general).outcome,
+            Outcome::Answered
+        );
+        entries[0].applies_to.enterprise = Some("疫情防控急需的建设项目".into());
+        let d = matcher(entries).decide(general);
+        assert_eq!(d.outcome, Outcome::Escalated, "{d:?}");
+        assert_eq!(
+            d.reference.map(|r| (r.entry, r.detail)),
+            Some((0, detail::Detail::Beyond))
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ static BOUNDARY: LazyLock<Regex> = LazyLock::new(|| {
 /// Signs that a sentence asks something.
 static ASKS: LazyLock<Regex> = LazyLock::new(|| {
     small(
-        r"[吗么呢嘛]|怎|如何|什么|啥|哪|几|多少|多久|是否|能否|可否|可不可以|能不能|要不要|是不是|有没有|会不会|行不行|用不用|需不需要|算不算|咋|谁|[?？]",
+        r"[吗么呢嘛]|不$|怎|如何|什么|啥|哪|几|多少|多久|是否|能否|可否|可不可以|能不能|要不要|是不是|有没有|会不会|行不行|用不用|需不需要|算不算|咋|谁|[?？]",
     )
 });
 
@@ -98,6 +98,12 @@ mod tests {
             parts,
             vec!["正面清单是什么", "正面清单是什么？进了有什么好处"]
         );
+    }
+
+    #[test]
+    fn a_question_ending_in_bu_is_a_question() {
+        let parts = questions("防疫企业能进正面清单吗？另外电费能减免不");
+        assert_eq!(parts, vec!["防疫企业能进正面清单吗", "电费能减免不"]);
     }
 
     #[test]
