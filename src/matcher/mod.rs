@@ -571,7 +571,7 @@ mod tests {
             (Outcome::Clarify, Some(BARE_TOPIC)),
             "{bare:?}"
         );
-        assert_eq!(bare.best().map(|c| c.entry), Some(1));
+        assert_eq!(bare.best().map(|c| c.id.as_str()), Some("licence"));
         let unknown = m.decide("社保");
         assert_eq!(unknown.outcome, Outcome::Escalated, "{unknown:?}");
     }
@@ -588,8 +588,8 @@ mod tests {
         let d = matcher(entries).decide(general);
         assert_eq!(d.outcome, Outcome::Escalated, "{d:?}");
         assert_eq!(
-            d.reference.map(|r| (r.entry, r.detail)),
-            Some((0, detail::Detail::Beyond))
+            d.reference.map(|r| (r.id.as_str().to_owned(), r.detail)),
+            Some(("eia".to_owned(), detail::Detail::Beyond))
         );
     }
 
