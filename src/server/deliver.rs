@@ -10,7 +10,7 @@
 use super::outbound::PER_MINUTE;
 use super::send::{SendError, TokenCache, send};
 use super::{AppState, SharedState, now_ms};
-use crate::store::{Delivery, OutboxItem, ReplyRoute, Target, message};
+use crate::store::{Chain, OutboxItem, ReplyRoute, Target};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -64,21 +64,19 @@ pub async fn run(state: SharedState, cancel: CancellationToken) {
 }
 
 /// Due outbox items grouped by destination, each group oldest first and stopping at the destination's
-/// first item that is not due (its later items must not overtake it). Only what is durable: one group
-/// commit covers everything just read (a message whose ticket change could still be lost in a crash
-/// must not reach the group).
+/// first item that is not due (its later items must not overtake it). Only what is durable (see
+/// [`crate::store::Database::outbox`]).
 async fn due_by_destination(state: &AppState) -> HashMap<String, Vec<OutboxItem>> {
-    let outbox = state.store.get().and_then(|s| s.outbox_items());
-    let due = outbox.unwrap_or_else(|e| {
+    let now = now_ms();
+    let due = state.store.outbox(now).await.unwrap_or_else(|e| {
         // While the storage is offline its recovery task reports; nothing to add every second.
         if !matches!(e, crate::store::StoreError::Unavailable(_)) {
-            tracing::error!(error = %e, "reading the outbox failed");
+            tracing::error!(error = %Chain(&e), "reading the outbox failed");
         }
         vec![]
     });
     let mut groups: HashMap<String, Vec<OutboxItem>> = HashMap::new();
     let mut waiting: HashSet<String> = HashSet::new();
-    let now = now_ms();
     for item in due {
         let key = robot_key(state, &item.target);
         if item.not_before_ms > now {
@@ -86,9 +84,6 @@ async fn due_by_destination(state: &AppState) -> HashMap<String, Vec<OutboxItem>
         } else if !waiting.contains(&key) {
             groups.entry(key).or_default().push(item);
         }
-    }
-    if groups.is_empty() || state.store.commit().await.is_err() {
-        return HashMap::new();
     }
     groups
 }
@@ -112,15 +107,12 @@ async fn deliver_destination(
 async fn deliver_one(state: &AppState, tokens: &TokenCache, mut item: OutboxItem) -> bool {
     let now = now_ms();
     let slot_key = hex::encode(Sha256::digest(robot_key(state, &item.target)));
-    let slot = state
-        .store
-        .get()
-        .and_then(|s| s.take_send_slot(&slot_key, now, PER_MINUTE));
+    let slot = state.store.take_send_slot(&slot_key, now, PER_MINUTE).await;
     match slot {
         Ok(None) => {}
         Ok(Some(wait_ms)) => {
             item.not_before_ms = now + wait_ms;
-            log_store(state.store.get().and_then(|s| s.reschedule(&item)));
+            log_store(state.store.reschedule(&item).await);
             return false;
         }
         Err(e) => {
@@ -129,7 +121,7 @@ async fn deliver_one(state: &AppState, tokens: &TokenCache, mut item: OutboxItem
         }
     }
     // From here the item is being sent: a notification stops taking additions.
-    item = match state.store.get().and_then(|s| s.seal(&item)) {
+    item = match state.store.seal(&item).await {
         Ok(Some(current)) => current,
         Ok(None) => return true,
         Err(e) => {
@@ -137,16 +129,10 @@ async fn deliver_one(state: &AppState, tokens: &TokenCache, mut item: OutboxItem
             return false;
         }
     };
-    let next = match send(state, tokens, &item).await {
+    match send(state, tokens, &item).await {
         Ok(()) => {
             state.metrics.outbound("sent");
-            let delivered = Delivery::Delivered { at_ms: now };
-            log_store(
-                state
-                    .store
-                    .get()
-                    .and_then(|s| s.finish(&item, delivered, now)),
-            );
+            log_store(state.tickets.delivered(&item, now).await);
             true
         }
         Err(SendError::Transient(e)) if item.attempts + 1 < MAX_ATTEMPTS => {
@@ -154,23 +140,16 @@ async fn deliver_one(state: &AppState, tokens: &TokenCache, mut item: OutboxItem
             tracing::warn!(item = item.id, attempts = item.attempts + 1, error = %e, "delivery failed, will retry");
             item.attempts += 1;
             item.not_before_ms = now + backoff_ms(item.attempts);
-            log_store(state.store.get().and_then(|s| s.reschedule(&item)));
+            log_store(state.store.reschedule(&item).await);
             false
         }
         Err(SendError::Transient(e) | SendError::Permanent(e)) => {
             state.metrics.outbound("failed");
             tracing::error!(item = item.id, error = %e, "delivery failed permanently");
-            let failed = Delivery::Failed {
-                at_ms: now,
-                error: e.clone(),
-            };
-            log_store(state.store.get().and_then(|s| s.finish(&item, failed, now)));
-            report_failure(state, &item, &e, now);
+            log_store(state.tickets.undeliverable(&item, e, now).await);
             true
         }
-    };
-    log_store(state.store.commit().await);
-    next
+    }
 }
 
 /// 2^attempts seconds, at most five minutes.
@@ -180,23 +159,7 @@ fn backoff_ms(attempts: u32) -> i64 {
 
 pub(super) fn log_store<T>(r: crate::store::Result<T>) {
     if let Err(e) = r {
-        tracing::error!(error = %e, "outbox update failed");
-    }
-}
-
-/// Tells the officers that a ticket's answer could not be delivered (not for officer messages).
-fn report_failure(state: &AppState, item: &OutboxItem, error: &str, now: i64) {
-    let (Some(ticket), Target::Group(_)) = (item.ticket, &item.target) else {
-        return;
-    };
-    let text = format!(
-        "【投递失败】工单 #{ticket} 的答复未能发送到群：{}",
-        crate::sanitize::user_text(error, crate::sanitize::QUESTION_CHARS)
-    );
-    for url in &state.config.officers.notify_webhooks {
-        let target = Target::OfficerWebhook { url: url.clone() };
-        let item = message(target, text.clone(), vec![], None, now);
-        log_store(state.store.get().and_then(|s| s.enqueue(item)));
+        tracing::error!(error = %Chain(&e), "storage update failed");
     }
 }
 

@@ -4,10 +4,9 @@
 //!
 //! Modules: [`listen`] the accept loop and connection limit, [`conn`] one connection and its timeouts,
 //! [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
-//! [`officer`] officer commands, [`teach`] answers with an FAQ entry, [`deliver`] the outbox worker,
-//! [`send`] one outbound post,
-//! [`outbound`] the allow-list and rate limits, [`housekeeping`] SLA reminders and expiry, [`metrics`],
-//! [`telemetry`].
+//! [`officer`] officer commands in chat, [`deliver`] the outbox worker, [`send`] one outbound post,
+//! [`outbound`] the allow-list and rate limits, [`housekeeping`] SLA reminders and expiry, [`metrics`].
+//! Tickets change only through the ticket service ([`crate::ticket`]).
 
 pub mod conn;
 pub mod deliver;
@@ -19,14 +18,13 @@ pub mod metrics;
 pub mod officer;
 pub mod outbound;
 pub mod send;
-pub mod teach;
-pub mod telemetry;
 
 use crate::config::Config;
 use crate::faq::{self, FaqBase};
 use crate::matcher::Matcher;
 use crate::platform::wxcrypt::WxCrypt;
 use crate::store::Database;
+use crate::ticket;
 use anyhow::{Context, Result};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -40,11 +38,13 @@ pub struct AppState {
     pub base: FaqBase,
     pub matcher: Matcher,
     pub store: Database,
+    /// The ticket service, on `store`.
+    pub tickets: ticket::Service,
     /// WXBizMsgCrypt for the configured WeCom callback, if a token and key are set.
     pub wecom: Option<WxCrypt>,
     pub metrics: metrics::Metrics,
     /// Wakes the delivery worker when something was queued.
-    pub outbox_ready: tokio::sync::Notify,
+    pub outbox_ready: Arc<tokio::sync::Notify>,
     pub http: reqwest::Client,
 }
 
@@ -88,14 +88,18 @@ impl App {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .context("building the HTTP client")?;
+        let outbox_ready = Arc::new(tokio::sync::Notify::new());
+        let tickets =
+            ticket::Service::new(store.clone(), config.officers.clone(), outbox_ready.clone());
         let state = Arc::new(AppState {
             config,
             base,
             matcher,
             store,
+            tickets,
             wecom,
             metrics: metrics::Metrics::default(),
-            outbox_ready: tokio::sync::Notify::new(),
+            outbox_ready,
             http,
         });
         Ok(App { listener, state })
@@ -122,7 +126,11 @@ impl App {
         cancel.cancel();
         tracker.close();
         tracker.wait().await;
-        self.state.store.flush().context("flushing the database")?;
+        self.state
+            .store
+            .close()
+            .await
+            .context("flushing the database")?;
         tracing::info!("policybot stopped");
         Ok(())
     }
@@ -219,9 +227,4 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown signal received");
 }
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
+pub use crate::clock::now_ms;

@@ -1,12 +1,13 @@
-//! Group commit: callers that need durability queue a waiter; one task makes the store durable once for
+//! Group commit: writers that need durability queue a waiter; one task makes the store durable once for
 //! every waiter that queued before the flush began, so N concurrent acknowledgements cost one fsync, not
-//! N. The task holds no database handle between flushes (it asks the [`Database`] for the current store
-//! each time), so a failed store can be closed and reopened underneath it.
+//! N. The task holds no backend between flushes (it asks the [`Database`] for the current one each time),
+//! so a failed store can be closed and reopened underneath it.
 
 use super::{Database, StoreError};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
-pub type Waiter = oneshot::Sender<Result<(), String>>;
+pub type Waiter = oneshot::Sender<Result<(), Arc<StoreError>>>;
 
 /// Runs until every sender is gone.
 pub async fn flusher(db: Database, mut rx: mpsc::UnboundedReceiver<Waiter>) {
@@ -15,26 +16,13 @@ pub async fn flusher(db: Database, mut rx: mpsc::UnboundedReceiver<Waiter>) {
         while let Ok(w) = rx.try_recv() {
             batch.push(w);
         }
-        let result = flush_once(&db).await;
+        let result = flush_once(&db).await.map_err(Arc::new);
         for w in batch {
             let _ = w.send(result.clone());
         }
     }
 }
 
-async fn flush_once(db: &Database) -> Result<(), String> {
-    let store = db.get().map_err(|e| e.to_string())?;
-    let flushed = tokio::task::spawn_blocking(move || store.durable_flush()).await;
-    match flushed {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => {
-            db.fail(&e);
-            Err(e.to_string())
-        }
-        Err(join) => {
-            let e = StoreError::Commit(join.to_string());
-            db.fail(&e);
-            Err(e.to_string())
-        }
-    }
+async fn flush_once(db: &Database) -> Result<(), StoreError> {
+    db.blocking(|b| b.durable_flush()).await
 }

@@ -45,17 +45,15 @@ pub async fn callback(
     let expires = now_ms() + 2 * window_ms as i64;
     if !state
         .store
-        .get()
-        .and_then(|s| s.bind_signature(&signature, &cb.msg_id, expires))?
+        .bind_signature(&signature, &cb.msg_id, expires)
+        .await?
     {
         state.metrics.rejected("dingtalk", "replay");
         tracing::warn!("DingTalk callback rejected: signature already used by another message");
         return Err(ApiError::Unauthorized("signature already used"));
     }
     let asker = cb.at_user_id().unwrap_or_default().to_owned();
-    let handled = dispatch::handle(&state, inbound(&cb))
-        .await
-        .map_err(|e| state.store.failed(e))?;
+    let handled = dispatch::handle(&state, inbound(&cb)).await?;
     Ok(Json(match handled {
         Handled::Duplicate => dt::empty_message(),
         Handled::Reply { text, .. } => reply(&asker, &cb.sender_nick, &text),

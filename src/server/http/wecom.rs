@@ -11,7 +11,7 @@ use crate::platform::wxcrypt::{CryptoError, WxCrypt, random16};
 use crate::reply::{WECOM_TEXT_LIMIT, split_for_limit};
 use crate::server::dispatch::{self, Handled, Inbound};
 use crate::server::{SharedState, now_ms};
-use crate::store::{Platform, ReplyRoute, Target, message};
+use crate::store::{Chain, OutboxItem, Platform, ReplyRoute, Target};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use std::collections::HashMap;
@@ -104,9 +104,7 @@ pub async fn callback(
         return Ok(String::new());
     }
     let inbound = inbound(&msg);
-    let handled = dispatch::handle(&state, inbound.clone())
-        .await
-        .map_err(|e| state.store.failed(e))?;
+    let handled = dispatch::handle(&state, inbound.clone()).await?;
     let Handled::Reply { text, .. } = handled else {
         return Ok(String::new());
     };
@@ -137,20 +135,13 @@ async fn queue_rest(state: &SharedState, inbound: &Inbound, rest: Vec<String>) {
         return;
     }
     let now = now_ms();
-    for part in rest {
-        let item = message(
-            Target::Group(inbound.route.clone()),
-            part,
-            vec![],
-            None,
-            now,
-        );
-        if let Err(e) = state.store.get().and_then(|s| s.enqueue(item)) {
-            tracing::error!(error = %e, "queueing a reply part failed");
-        }
-    }
-    if let Err(e) = state.store.commit().await {
-        tracing::error!(error = %e, "commit failed");
+    let target = Target::Group(inbound.route.clone());
+    let items = rest
+        .into_iter()
+        .map(|part| OutboxItem::new(target.clone(), part, vec![], None, now))
+        .collect();
+    if let Err(e) = state.store.enqueue(items).await {
+        tracing::error!(error = %Chain(&e), "queueing a reply's parts failed");
     }
     state.outbox_ready.notify_one();
 }

@@ -1,0 +1,333 @@
+//! The decision: what to do with one message, given what the store said about it (whether suggestions
+//! or an offer of an officer were waiting for its sender). Pure: it reads the config, the FAQ base and
+//! the matcher, writes nothing and sends nothing; `super::apply` carries the [`Plan`] out.
+
+use super::Inbound;
+use crate::config::Config;
+use crate::faq::{Date, FaqBase};
+use crate::knowledge;
+use crate::matcher::{Decision, Matcher, Outcome};
+use crate::reply;
+use crate::server::officer::{self, Command};
+use crate::store::{Durability, Guess, PendingClarify};
+use std::time::Duration;
+
+/// What a decision reads.
+pub struct Context<'a> {
+    pub config: &'a Config,
+    pub base: &'a FaqBase,
+    pub matcher: &'a Matcher,
+    /// The day measures are judged on.
+    pub on: Date,
+    pub now: i64,
+}
+
+/// What to do with a message.
+pub struct Plan {
+    pub act: Act,
+    /// Suggestions or an offer of an officer to leave for the sender, replacing what was taken.
+    pub remember: Option<(PendingClarify, Durability)>,
+    /// The question's outcome, for the metrics.
+    pub counted: Option<&'static str>,
+    /// How long the matcher took, when it ran.
+    pub matched_in: Option<Duration>,
+}
+
+pub enum Act {
+    /// Reply, recording the message as handled.
+    Say(Say),
+    /// A question for the officers: open or join a ticket, then reply with its number.
+    Escalate(Box<Ask>),
+}
+
+/// A reply that opens no ticket.
+pub enum Say {
+    Text {
+        text: String,
+        outcome: &'static str,
+    },
+    /// An officer's command, from a registered officer in an officer group: its outcome.
+    Officer(Command),
+    /// A message in an officer group from someone who is not a registered officer.
+    NotAnOfficer,
+}
+
+/// An escalated question.
+pub struct Ask {
+    /// The question the ticket is for, as asked.
+    pub question: String,
+    pub normalized: String,
+    /// The matcher's candidates, as a head start for the officers.
+    pub guesses: Vec<Guess>,
+    /// The decision the reply is rendered from, once the ticket has its number.
+    pub decision: Decision,
+}
+
+impl Plan {
+    fn reply(text: impl Into<String>, outcome: &'static str) -> Plan {
+        Plan {
+            act: Act::Say(Say::Text {
+                text: text.into(),
+                outcome,
+            }),
+            remember: None,
+            counted: None,
+            matched_in: None,
+        }
+    }
+
+    fn counted(self, outcome: &'static str) -> Plan {
+        Plan {
+            counted: Some(outcome),
+            ..self
+        }
+    }
+}
+
+/// True when what was offered to the sender must be taken from the store to decide: a number (a pick
+/// from suggestions) or a request for a human, in a user group.
+pub fn needs_offer(config: &Config, msg: &Inbound) -> bool {
+    match msg.text.as_deref() {
+        Some(text) if !in_officer_group(config, msg) => {
+            pick_number(text).is_some() || wants_human(text)
+        }
+        _ => false,
+    }
+}
+
+/// What to do with `msg`; `offered` is what was waiting for its sender (taken from the store when
+/// [`needs_offer`] said so).
+pub fn decide(cx: &Context, msg: &Inbound, offered: Option<PendingClarify>) -> Plan {
+    let Some(text) = msg.text.as_deref() else {
+        return Plan::reply(reply::TEXT_ONLY, "unsupported");
+    };
+    if in_officer_group(cx.config, msg) {
+        return officer_plan(cx.config, msg, text);
+    }
+    let mut put_back = None;
+    if let (Some(n), Some(p)) = (pick_number(text), offered.clone()) {
+        match pick(cx, p, n) {
+            Picked::Entry(entry, question) => {
+                let text = reply::answer(cx.base, entry, cx.on);
+                let plan = Plan::reply(text, "answered").counted("answered");
+                return Plan {
+                    remember: offer_officers(cx, &question, entry),
+                    ..plan
+                };
+            }
+            Picked::OutOfRange(p) => {
+                let plan = Plan::reply(reply::pick_out_of_range(p.faq_ids.len()), "clarify");
+                return Plan {
+                    remember: Some((p, Durability::WriteBehind)),
+                    ..plan
+                };
+            }
+            // Only an offer of an officer: a number is a new question, the offer stays.
+            Picked::NotAPick(p) => put_back = Some((p, Durability::WriteBehind)),
+            Picked::Gone => {}
+        }
+    }
+    if wants_human(text)
+        && let Some(p) = offered
+    {
+        // The suggestions offer "回复“人工”": escalate the question that was asked, not the word.
+        let decision = cx.matcher.decide(&p.question);
+        return escalation(cx, &p.question, decision).counted("escalated");
+    }
+    let plan = matched(cx, text);
+    Plan {
+        remember: plan.remember.or(put_back),
+        ..plan
+    }
+}
+
+fn in_officer_group(config: &Config, msg: &Inbound) -> bool {
+    config.officers.groups.iter().any(|g| g == &msg.group_id)
+}
+
+/// Officer commands need a registered officer as well as an officer group: a group id alone can be
+/// named by anyone who can get a message to the bot.
+fn officer_plan(config: &Config, msg: &Inbound, text: &str) -> Plan {
+    let registered =
+        !msg.sender_id.is_empty() && config.officers.staff_ids.contains(&msg.sender_id);
+    let say = match registered {
+        true => Say::Officer(officer::parse(text)),
+        false => Say::NotAnOfficer,
+    };
+    Plan {
+        act: Act::Say(say),
+        ..Plan::reply("", "officer")
+    }
+}
+
+/// The matcher's decision on `text`, reviewed for measures not in force.
+fn matched(cx: &Context, text: &str) -> Plan {
+    let started = std::time::Instant::now();
+    let decision = cx.matcher.decide(text);
+    let matched_in = Some(started.elapsed());
+    let decision = knowledge::review(cx.config.knowledge, cx.base, decision, cx.on);
+    let outcome = decision.outcome.as_str();
+    let second_escalated = decision
+        .other
+        .as_ref()
+        .is_some_and(|o| o.outcome == Outcome::Escalated);
+    let plan = match decision.outcome {
+        Outcome::Answered if second_escalated => escalation(cx, text, decision),
+        Outcome::Escalated => escalation(cx, text, decision),
+        Outcome::Answered | Outcome::Smalltalk => {
+            let remember = decision
+                .best()
+                .filter(|_| decision.outcome == Outcome::Answered)
+                .and_then(|c| offer_officers(cx, text, c.entry));
+            Plan {
+                remember,
+                ..Plan::reply(reply::render(cx.base, &decision, None, cx.on), outcome)
+            }
+        }
+        Outcome::Clarify => {
+            let pending = PendingClarify {
+                faq_ids: decision
+                    .candidates
+                    .iter()
+                    .map(|c| cx.base.entries[c.entry].id.clone())
+                    .collect(),
+                question: text.to_owned(),
+                expires_ms: cx.now + clarify_ttl_ms(cx.config),
+            };
+            Plan {
+                remember: Some((pending, Durability::Durable)),
+                ..Plan::reply(reply::render(cx.base, &decision, None, cx.on), "clarify")
+            }
+        }
+    };
+    Plan {
+        matched_in,
+        ..plan.counted(outcome)
+    }
+}
+
+/// A question for the officers. A message with two questions, one answered: the ticket is for the
+/// other one.
+fn escalation(cx: &Context, text: &str, decision: Decision) -> Plan {
+    let (question, asked) = match decision.other.as_deref() {
+        Some(o) => (o.normalized.clone(), o),
+        None => (text.to_owned(), &decision),
+    };
+    let ask = Ask {
+        question,
+        normalized: asked.normalized.clone(),
+        guesses: guesses(cx, asked),
+        decision: decision.clone(),
+    };
+    Plan {
+        act: Act::Escalate(Box::new(ask)),
+        ..Plan::reply("", "escalated")
+    }
+}
+
+/// The decision's candidates for the officers, each tagged if not in force on the day.
+fn guesses(cx: &Context, decision: &Decision) -> Vec<Guess> {
+    decision
+        .candidates
+        .iter()
+        .map(|c| {
+            let e = &cx.base.entries[c.entry];
+            let tag = reply::notice::tag(e.timeline.status(cx.on));
+            Guess {
+                faq_id: e.id.clone(),
+                question: format!("{}{tag}", e.question),
+                score: c.score,
+            }
+        })
+        .collect()
+}
+
+/// After an answer not in force, the question is remembered so that “人工” (which the reply offers)
+/// escalates it: a pending clarify with nothing to pick, kept write-behind (a crash within sled's
+/// write-back only loses the shortcut).
+fn offer_officers(
+    cx: &Context,
+    question: &str,
+    entry: usize,
+) -> Option<(PendingClarify, Durability)> {
+    if cx.base.entries[entry].timeline.status(cx.on).in_force() {
+        return None;
+    }
+    let offer = PendingClarify {
+        faq_ids: vec![],
+        question: question.to_owned(),
+        expires_ms: cx.now + clarify_ttl_ms(cx.config),
+    };
+    Some((offer, Durability::WriteBehind))
+}
+
+fn clarify_ttl_ms(config: &Config) -> i64 {
+    (config.server.clarify_ttl_secs as i64) * 1000
+}
+
+/// What a number sent after suggestions means.
+enum Picked {
+    /// The entry picked, and the question the suggestions were for.
+    Entry(usize, String),
+    /// A number beyond the suggestions offered: they stay offered.
+    OutOfRange(PendingClarify),
+    /// Only an officer was offered: the number is a question of its own.
+    NotAPick(PendingClarify),
+    /// The entry picked is no longer in the base.
+    Gone,
+}
+
+fn pick(cx: &Context, p: PendingClarify, n: usize) -> Picked {
+    if p.faq_ids.is_empty() {
+        return Picked::NotAPick(p);
+    }
+    let Some(id) = p.faq_ids.get(n - 1) else {
+        return Picked::OutOfRange(p);
+    };
+    match cx.base.entries.iter().position(|e| &e.id == id) {
+        Some(i) => Picked::Entry(i, p.question),
+        None => Picked::Gone,
+    }
+}
+
+/// "1", "2", "3" (also "1.", "第2个", full width; any single digit, so a wrong pick can be refused) → the pick.
+fn pick_number(text: &str) -> Option<usize> {
+    let t = crate::matcher::normalize::normalize(text);
+    let t = t.trim_matches(|c: char| c.is_whitespace() || "。.、,，!！第个条".contains(c));
+    match t {
+        "1" | "一" => Some(1),
+        "2" | "二" => Some(2),
+        "3" | "三" => Some(3),
+        _ => t.parse().ok().filter(|n| (1..=9).contains(n)),
+    }
+}
+
+/// "人工", "转人工" (also with punctuation or full width): the asker wants an officer.
+fn wants_human(text: &str) -> bool {
+    let t = crate::matcher::normalize::normalize(text);
+    let t = t.trim_matches(|c: char| c.is_whitespace() || "。.!！".contains(c));
+    matches!(t, "人工" | "转人工" | "找人工" | "人工服务")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_picks_are_recognised_in_their_usual_forms() {
+        assert_eq!(pick_number("1"), Some(1));
+        assert_eq!(pick_number("２"), Some(2));
+        assert_eq!(pick_number("第3个"), Some(3));
+        assert_eq!(pick_number(" 1。"), Some(1));
+        assert_eq!(pick_number("12"), None);
+        assert_eq!(pick_number("9"), Some(9));
+        assert_eq!(pick_number("1号文件怎么说"), None);
+    }
+
+    #[test]
+    fn requests_for_a_human_are_recognised() {
+        assert!(wants_human("人工"));
+        assert!(wants_human(" 转人工！"));
+        assert!(!wants_human("人工智能有什么政策"));
+    }
+}
