@@ -12,7 +12,7 @@ pub const NOT_AN_OFFICER: &str = "本群的工单指令仅限登记的工作人�
 /// A command that failed for a reason officers cannot act on (the cause is logged).
 pub const FAILED: &str = "操作失败，请稍后重试。";
 /// How many tickets `待办` lists.
-pub const LIST_MAX: usize = 20;
+const LIST_MAX: usize = 20;
 
 /// "3天2小时", "5小时", "12分钟".
 pub fn age(ms: i64) -> String {

@@ -1,7 +1,10 @@
-//! The seam a storage engine implements. Operations are blocking (the [`super::Database`] runs them on
-//! the blocking pool) and each is atomic; none is durable by itself: [`Backend::durable_flush`] makes
-//! everything written before it durable, and the `Database` calls it once for a whole group of
-//! writers. Records are plain data ([`super::model`]); a backend holds no rules beyond the indexes it
+//! The seam a storage engine implements. Operations are blocking and each is atomic; none is durable
+//! by itself: [`Backend::durable_flush`] makes everything written before it durable, and the
+//! [`super::Database`] calls it once for a whole group of writers. The `Database` runs scans,
+//! transactions and flushes on the blocking pool; the point operations (one record: `is_seen`,
+//! `mark_seen`, `bind_signature`, `put_clarify`, `take_clarify`, `ticket`, `reschedule`,
+//! `take_send_slot`) on the calling async task, so a backend must answer those without waiting for
+//! its disk, as sled does from its cache and write buffer. Records are plain data ([`super::model`]); a backend holds no rules beyond the indexes it
 //! keeps (open tickets by group and question, officer digests) and the flood limits it is handed.
 //! The contract every backend must pass is `super::contract`.
 

@@ -1,6 +1,12 @@
-//! The program's handle to its storage: async operations on the current [`Backend`], each run on the
-//! blocking pool and, when it changes what someone is told, awaited until a group commit has made it
-//! durable; and the storage's health.
+//! The program's handle to its storage: async operations on the current [`Backend`] and, when they
+//! change what someone is told, awaited until a group commit has made them durable; and the storage's
+//! health.
+//!
+//! Where they run: scans, transactions over several records and flushes go to the blocking pool, so
+//! they never hold up an async worker. Operations on one record ([`Backend`] lists them as point
+//! operations) run on the calling task: on sled they touch only its page cache and write buffer, and
+//! a hop to the pool and back costs more than they do (a third of an answer's CPU time when measured
+//! with `scripts/bench_load.sh`).
 //!
 //! When a write or a commit fails (disk full, I/O error), nothing written since the last good commit may
 //! be acknowledged or even read: sled keeps those writes in memory and refuses all further I/O once one
@@ -105,6 +111,11 @@ impl Database {
         result.map_err(|e| self.failed(e))
     }
 
+    /// Runs a point operation on the calling task; a storage failure takes the store offline.
+    fn point<T>(&self, op: impl FnOnce(&dyn Backend) -> Result<T>) -> Result<T> {
+        op(self.current()?.as_ref()).map_err(|e| self.failed(e))
+    }
+
     /// Runs `op` and waits until what it wrote is durable.
     async fn durably<T: Send + 'static>(
         &self,
@@ -207,8 +218,7 @@ impl std::fmt::Display for Chain<'_> {
 impl Database {
     /// True when message key `key` was already recorded.
     pub async fn is_seen(&self, key: &str) -> Result<bool> {
-        let key = key.to_owned();
-        self.blocking(move |b| b.is_seen(&key)).await
+        self.point(|b| b.is_seen(key))
     }
 
     /// Records message key `key`; false when it was already recorded. Write-behind: a reply that only
@@ -216,17 +226,14 @@ impl Database {
     /// if the bot dies before the write-back, a redelivery is answered again, which is better than
     /// never. Any durable operation after it commits it too.
     pub async fn mark_seen(&self, key: &str, expires_ms: i64) -> Result<bool> {
-        let key = key.to_owned();
-        self.blocking(move |b| b.mark_seen(&key, expires_ms)).await
+        self.point(|b| b.mark_seen(key, expires_ms))
     }
 
     /// Binds a signature to the message it first carried (see [`Backend::bind_signature`]).
     /// Write-behind: after a crash the window of the lost record is what a captured signature had
     /// anyway until its first use.
     pub async fn bind_signature(&self, key: &str, msg_id: &str, expires_ms: i64) -> Result<bool> {
-        let (key, msg_id) = (key.to_owned(), msg_id.to_owned());
-        self.blocking(move |b| b.bind_signature(&key, &msg_id, expires_ms))
-            .await
+        self.point(|b| b.bind_signature(key, msg_id, expires_ms))
     }
 
     /// Forgets expired de-duplication, signature, send-slot and flood records. Durable.
@@ -241,18 +248,16 @@ impl Database {
         pending: PendingClarify,
         durability: Durability,
     ) -> Result<()> {
-        let who = who.to_owned();
-        let op = move |b: &dyn Backend| b.put_clarify(&who, &pending);
+        self.point(|b| b.put_clarify(who, &pending))?;
         match durability {
-            Durability::Durable => self.durably(op).await,
-            Durability::WriteBehind => self.blocking(op).await,
+            Durability::Durable => self.commit().await,
+            Durability::WriteBehind => Ok(()),
         }
     }
 
     /// Takes what was offered to `who`. Write-behind: a crash can only bring an offer back.
     pub async fn take_clarify(&self, who: &str, now_ms: i64) -> Result<Option<PendingClarify>> {
-        let who = who.to_owned();
-        self.blocking(move |b| b.take_clarify(&who, now_ms)).await
+        self.point(|b| b.take_clarify(who, now_ms))
     }
 }
 
@@ -275,7 +280,7 @@ impl Database {
     }
 
     pub async fn ticket(&self, id: u64) -> Result<Option<Ticket>> {
-        self.blocking(move |b| b.ticket(id)).await
+        self.point(|b| b.ticket(id))
     }
 
     pub async fn tickets(&self, filter: TicketFilter) -> Result<Vec<Ticket>> {
@@ -344,8 +349,7 @@ impl Database {
 
     /// Puts an item back to be retried. Write-behind.
     pub async fn reschedule(&self, item: &OutboxItem) -> Result<()> {
-        let item = item.clone();
-        self.blocking(move |b| b.reschedule(&item)).await
+        self.point(|b| b.reschedule(item))
     }
 
     /// Removes a sent or abandoned item, records the outcome on its ticket and queues `messages`.
@@ -369,8 +373,9 @@ impl Database {
         now_ms: i64,
         per_minute: usize,
     ) -> Result<Option<i64>> {
-        let key = key.to_owned();
-        self.blocking(move |b| b.take_send_slot(&key, now_ms, per_minute))
-            .await
+        self.point(|b| b.take_send_slot(key, now_ms, per_minute))
     }
 }
+
+#[cfg(test)]
+mod tests;

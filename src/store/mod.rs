@@ -44,8 +44,6 @@ pub type BackendError = Box<dyn std::error::Error + Send + Sync>;
 /// as the source.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("ticket #{0} not found")]
-    NotFound(u64),
     /// Reading or writing the storage failed (disk full, I/O error): the store goes offline until it
     /// can be reopened.
     #[error("storage I/O failed")]

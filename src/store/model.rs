@@ -276,6 +276,7 @@ pub struct FloodLimits {
 }
 
 impl FloodLimits {
+    #[cfg(test)]
     pub const NONE: FloodLimits = FloodLimits {
         per_sender_per_hour: usize::MAX,
         per_group_per_hour: usize::MAX,

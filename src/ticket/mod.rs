@@ -1,11 +1,11 @@
 //! The ticket service: the one place where a ticket changes. Officers' actions from every front end
 //! ([`Action`]), questions escalated by dispatch, SLA reminders and delivery outcomes are applied here:
-//! validated by the rules (`rules`), saved with the messages they cause in one durable transaction, and
+//! validated by the rules (`rules`, pure functions), saved with the messages they cause in one durable transaction, and
 //! the delivery worker woken. Front ends parse into an action and render its [`Outcome`]; the words are
 //! in [`crate::reply::officer`].
 
 mod action;
-pub mod rules;
+mod rules;
 
 pub use action::{Action, NO_REASON, Outcome, ServiceError};
 
@@ -142,7 +142,7 @@ impl Service {
         Ok(r)
     }
 
-    /// Reminds the officers of every overdue ticket (see [`rules::overdue`]); returns their ids.
+    /// Reminds the officers of every overdue ticket (see `rules::overdue`); returns their ids.
     pub async fn remind_overdue(&self, now: i64) -> Result<Vec<u64>, StoreError> {
         let sla_ms = self.officers.sla_hours as i64 * 3_600_000;
         let hooks = &self.officers.notify_webhooks;
@@ -172,7 +172,7 @@ impl Service {
     }
 
     /// A message could not be delivered and will not be retried: it leaves the outbox, its ticket
-    /// records why, and the officers are told (see [`rules::undeliverable`]). Durable.
+    /// records why, and the officers are told (see `rules::undeliverable`). Durable.
     pub async fn undeliverable(
         &self,
         item: &OutboxItem,
@@ -225,3 +225,6 @@ fn named(officer: &str) -> Result<&str, ServiceError> {
     }
     Ok(officer)
 }
+
+#[cfg(test)]
+mod tests;

@@ -193,7 +193,7 @@ fn mentions(t: &Ticket) -> Vec<String> {
 /// A message for `target` as outbox items that each fit the platform's text limit (WeCom: 2048 bytes),
 /// so that each part is sent, retried and rate-limited on its own and never posted twice. The first
 /// part carries the mentions; every part but the last says more follow.
-pub fn parts(
+fn parts(
     target: Target,
     text: &str,
     mention: Vec<String>,

@@ -64,16 +64,20 @@ pub struct Ask {
 }
 
 impl Plan {
-    fn reply(text: impl Into<String>, outcome: &'static str) -> Plan {
+    fn new(act: Act) -> Plan {
         Plan {
-            act: Act::Say(Say::Text {
-                text: text.into(),
-                outcome,
-            }),
+            act,
             remember: None,
             counted: None,
             matched_in: None,
         }
+    }
+
+    fn reply(text: impl Into<String>, outcome: &'static str) -> Plan {
+        Plan::new(Act::Say(Say::Text {
+            text: text.into(),
+            outcome,
+        }))
     }
 
     fn counted(self, outcome: &'static str) -> Plan {
@@ -84,20 +88,31 @@ impl Plan {
     }
 }
 
-/// True when what was offered to the sender must be taken from the store to decide: a number (a pick
-/// from suggestions) or a request for a human, in a user group.
-pub fn needs_offer(config: &Config, msg: &Inbound) -> bool {
-    match msg.text.as_deref() {
-        Some(text) if !in_officer_group(config, msg) => {
-            pick_number(text).is_some() || wants_human(text)
-        }
-        _ => false,
+/// A message that may answer what the bot offered its sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Response {
+    /// A number: a pick from suggestions.
+    Pick(usize),
+    /// “人工”: the question offered to an officer.
+    Human,
+}
+
+/// What `msg` would mean if something was offered to its sender: then the offer is taken from the
+/// store to decide. Only in user groups.
+pub fn response(config: &Config, msg: &Inbound) -> Option<Response> {
+    let text = msg
+        .text
+        .as_deref()
+        .filter(|_| !in_officer_group(config, msg))?;
+    match pick_number(text) {
+        Some(n) => Some(Response::Pick(n)),
+        None => wants_human(text).then_some(Response::Human),
     }
 }
 
-/// What to do with `msg`; `offered` is what was waiting for its sender (taken from the store when
-/// [`needs_offer`] said so).
-pub fn decide(cx: &Context, msg: &Inbound, offered: Option<PendingClarify>) -> Plan {
+/// What to do with `msg`; `offered` is the message's [`response`] and what was waiting for its sender
+/// (`None` when either is missing).
+pub fn decide(cx: &Context, msg: &Inbound, offered: Option<(Response, PendingClarify)>) -> Plan {
     let Some(text) = msg.text.as_deref() else {
         return Plan::reply(reply::TEXT_ONLY, "unsupported");
     };
@@ -105,7 +120,7 @@ pub fn decide(cx: &Context, msg: &Inbound, offered: Option<PendingClarify>) -> P
         return officer_plan(cx.config, msg, text);
     }
     let mut put_back = None;
-    if let (Some(n), Some(p)) = (pick_number(text), offered.clone()) {
+    if let Some((Response::Pick(n), p)) = offered.clone() {
         match pick(cx, p, n) {
             Picked::Entry(entry, question) => {
                 let text = reply::answer(cx.base, entry, cx.on);
@@ -127,9 +142,7 @@ pub fn decide(cx: &Context, msg: &Inbound, offered: Option<PendingClarify>) -> P
             Picked::Gone => {}
         }
     }
-    if wants_human(text)
-        && let Some(p) = offered
-    {
+    if let Some((Response::Human, p)) = offered {
         // The suggestions offer "回复“人工”": escalate the question that was asked, not the word.
         let decision = cx.matcher.decide(&p.question);
         return escalation(cx, &p.question, decision).counted("escalated");
@@ -150,14 +163,10 @@ fn in_officer_group(config: &Config, msg: &Inbound) -> bool {
 fn officer_plan(config: &Config, msg: &Inbound, text: &str) -> Plan {
     let registered =
         !msg.sender_id.is_empty() && config.officers.staff_ids.contains(&msg.sender_id);
-    let say = match registered {
+    Plan::new(Act::Say(match registered {
         true => Say::Officer(officer::parse(text)),
         false => Say::NotAnOfficer,
-    };
-    Plan {
-        act: Act::Say(say),
-        ..Plan::reply("", "officer")
-    }
+    }))
 }
 
 /// The matcher's decision on `text`, reviewed for measures not in force.
@@ -219,10 +228,7 @@ fn escalation(cx: &Context, text: &str, decision: Decision) -> Plan {
         guesses: guesses(cx, asked),
         decision: decision.clone(),
     };
-    Plan {
-        act: Act::Escalate(Box::new(ask)),
-        ..Plan::reply("", "escalated")
-    }
+    Plan::new(Act::Escalate(Box::new(ask)))
 }
 
 /// The decision's candidates for the officers, each tagged if not in force on the day.

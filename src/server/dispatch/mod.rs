@@ -1,6 +1,7 @@
 //! What happens to one inbound message, whatever the platform: what the store knows about it is read
-//! (already handled? suggestions waiting for its sender?), [`decide::decide`] makes a pure decision,
-//! and [`apply`] carries it out: the one place a message is recorded as handled.
+//! (already handled? suggestions waiting for its sender?), `decide` makes a pure decision, and `apply`
+//! carries it out: `answer` records the message as handled, or the ticket's transaction does when the
+//! message opens or joins a ticket.
 //!
 //! Durability: every change that matters after a crash (tickets, notifications, officer actions,
 //! suggestions offered) is durable before this returns, so the caller may acknowledge the platform as
@@ -65,9 +66,13 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
     if state.store.is_seen(&seen.key).await? {
         return Ok(duplicate(state, &msg));
     }
-    let offered = match decide::needs_offer(&state.config, &msg) {
-        true => state.store.take_clarify(&clarify_key(&msg), now).await?,
-        false => None,
+    let offered = match decide::response(&state.config, &msg) {
+        Some(r) => state
+            .store
+            .take_clarify(&clarify_key(&msg), now)
+            .await?
+            .map(|p| (r, p)),
+        None => None,
     };
     let cx = Context {
         config: &state.config,

@@ -123,12 +123,9 @@ impl IntoResponse for ApiError {
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         let cause = crate::store::Chain(&e).to_string();
-        match e {
-            crate::store::StoreError::NotFound(id) => {
-                ApiError::NotFound(format!("ticket #{id} not found"))
-            }
-            e if e.is_outage() => ApiError::Unavailable(cause),
-            _ => ApiError::Internal(cause),
+        match e.is_outage() {
+            true => ApiError::Unavailable(cause),
+            false => ApiError::Internal(cause),
         }
     }
 }
