@@ -6,7 +6,7 @@
 //! timestamp and the app secret, not the body: it proves the sender knows
 //! the secret, and TLS is what protects the body. A captured pair could be
 //! replayed with another body; the server binds each pair to the first
-//! message id it carried (see `store::Store::bind_signature`).
+//! message id it carried (see `store::Database::bind_signature`).
 //!
 //! Outbound: [`markdown_message`] / [`text_message`] / [`empty_message`] are
 //! bodies for the callback response or the per-message `sessionWebhook`;

@@ -5,6 +5,7 @@
 
 mod backup;
 mod manifest;
+mod messages;
 mod outbox;
 mod tickets;
 
@@ -201,52 +202,15 @@ impl Backend for SledStore {
     }
 
     fn mark_seen(&self, key: &str, expires_ms: i64) -> Result<bool> {
-        let swapped = self.seen.compare_and_swap(
-            key.as_bytes(),
-            None as Option<&[u8]>,
-            Some(&expires_ms.to_be_bytes()[..]),
-        )?;
-        Ok(swapped.is_ok())
+        messages::mark_seen(self, key, expires_ms)
     }
 
     fn bind_signature(&self, key: &str, msg_id: &str, expires_ms: i64) -> Result<bool> {
-        let mut record = expires_ms.to_be_bytes().to_vec();
-        record.extend_from_slice(msg_id.as_bytes());
-        let swapped = self.signatures.compare_and_swap(
-            key.as_bytes(),
-            None as Option<&[u8]>,
-            Some(record),
-        )?;
-        Ok(match swapped {
-            Ok(()) => true,
-            Err(e) => e
-                .current
-                .is_some_and(|v| v.get(8..) == Some(msg_id.as_bytes())),
-        })
+        messages::bind_signature(self, key, msg_id, expires_ms)
     }
 
     fn expire(&self, now_ms: i64) -> Result<usize> {
-        let mut n = 0;
-        for tree in [&self.seen, &self.signatures] {
-            for kv in tree.iter() {
-                let (k, v) = kv?;
-                if decode_i64(v.get(..8).unwrap_or_default()) < now_ms {
-                    tree.remove(k)?;
-                    n += 1;
-                }
-            }
-        }
-        for (tree, window) in [(&self.send_slots, 60_000), (&self.floods, 3_600_000)] {
-            for kv in tree.iter() {
-                let (k, v) = kv?;
-                let times: Vec<i64> = from_json(&v).unwrap_or_default();
-                if times.iter().all(|t| now_ms - t >= window) {
-                    tree.remove(k)?;
-                    n += 1;
-                }
-            }
-        }
-        Ok(n)
+        messages::expire(self, now_ms)
     }
 
     fn put_clarify(&self, who: &str, pending: &PendingClarify) -> Result<()> {
@@ -255,11 +219,7 @@ impl Backend for SledStore {
     }
 
     fn take_clarify(&self, who: &str, now_ms: i64) -> Result<Option<PendingClarify>> {
-        let Some(v) = self.clarify.remove(who.as_bytes())? else {
-            return Ok(None);
-        };
-        let p: PendingClarify = from_json(&v)?;
-        Ok((p.expires_ms >= now_ms).then_some(p))
+        messages::take_clarify(self, who, now_ms)
     }
 
     fn escalate(
@@ -386,10 +346,6 @@ fn behind(report: &Report, m: Manifest, data_dir: &Path) -> Result<()> {
         next = report.next_ticket,
         want_next = m.next_ticket,
     )))
-}
-
-fn decode_i64(v: &[u8]) -> i64 {
-    v.try_into().map(i64::from_be_bytes).unwrap_or(0)
 }
 
 fn decode_u64(v: &[u8]) -> u64 {
