@@ -24,5 +24,5 @@ pub async fn flusher(db: Database, mut rx: mpsc::UnboundedReceiver<Waiter>) {
 }
 
 async fn flush_once(db: &Database) -> Result<(), StoreError> {
-    db.blocking(|b| b.durable_flush()).await
+    db.unlaned(|b| b.durable_flush()).await
 }

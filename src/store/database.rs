@@ -3,10 +3,12 @@
 //! health.
 //!
 //! Where they run: scans, transactions over several records and flushes go to the blocking pool, so
-//! they never hold up an async worker. Operations on one record ([`Backend`] lists them as point
+//! they never hold up an async worker; at most as many at once as there are cores, flushes aside (sled
+//! transactions are optimistic: with every escalation taking the next ticket number, more of them at
+//! once only conflict and re-run). Operations on one record ([`Backend`] lists them as point
 //! operations) run on the calling task: on sled they touch only its page cache and write buffer, and
-//! a hop to the pool and back costs more than they do (a third of an answer's CPU time when measured
-//! with `scripts/bench_load.sh`).
+//! a hop to the pool and back costs more than they do (with `scripts/bench_load.sh` on a busy 2-core
+//! machine, about a third of the server's CPU time per answered question).
 //!
 //! When a write or a commit fails (disk full, I/O error), nothing written since the last good commit may
 //! be acknowledged or even read: sled keeps those writes in memory and refuses all further I/O once one
@@ -51,6 +53,8 @@ pub struct Database {
 struct Shared {
     open: Opener,
     current: RwLock<Option<Arc<dyn Backend>>>,
+    /// Permits to run an operation on the blocking pool: one per core.
+    lanes: tokio::sync::Semaphore,
     /// Why the store is offline; `None` when healthy.
     failure: Mutex<Option<Arc<StoreError>>>,
 }
@@ -74,6 +78,9 @@ impl Database {
             shared: Arc::new(Shared {
                 open,
                 current: RwLock::new(Some(backend)),
+                lanes: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                ),
                 failure: Mutex::new(None),
             }),
             commits,
@@ -100,8 +107,19 @@ impl Database {
         }
     }
 
-    /// Runs `op` on the current backend on the blocking pool; a storage failure takes the store offline.
-    pub(super) async fn blocking<T: Send + 'static>(
+    /// Runs `op` on the current backend on the blocking pool, in one of the lanes; a storage failure
+    /// takes the store offline.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&dyn Backend) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let _lane = self.shared.lanes.acquire().await.expect("never closed");
+        self.unlaned(op).await
+    }
+
+    /// Runs `op` on the blocking pool without waiting for a lane (flushes: they wait for the disk, not
+    /// for other operations, and must not hold those up).
+    pub(super) async fn unlaned<T: Send + 'static>(
         &self,
         op: impl FnOnce(&dyn Backend) -> Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -143,7 +161,7 @@ impl Database {
 
     /// Makes everything written so far durable (shutdown).
     pub async fn close(&self) -> Result<()> {
-        self.blocking(|b| b.durable_flush()).await
+        self.unlaned(|b| b.durable_flush()).await
     }
 
     /// Passes `e` on, first taking the store offline if the storage itself failed.
