@@ -51,20 +51,10 @@ impl Service {
             Action::Drafts => Outcome::Drafts(self.db.drafts().await?),
             Action::Claim { id, officer } => {
                 let officer = named(&officer)?;
-                Outcome::Claimed(
-                    self.change(id, now, |t| rules::claim(t, officer, now))
-                        .await?,
-                )
+                let claim = |t: &mut Ticket| rules::claim(t, officer, now);
+                Outcome::Claimed(self.change(id, now, claim).await?)
             }
-            Action::Answer { id, officer, text } => {
-                let officer = named(&officer)?;
-                let text = text.trim();
-                if text.is_empty() {
-                    return Err(ServiceError::Invalid("`text` is required"));
-                }
-                let answer = |t: &mut Ticket| rules::answer(t, officer, text, now);
-                Outcome::Answered(self.change(id, now, answer).await?)
-            }
+            Action::Answer { id, officer, text } => self.answer(id, &officer, &text, now).await?,
             Action::Teach {
                 id,
                 officer,
@@ -74,32 +64,56 @@ impl Service {
                 id,
                 officer,
                 reason,
-            } => {
-                let officer = named(&officer)?;
-                let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-                let close =
-                    |t: &mut Ticket| rules::close(t, officer, reason.unwrap_or(NO_REASON), now);
-                Outcome::Closed(self.change(id, now, close).await?)
-            }
+            } => self.close(id, &officer, reason.as_deref(), now).await?,
             Action::Reopen { id, officer } => {
                 let officer = named(&officer)?;
-                Outcome::Reopened(
-                    self.change(id, now, |t| rules::reopen(t, officer, now))
-                        .await?,
-                )
+                let reopen = |t: &mut Ticket| rules::reopen(t, officer, now);
+                Outcome::Reopened(self.change(id, now, reopen).await?)
             }
-            Action::Draft { id, officer } => {
-                let officer = named(&officer)?;
-                let mut draft = None;
-                self.change(id, now, |t| {
-                    let effects = rules::draft(t, officer, now)?;
-                    draft.clone_from(&effects.draft);
-                    Ok(effects)
-                })
-                .await?;
-                Outcome::Drafted(draft.expect("a saved draft change carries its draft"))
-            }
+            Action::Draft { id, officer } => self.draft(id, named(&officer)?, now).await?,
         })
+    }
+
+    async fn answer(
+        &self,
+        id: u64,
+        officer: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<Outcome, ServiceError> {
+        let (officer, text) = (named(officer)?, text.trim());
+        if text.is_empty() {
+            return Err(ServiceError::Invalid("`text` is required"));
+        }
+        let answer = |t: &mut Ticket| rules::answer(t, officer, text, now);
+        Ok(Outcome::Answered(self.change(id, now, answer).await?))
+    }
+
+    /// Closes with the reason given, or [`NO_REASON`].
+    async fn close(
+        &self,
+        id: u64,
+        officer: &str,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<Outcome, ServiceError> {
+        let officer = named(officer)?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        let close = |t: &mut Ticket| rules::close(t, officer, reason.unwrap_or(NO_REASON), now);
+        Ok(Outcome::Closed(self.change(id, now, close).await?))
+    }
+
+    async fn draft(&self, id: u64, officer: &str, now: i64) -> Result<Outcome, ServiceError> {
+        let mut draft = None;
+        self.change(id, now, |t| {
+            let effects = rules::draft(t, officer, now)?;
+            draft.clone_from(&effects.draft);
+            Ok(effects)
+        })
+        .await?;
+        Ok(Outcome::Drafted(
+            draft.expect("a saved draft change carries its draft"),
+        ))
     }
 
     async fn teach(

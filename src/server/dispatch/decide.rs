@@ -193,25 +193,28 @@ fn matched(cx: &Context, text: &str) -> Plan {
                 ..Plan::reply(reply::render(cx.base, &decision, None, cx.on), outcome)
             }
         }
-        Outcome::Clarify => {
-            let pending = PendingClarify {
-                faq_ids: decision
-                    .candidates
-                    .iter()
-                    .map(|c| cx.base.entries[c.entry].id.clone())
-                    .collect(),
-                question: text.to_owned(),
-                expires_ms: cx.now + clarify_ttl_ms(cx.config),
-            };
-            Plan {
-                remember: Some((pending, Durability::Durable)),
-                ..Plan::reply(reply::render(cx.base, &decision, None, cx.on), "clarify")
-            }
-        }
+        Outcome::Clarify => suggestions(cx, text, &decision),
     };
     Plan {
         matched_in,
         ..plan.counted(outcome)
+    }
+}
+
+/// Numbered suggestions, remembered durably for the sender's pick.
+fn suggestions(cx: &Context, text: &str, decision: &Decision) -> Plan {
+    let pending = PendingClarify {
+        faq_ids: decision
+            .candidates
+            .iter()
+            .map(|c| cx.base.entries[c.entry].id.clone())
+            .collect(),
+        question: text.to_owned(),
+        expires_ms: cx.now + clarify_ttl_ms(cx.config),
+    };
+    Plan {
+        remember: Some((pending, Durability::Durable)),
+        ..Plan::reply(reply::render(cx.base, decision, None, cx.on), "clarify")
     }
 }
 
