@@ -152,6 +152,10 @@ pub fn remind(
 
 /// Every officer webhook is told of a new ticket, or of an asker who joined one.
 pub fn notices(hooks: &[String], t: &Ticket, joined: bool, now: i64) -> Vec<OutboxItem> {
+    if hooks.is_empty() {
+        // Nobody to tell: the words are not worth putting together.
+        return vec![];
+    }
     to_officers(hooks, &words::notification(t, joined), now)
 }
 
