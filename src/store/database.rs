@@ -2,13 +2,14 @@
 //! change what someone is told, awaited until a group commit has made them durable; and the storage's
 //! health.
 //!
-//! Where they run: scans, transactions over several records and flushes go to the blocking pool, so
-//! they never hold up an async worker; at most as many at once as there are cores, flushes aside (sled
-//! transactions are optimistic: with every escalation taking the next ticket number, more of them at
-//! once only conflict and re-run). Operations on one record ([`Backend`] lists them as point
-//! operations) run on the calling task: on sled they touch only its page cache and write buffer, and
-//! a hop to the pool and back costs more than they do (with `scripts/bench_load.sh` on a busy 2-core
-//! machine, about a third of the server's CPU time per answered question).
+//! Where they run, all off the async workers but for one-record reads and writes:
+//! - writes that must be durable go to the committer (`commit`), which runs them one after the other
+//!   on the blocking pool and flushes once for all of them;
+//! - scans and other reads of many records go to the blocking pool, at most one per core at a time;
+//! - operations on one record ([`Backend`] lists them as point operations) run on the calling task:
+//!   on sled they touch only its page cache and write buffer, and a hop to the pool and back costs
+//!   more than they do (with `scripts/bench_load.sh` on a busy 2-core machine, about a third of the
+//!   server's CPU time per answered question).
 //!
 //! When a write or a commit fails (disk full, I/O error), nothing written since the last good commit may
 //! be acknowledged or even read: sled keeps those writes in memory and refuses all further I/O once one
@@ -19,7 +20,7 @@
 //! operator acts (`policybot db check` / `db restore`).
 
 use super::backend::{Backend, Effects, Escalated};
-use super::commit::{Waiter, flusher};
+use super::commit::{Job, Request, committer};
 use super::model::*;
 use super::{Result, SledStore, StoreError};
 use std::path::Path;
@@ -47,13 +48,13 @@ pub enum Durability {
 #[derive(Clone)]
 pub struct Database {
     shared: Arc<Shared>,
-    commits: mpsc::UnboundedSender<Waiter>,
+    commits: mpsc::UnboundedSender<Request>,
 }
 
 struct Shared {
     open: Opener,
     current: RwLock<Option<Arc<dyn Backend>>>,
-    /// Permits to run an operation on the blocking pool: one per core.
+    /// Permits to read on the blocking pool: one per core.
     lanes: tokio::sync::Semaphore,
     /// Why the store is offline; `None` when healthy.
     failure: Mutex<Option<Arc<StoreError>>>,
@@ -85,12 +86,12 @@ impl Database {
             }),
             commits,
         };
-        tokio::spawn(flusher(db.without_commits(), rx));
+        tokio::spawn(committer(db.without_commits(), rx));
         Ok(db)
     }
 
-    /// A clone for the flusher and the recovery task that does not keep the commit channel open (so
-    /// the flusher ends with the last user handle).
+    /// A clone for the committer and the recovery task that does not keep the commit channel open (so
+    /// the committer ends with the last user handle).
     fn without_commits(&self) -> Database {
         let (commits, _) = mpsc::unbounded_channel();
         Database {
@@ -107,8 +108,8 @@ impl Database {
         }
     }
 
-    /// Runs `op` on the current backend on the blocking pool, in one of the lanes; a storage failure
-    /// takes the store offline.
+    /// Runs `op` (a read) on the current backend on the blocking pool, in one of the lanes; a storage
+    /// failure takes the store offline.
     async fn blocking<T: Send + 'static>(
         &self,
         op: impl FnOnce(&dyn Backend) -> Result<T> + Send + 'static,
@@ -117,8 +118,8 @@ impl Database {
         self.unlaned(op).await
     }
 
-    /// Runs `op` on the blocking pool without waiting for a lane (flushes: they wait for the disk, not
-    /// for other operations, and must not hold those up).
+    /// Runs `op` on the blocking pool without waiting for a lane (the committer's writes and flushes:
+    /// they wait for the disk, not for reads, and must not hold those up).
     pub(super) async fn unlaned<T: Send + 'static>(
         &self,
         op: impl FnOnce(&dyn Backend) -> Result<T> + Send + 'static,
@@ -134,21 +135,39 @@ impl Database {
         op(self.current()?.as_ref()).map_err(|e| self.failed(e))
     }
 
-    /// Runs `op` and waits until what it wrote is durable.
+    /// Has the committer run `op` and waits until what it wrote is durable; `wrote` tells whether it
+    /// wrote anything (if not, it returns without waiting for a flush).
     async fn durably<T: Send + 'static>(
         &self,
         op: impl FnOnce(&dyn Backend) -> Result<T> + Send + 'static,
+        wrote: fn(&T) -> bool,
     ) -> Result<T> {
-        let value = self.blocking(op).await?;
-        self.commit().await?;
-        Ok(value)
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |b| match op(b) {
+            Ok(v) if wrote(&v) => Some(Box::new(move |flushed: super::commit::Flushed| {
+                let _ = tx.send(flushed.map(|()| v).map_err(StoreError::Commit));
+            })),
+            other => {
+                let _ = tx.send(other);
+                None
+            }
+        });
+        self.commits
+            .send(Request::Write(job))
+            .map_err(|_| StoreError::Unavailable(None))?;
+        let result = rx
+            .await
+            .map_err(|_| StoreError::Unavailable(self.failure()))?;
+        result.map_err(|e| self.failed(e))
     }
 
     /// Waits until everything written before this call is durable.
     async fn commit(&self) -> Result<()> {
         let (done, wait) = oneshot::channel();
         let stopped = || StoreError::Unavailable(None);
-        self.commits.send(done).map_err(|_| stopped())?;
+        self.commits
+            .send(Request::Flush(done))
+            .map_err(|_| stopped())?;
         wait.await
             .map_err(|_| stopped())?
             .map_err(StoreError::Commit)
@@ -165,7 +184,7 @@ impl Database {
     }
 
     /// Passes `e` on, first taking the store offline if the storage itself failed.
-    fn failed(&self, e: StoreError) -> StoreError {
+    pub(super) fn failed(&self, e: StoreError) -> StoreError {
         if matches!(e, StoreError::Io(_) | StoreError::Backend(_)) {
             self.fail(e)
         } else {
@@ -256,7 +275,7 @@ impl Database {
 
     /// Forgets expired de-duplication, signature, send-slot and flood records. Durable.
     pub async fn expire(&self, now_ms: i64) -> Result<usize> {
-        self.durably(move |b| b.expire(now_ms)).await
+        self.durably(move |b| b.expire(now_ms), |_| true).await
     }
 
     /// Remembers suggestions (or an offer of an officer) made to `who`.
@@ -288,13 +307,9 @@ impl Database {
         now_ms: i64,
         notices: impl Fn(&Ticket, bool) -> Vec<OutboxItem> + Send + 'static,
     ) -> Result<Escalated> {
-        let r = self
-            .blocking(move |b| b.escalate(&esc, limits, now_ms, &notices))
-            .await?;
-        if matches!(r, Escalated::Opened(_) | Escalated::Joined(_)) {
-            self.commit().await?;
-        }
-        Ok(r)
+        let escalate = move |b: &dyn Backend| b.escalate(&esc, limits, now_ms, &notices);
+        let changed = |r: &Escalated| matches!(r, Escalated::Opened(_) | Escalated::Joined(_));
+        self.durably(escalate, changed).await
     }
 
     pub async fn ticket(&self, id: u64) -> Result<Option<Ticket>> {
@@ -308,18 +323,14 @@ impl Database {
     /// Replaces `before` by `after` with its effects unless the ticket changed meanwhile (false).
     /// Durable when it returns true.
     pub async fn save(&self, before: Ticket, after: Ticket, effects: Effects) -> Result<bool> {
-        let saved = self
-            .blocking(move |b| b.save(&before, &after, &effects))
-            .await?;
-        if saved {
-            self.commit().await?;
-        }
-        Ok(saved)
+        let save = move |b: &dyn Backend| b.save(&before, &after, &effects);
+        self.durably(save, |saved| *saved).await
     }
 
     /// Removes closed tickets last changed before `cutoff_ms`. Durable.
     pub async fn purge_closed(&self, cutoff_ms: i64) -> Result<usize> {
-        self.durably(move |b| b.purge_closed(cutoff_ms)).await
+        self.durably(move |b| b.purge_closed(cutoff_ms), |_| true)
+            .await
     }
 
     pub async fn drafts(&self) -> Result<Vec<Draft>> {
@@ -355,7 +366,7 @@ impl Database {
 
     /// Queues messages outside any ticket change. Durable.
     pub async fn enqueue(&self, items: Vec<OutboxItem>) -> Result<()> {
-        self.durably(move |b| b.enqueue(&items)).await
+        self.durably(move |b| b.enqueue(&items), |_| true).await
     }
 
     /// The item about to be sent, as it is now (see [`Backend::seal`]). Write-behind, as the delivery
@@ -380,8 +391,8 @@ impl Database {
         messages: Vec<OutboxItem>,
     ) -> Result<()> {
         let item = item.clone();
-        self.durably(move |b| b.finish(&item, &delivery, now_ms, &messages))
-            .await
+        let finish = move |b: &dyn Backend| b.finish(&item, &delivery, now_ms, &messages);
+        self.durably(finish, |_| true).await
     }
 
     /// Takes a send slot for destination `key`, or says how many ms to wait. Write-behind.
