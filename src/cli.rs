@@ -5,11 +5,14 @@
 
 use crate::ask::ask;
 use crate::client::{ServerArgs, block_on, client};
+use crate::clock::now_ms;
 use crate::config::Config;
 use crate::faq::{self, FaqBase};
 use crate::knowledge::AsOf;
 use crate::matcher::Analyzer;
 use crate::snapshot::Snapshot;
+use crate::store::TicketFilter;
+use crate::ticket::{Action, Outcome};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, Write};
@@ -119,8 +122,8 @@ pub enum QueueCommand {
     /// Tickets with their age, oldest first.
     List {
         /// open | claimed | answered | closed | pending | all
-        #[arg(long, default_value = "pending")]
-        status: String,
+        #[arg(long, default_value = "pending", value_parser = parse_filter)]
+        status: TicketFilter,
     },
     /// One ticket with its history, as JSON.
     Show { id: u64 },
@@ -142,13 +145,12 @@ pub enum QueueCommand {
         #[arg(required_unless_present = "faq")]
         text: Option<String>,
     },
-    /// Close a ticket.
+    /// Close a ticket (without a reason, "未注明" is recorded).
     Close {
         id: u64,
         #[arg(long)]
         officer: String,
-        #[arg(default_value = "未注明")]
-        reason: String,
+        reason: Option<String>,
     },
     /// Reopen an answered or closed ticket.
     Reopen {
@@ -184,7 +186,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 faq,
             } => run_build(&source, &supersedes, &faq),
             FaqCommand::Drafts { server } => block_on(async {
-                let drafts = client(&server)?.drafts().await?;
+                let Outcome::Drafts(drafts) = client(&server)?.apply(Action::Drafts).await? else {
+                    bail!("unexpected response from the server");
+                };
                 print!("{}", crate::client::drafts_toml(&drafts));
                 Ok(())
             }),
@@ -199,6 +203,11 @@ pub fn run(cli: Cli) -> Result<()> {
 
 fn parse_as_of(s: &str) -> Result<AsOf, String> {
     AsOf::try_from(s.to_owned())
+}
+
+fn parse_filter(s: &str) -> Result<TicketFilter, String> {
+    TicketFilter::parse(s)
+        .ok_or_else(|| "expected open, claimed, answered, closed, pending or all".to_owned())
 }
 
 /// The day measures are judged on: `--as-of`, else the config's `knowledge.as_of`.
@@ -312,7 +321,7 @@ fn run_build(source: &Path, supersedes: &[String], faq_dir: &Path) -> Result<()>
 
 fn run_serve(config: Option<&Path>) -> Result<()> {
     let cfg = Config::load(config)?;
-    crate::server::telemetry::init(&cfg.server.log_format);
+    crate::telemetry::init(&cfg.server.log_format);
     tokio::runtime::Runtime::new()
         .context("starting the runtime")?
         .block_on(async {
@@ -321,35 +330,58 @@ fn run_serve(config: Option<&Path>) -> Result<()> {
         })
 }
 
-async fn run_queue(args: ServerArgs, command: QueueCommand) -> Result<()> {
-    let c = client(&args)?;
-    let now = crate::server::now_ms();
-    let ticket = match command {
-        QueueCommand::List { status } => {
-            print!(
-                "{}",
-                crate::client::ticket_table(&c.list(&status).await?, now)
-            );
-            return Ok(());
-        }
-        QueueCommand::Show { id } => c.show(id).await?,
-        QueueCommand::Claim { id, officer } => c.act(id, "claim", &officer, None).await?,
+/// The ticket action a `queue` command asks for.
+fn queue_action(command: QueueCommand) -> Action {
+    match command {
+        QueueCommand::List { status } => Action::List(status),
+        QueueCommand::Show { id } => Action::Show(id),
+        QueueCommand::Claim { id, officer } => Action::Claim { id, officer },
         QueueCommand::Answer {
             id,
             officer,
             faq: Some(faq_id),
             ..
-        } => c.answer_with_entry(id, &officer, &faq_id).await?,
+        } => Action::Teach {
+            id,
+            officer,
+            faq_id,
+        },
         QueueCommand::Answer {
             id, officer, text, ..
-        } => c.act(id, "answer", &officer, text.as_deref()).await?,
+        } => Action::Answer {
+            id,
+            officer,
+            text: text.unwrap_or_default(),
+        },
         QueueCommand::Close {
             id,
             officer,
             reason,
-        } => c.act(id, "close", &officer, Some(&reason)).await?,
-        QueueCommand::Reopen { id, officer } => c.act(id, "reopen", &officer, None).await?,
+        } => Action::Close {
+            id,
+            officer,
+            reason,
+        },
+        QueueCommand::Reopen { id, officer } => Action::Reopen { id, officer },
+    }
+}
+
+async fn run_queue(args: ServerArgs, command: QueueCommand) -> Result<()> {
+    let outcome = client(&args)?.apply(queue_action(command)).await?;
+    let json = match outcome {
+        Outcome::Listed(tickets) => {
+            print!("{}", crate::client::ticket_table(&tickets, now_ms()));
+            return Ok(());
+        }
+        Outcome::Drafted(d) => serde_json::to_string_pretty(&d)?,
+        Outcome::Drafts(ds) => serde_json::to_string_pretty(&ds)?,
+        Outcome::Shown(t)
+        | Outcome::Claimed(t)
+        | Outcome::Answered(t)
+        | Outcome::Taught { ticket: t, .. }
+        | Outcome::Closed(t)
+        | Outcome::Reopened(t) => serde_json::to_string_pretty(&t)?,
     };
-    println!("{}", serde_json::to_string_pretty(&ticket)?);
+    println!("{json}");
     Ok(())
 }

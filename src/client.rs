@@ -1,10 +1,13 @@
 //! `policybot queue …`, `policybot faq drafts` and `policybot faq reload`: a small client of the running
-//! server's admin API.
-//! The CLI never opens the database itself: sled allows one process, and that is the server.
+//! server's admin API. The CLI never opens the database itself: sled allows one process, and that is
+//! the server. It sends a ticket [`Action`] as the request the API maps back to it, and reads the
+//! [`Outcome`].
 
 use crate::config::Config;
+use crate::reply::officer::age;
 use crate::snapshot::Reloaded;
 use crate::store::{Draft, Ticket};
+use crate::ticket::{Action, Outcome};
 use anyhow::{Context, Result, bail};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -95,50 +98,43 @@ impl Client {
         serde_json::from_str(&text).context("unexpected response from the server")
     }
 
-    pub async fn list(&self, status: &str) -> Result<Vec<Ticket>> {
-        self.call(
-            reqwest::Method::GET,
-            &format!("/tickets?status={status}"),
-            None,
-        )
-        .await
-    }
-
-    pub async fn show(&self, id: u64) -> Result<Ticket> {
-        self.call(reqwest::Method::GET, &format!("/tickets/{id}"), None)
-            .await
-    }
-
-    /// `action` is claim | answer | close | reopen.
-    pub async fn act(
-        &self,
-        id: u64,
-        action: &str,
-        officer: &str,
-        text: Option<&str>,
-    ) -> Result<Ticket> {
-        let body = match action {
-            "answer" => json!({ "officer": officer, "text": text }),
-            "close" => json!({ "officer": officer, "reason": text }),
-            _ => json!({ "officer": officer }),
+    /// Applies `action` on the server.
+    pub async fn apply(&self, action: Action) -> Result<Outcome> {
+        use reqwest::Method;
+        let post = |id: u64, body: Value| {
+            (
+                Method::POST,
+                format!("/tickets/{id}/{}", action.name()),
+                Some(body),
+            )
         };
-        self.call(
-            reqwest::Method::POST,
-            &format!("/tickets/{id}/{action}"),
-            Some(body),
-        )
-        .await
-    }
-
-    /// Answers ticket `id` with FAQ entry `faq_id`.
-    pub async fn answer_with_entry(&self, id: u64, officer: &str, faq_id: &str) -> Result<Ticket> {
-        let body = json!({ "officer": officer, "faq_id": faq_id });
-        self.call(
-            reqwest::Method::POST,
-            &format!("/tickets/{id}/answer"),
-            Some(body),
-        )
-        .await
+        let (method, path, body) = match &action {
+            Action::List(filter) => (
+                Method::GET,
+                format!("/tickets?status={}", filter.as_str()),
+                None,
+            ),
+            Action::Show(id) => (Method::GET, format!("/tickets/{id}"), None),
+            Action::Drafts => (Method::GET, "/drafts".to_owned(), None),
+            Action::Claim { id, officer }
+            | Action::Reopen { id, officer }
+            | Action::Draft { id, officer } => post(*id, json!({ "officer": officer })),
+            Action::Answer { id, officer, text } => {
+                post(*id, json!({ "officer": officer, "text": text }))
+            }
+            Action::Teach {
+                id,
+                officer,
+                faq_id,
+            } => post(*id, json!({ "officer": officer, "faq_id": faq_id })),
+            Action::Close {
+                id,
+                officer,
+                reason,
+            } => post(*id, json!({ "officer": officer, "reason": reason })),
+        };
+        let value: Value = self.call(method, &path, body).await?;
+        outcome(action, value).context("unexpected response from the server")
     }
 
     /// The running server's backup of its store (JSON lines).
@@ -161,10 +157,6 @@ impl Client {
             );
         }
         Ok(bytes.to_vec())
-    }
-
-    pub async fn drafts(&self) -> Result<Vec<Draft>> {
-        self.call(reqwest::Method::GET, "/drafts", None).await
     }
 
     /// Asks the server to load `faq/` again. A refusal (422) is an error carrying every reason the
@@ -215,6 +207,25 @@ pub fn reload_report(r: &Reloaded) -> String {
         ids(&r.changes.changed),
         ids(&r.changes.removed)
     )
+}
+
+/// The outcome of `action` from the API's answer to it.
+fn outcome(action: Action, v: Value) -> serde_json::Result<Outcome> {
+    use serde_json::from_value;
+    Ok(match action {
+        Action::List(_) => Outcome::Listed(from_value(v)?),
+        Action::Show(_) => Outcome::Shown(from_value(v)?),
+        Action::Drafts => Outcome::Drafts(from_value(v)?),
+        Action::Claim { .. } => Outcome::Claimed(from_value(v)?),
+        Action::Answer { .. } => Outcome::Answered(from_value(v)?),
+        Action::Teach { faq_id, .. } => Outcome::Taught {
+            ticket: from_value(v)?,
+            faq_id,
+        },
+        Action::Close { .. } => Outcome::Closed(from_value(v)?),
+        Action::Reopen { .. } => Outcome::Reopened(from_value(v)?),
+        Action::Draft { .. } => Outcome::Drafted(from_value(v)?),
+    })
 }
 
 /// Drafts as `[[entry]]` TOML for `faq/entries/`, marked officer-authored, for review.
@@ -306,7 +317,7 @@ pub fn ticket_table(tickets: &[Ticket], now_ms: i64) -> String {
             "#{:<5} {:<9} {:<10} {}  {}\n",
             t.id,
             t.status.as_str(),
-            crate::server::officer::age(now_ms - t.created_ms),
+            age(now_ms - t.created_ms),
             t.group_title,
             t.question.replace('\n', " ")
         ));

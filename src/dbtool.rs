@@ -3,8 +3,9 @@
 //! the running server instead.
 
 use crate::client::{ServerArgs, block_on, client};
+use crate::clock::now_ms;
 use crate::config::Config;
-use crate::store::{Store, backup};
+use crate::store::{Backend, SledStore, restore as restore_backup};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use std::io::Write;
@@ -63,8 +64,8 @@ fn data_dir(config: Option<&Path>) -> Result<PathBuf> {
     Ok(Config::load(config)?.server.data_dir)
 }
 
-fn open(dir: &Path) -> Result<Store> {
-    Store::open(dir).with_context(|| format!("opening the database in {}", dir.display()))
+fn open(dir: &Path) -> Result<SledStore> {
+    SledStore::open(dir).with_context(|| format!("opening the database in {}", dir.display()))
 }
 
 fn check(dir: &Path) -> Result<()> {
@@ -84,7 +85,7 @@ fn check(dir: &Path) -> Result<()> {
 fn backup_offline(dir: &Path, file: &Path) -> Result<()> {
     let store = open(dir)?;
     let mut out = Vec::new();
-    let records = store.backup(&mut out, crate::server::now_ms())?;
+    let records = store.backup(&mut out, now_ms())?;
     write_file(file, &out)?;
     println!("db backup: {records} records written to {}", file.display());
     Ok(())
@@ -115,10 +116,10 @@ fn write_file(file: &Path, bytes: &[u8]) -> Result<()> {
 
 fn compact(dir: &Path) -> Result<()> {
     let before = crate::store::dir_bytes(dir);
-    let now = crate::server::now_ms();
+    let now = now_ms();
     let mut dump = Vec::new();
     let records = open(dir)?.backup(&mut dump, now)?;
-    let restored = backup::restore(dir, dump.as_slice(), now)
+    let restored = restore_backup(dir, dump.as_slice(), now)
         .with_context(|| format!("rewriting the database in {}", dir.display()))?;
     open(dir)?.check()?;
     if let Some(aside) = restored.moved_aside {
@@ -136,7 +137,7 @@ fn compact(dir: &Path) -> Result<()> {
 fn restore(dir: &Path, file: &Path) -> Result<()> {
     let input = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     std::fs::create_dir_all(dir)?;
-    let r = backup::restore(dir, std::io::BufReader::new(input), crate::server::now_ms())
+    let r = restore_backup(dir, std::io::BufReader::new(input), now_ms())
         .with_context(|| format!("restoring {} into {}", file.display(), dir.display()))?;
     println!(
         "db restore: {} records restored into {}; next ticket #{}",

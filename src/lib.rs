@@ -14,13 +14,18 @@
 //! - [`knowledge`]: the as-of day and what to do with a measure not in force (`[knowledge]`).
 //! - [`config`]: `config.example.toml` as built-in defaults, overrides, secrets, validation.
 //! - [`cli`]: the command line; [`dbtool`] its `db` commands.
-//! - [`store`]: the sled database: tickets, outbox, de-duplication, the manifest, backups.
 //! - [`platform`]: one home per chat platform (DingTalk, WeCom): transports that turn requests into an
 //!   `Inbound`, channels that deliver later messages to a `ReplyRoute`; it imports neither server nor store.
+//! - [`store`]: the durable state behind a backend seam (sled): tickets, outbox, de-duplication, backups.
+//! - [`ticket`]: the ticket service, the one place a ticket changes (officers' actions, escalations,
+//!   reminders, delivery outcomes).
+//! - [`server`]: `policybot serve`: HTTP, dispatch of platform messages, officer commands, delivery.
+//! - [`client`]: the admin API's client, for `policybot queue`; [`clock`] and [`telemetry`]: time and logs.
 
 pub mod ask;
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod dbtool;
 pub mod faq;
@@ -32,4 +37,6 @@ pub mod sanitize;
 pub mod server;
 pub mod snapshot;
 pub mod store;
+pub mod telemetry;
 pub mod text;
+pub mod ticket;

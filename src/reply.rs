@@ -1,8 +1,10 @@
 //! The words the bot says: answers with their citation, numbered suggestions, the escalation notice and the
 //! help text (splitting a long reply to a platform's byte limit is the platform layer's business). What
-//! is said about a measure not in force on the day asked (`on`) is in [`notice`].
+//! is said about a measure not in force on the day asked (`on`) is in [`notice`]; what officers read, and
+//! their answers as posted into groups, in [`officer`].
 
 pub mod notice;
+pub mod officer;
 
 use crate::faq::{Date, Entry, FaqBase, Status};
 use crate::knowledge::NOT_IN_FORCE;
@@ -129,6 +131,17 @@ pub fn escalation(kb: &Snapshot, d: &Decision, ticket: Option<u64>, on: Date) ->
     let measure = best_entry(kb, d).filter(|_| d.reason == Some(NOT_IN_FORCE));
     let opening = measure.and_then(|e| notice::statement(&e.timeline, e.timeline.status(on)));
     format!("{}{}", opening.unwrap_or_default(), escalated(ticket))
+}
+
+/// The reply to anything that is not text.
+pub const TEXT_ONLY: &str = "暂只支持文字提问，请用文字描述您的问题。";
+
+/// The reply to a new question beyond the flood limits (`[officers] max_new_tickets_per_*`).
+pub const THROTTLED: &str = "您和本群近期提交给工作人员的新问题较多，工作人员会先处理已有的工单，答复后会在群里通知。请稍后再提交新的问题。";
+
+/// The reply to a number beyond the `n` suggestions offered.
+pub fn pick_out_of_range(n: usize) -> String {
+    format!("请回复 1 到 {n} 之间的序号，或换个说法重新提问。")
 }
 
 /// What the bot can do, for greetings, thanks and bare mentions.

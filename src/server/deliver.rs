@@ -9,7 +9,7 @@
 
 use super::{AppState, SharedState, now_ms};
 use crate::platform::{Destination, Outgoing, PER_MINUTE, SendError};
-use crate::store::{Delivery, OutboxItem, Target, message};
+use crate::store::{Chain, OutboxItem, Target};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -60,21 +60,19 @@ pub async fn run(state: SharedState, cancel: CancellationToken) {
 }
 
 /// Due outbox items grouped by destination, each group oldest first and stopping at the destination's
-/// first item that is not due (its later items must not overtake it). Only what is durable: one group
-/// commit covers everything just read (a message whose ticket change could still be lost in a crash
-/// must not reach the group).
+/// first item that is not due (its later items must not overtake it). Only what is durable (see
+/// [`crate::store::Database::outbox`]).
 async fn due_by_destination(state: &AppState) -> HashMap<String, Vec<OutboxItem>> {
-    let outbox = state.store.get().and_then(|s| s.outbox_items());
-    let due = outbox.unwrap_or_else(|e| {
+    let now = now_ms();
+    let due = state.store.outbox(now).await.unwrap_or_else(|e| {
         // While the storage is offline its recovery task reports; nothing to add every second.
         if !matches!(e, crate::store::StoreError::Unavailable(_)) {
-            tracing::error!(error = %e, "reading the outbox failed");
+            tracing::error!(error = %Chain(&e), "reading the outbox failed");
         }
         vec![]
     });
     let mut groups: HashMap<String, Vec<OutboxItem>> = HashMap::new();
     let mut waiting: HashSet<String> = HashSet::new();
-    let now = now_ms();
     for item in due {
         let key = state.outbound.rate_key(destination(&item.target));
         if item.not_before_ms > now {
@@ -82,9 +80,6 @@ async fn due_by_destination(state: &AppState) -> HashMap<String, Vec<OutboxItem>
         } else if !waiting.contains(&key) {
             groups.entry(key).or_default().push(item);
         }
-    }
-    if groups.is_empty() || state.store.commit().await.is_err() {
-        return HashMap::new();
     }
     groups
 }
@@ -108,15 +103,12 @@ async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
     let now = now_ms();
     let robot = state.outbound.rate_key(destination(&item.target));
     let slot_key = hex::encode(Sha256::digest(robot));
-    let slot = state
-        .store
-        .get()
-        .and_then(|s| s.take_send_slot(&slot_key, now, PER_MINUTE));
+    let slot = state.store.take_send_slot(&slot_key, now, PER_MINUTE).await;
     match slot {
         Ok(None) => {}
         Ok(Some(wait_ms)) => {
             item.not_before_ms = now + wait_ms;
-            log_store(state.store.get().and_then(|s| s.reschedule(&item)));
+            log_store(state.store.reschedule(&item).await);
             return false;
         }
         Err(e) => {
@@ -125,7 +117,7 @@ async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
         }
     }
     // From here the item is being sent: a notification stops taking additions.
-    item = match state.store.get().and_then(|s| s.seal(&item)) {
+    item = match state.store.seal(&item).await {
         Ok(Some(current)) => current,
         Ok(None) => return true,
         Err(e) => {
@@ -139,16 +131,10 @@ async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
         mention: &item.mention,
         now_ms: now,
     };
-    let next = match state.outbound.deliver(outgoing).await {
+    match state.outbound.deliver(outgoing).await {
         Ok(()) => {
             state.metrics.outbound("sent");
-            let delivered = Delivery::Delivered { at_ms: now };
-            log_store(
-                state
-                    .store
-                    .get()
-                    .and_then(|s| s.finish(&item, delivered, now)),
-            );
+            log_store(state.tickets.delivered(&item, now).await);
             true
         }
         Err(e) if e.is_transient() && item.attempts + 1 < MAX_ATTEMPTS => {
@@ -157,24 +143,17 @@ async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
             tracing::warn!(item = item.id, attempts = item.attempts + 1, %error, "delivery failed, will retry");
             item.attempts += 1;
             item.not_before_ms = now + backoff_ms(item.attempts);
-            log_store(state.store.get().and_then(|s| s.reschedule(&item)));
+            log_store(state.store.reschedule(&item).await);
             false
         }
         Err(e) => {
             state.metrics.outbound("failed");
             let error = describe(&e);
             tracing::error!(item = item.id, %error, "delivery failed permanently");
-            let failed = Delivery::Failed {
-                at_ms: now,
-                error: error.clone(),
-            };
-            log_store(state.store.get().and_then(|s| s.finish(&item, failed, now)));
-            report_failure(state, &item, &error, now);
+            log_store(state.tickets.undeliverable(&item, error, now).await);
             true
         }
-    };
-    log_store(state.store.commit().await);
-    next
+    }
 }
 
 /// 2^attempts seconds, at most five minutes.
@@ -184,23 +163,7 @@ fn backoff_ms(attempts: u32) -> i64 {
 
 pub(super) fn log_store<T>(r: crate::store::Result<T>) {
     if let Err(e) = r {
-        tracing::error!(error = %e, "outbox update failed");
-    }
-}
-
-/// Tells the officers that a ticket's answer could not be delivered (not for officer messages).
-fn report_failure(state: &AppState, item: &OutboxItem, error: &str, now: i64) {
-    let (Some(ticket), Target::Group(_)) = (item.ticket, &item.target) else {
-        return;
-    };
-    let text = format!(
-        "【投递失败】工单 #{ticket} 的答复未能发送到群：{}",
-        crate::sanitize::user_text(error, crate::sanitize::QUESTION_CHARS)
-    );
-    for url in &state.config.officers.notify_webhooks {
-        let target = Target::OfficerWebhook { url: url.clone() };
-        let item = message(target, text.clone(), vec![], None, now);
-        log_store(state.store.get().and_then(|s| s.enqueue(item)));
+        tracing::error!(error = %Chain(&e), "storage update failed");
     }
 }
 

@@ -5,9 +5,10 @@
 //!
 //! Modules: [`listen`] the accept loop and connection limit, [`conn`] one connection and its timeouts,
 //! [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
-//! [`officer`] officer commands, [`teach`] answers with an FAQ entry, [`deliver`] the outbox worker
-//! (which posts through the platform layer's [`Outbound`]), [`housekeeping`] SLA reminders and expiry,
-//! [`reload`] new FAQ snapshots while serving, [`metrics`], [`telemetry`].
+//! [`officer`] officer commands in chat, [`deliver`] the outbox worker (which posts through the
+//! platform layer's [`Outbound`]), [`housekeeping`] SLA reminders and expiry, [`reload`] new FAQ
+//! snapshots while serving, [`metrics`]. Tickets change only through the ticket service
+//! ([`crate::ticket`]).
 
 pub mod conn;
 pub mod deliver;
@@ -18,14 +19,13 @@ pub mod listen;
 pub mod metrics;
 pub mod officer;
 pub mod reload;
-pub mod teach;
-pub mod telemetry;
 
 use crate::config::Config;
 use crate::platform::wecom::{GroupRobot, WxCrypt};
 use crate::platform::{Outbound, dingtalk};
 use crate::snapshot::{self, Snapshot};
 use crate::store::Database;
+use crate::ticket;
 use anyhow::{Context, Result};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -39,11 +39,13 @@ pub struct AppState {
     /// The FAQ base and its matcher: take [`snapshot::Live::current`] once per request and use only it.
     pub faq: snapshot::Live,
     pub store: Database,
+    /// The ticket service, on `store`.
+    pub tickets: ticket::Service,
     /// WXBizMsgCrypt for the configured WeCom callback, if a token and key are set.
     pub wecom: Option<WxCrypt>,
     pub metrics: metrics::Metrics,
     /// Wakes the delivery worker when something was queued.
-    pub outbox_ready: tokio::sync::Notify,
+    pub outbox_ready: Arc<tokio::sync::Notify>,
     /// Every platform's channel for later messages, and the allow-listed client they post with.
     pub outbound: Outbound,
 }
@@ -79,13 +81,17 @@ impl App {
             .build()
             .context("building the HTTP client")?;
         let outbound = outbound(&config, http);
+        let outbox_ready = Arc::new(tokio::sync::Notify::new());
+        let tickets =
+            ticket::Service::new(store.clone(), config.officers.clone(), outbox_ready.clone());
         let state = Arc::new(AppState {
             config,
             faq,
             store,
+            tickets,
             wecom,
             metrics: metrics::Metrics::default(),
-            outbox_ready: tokio::sync::Notify::new(),
+            outbox_ready,
             outbound,
         });
         Ok(App { listener, state })
@@ -115,7 +121,11 @@ impl App {
         cancel.cancel();
         tracker.close();
         tracker.wait().await;
-        self.state.store.flush().context("flushing the database")?;
+        self.state
+            .store
+            .close()
+            .await
+            .context("flushing the database")?;
         tracing::info!("policybot stopped");
         Ok(())
     }
@@ -247,9 +257,4 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown signal received");
 }
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
+pub use crate::clock::now_ms;

@@ -1,12 +1,12 @@
 //! Officers at work from their own groups: `待办`, `认领 12`, `答复 12 <text>`, `答复 12 #<faq_id>`
-//! (see [`super::teach`]), `关闭 12 <reason>`, `重开 12`, `入库 12`; and the texts officers receive
-//! (notifications, reminders) and the answer posted to the asker's group, with everything users and
-//! officers wrote passed through [`crate::sanitize`].
+//! (answer with an FAQ entry), `关闭 12 <reason>`, `重开 12`, `入库 12`. A command is parsed into a
+//! ticket [`Action`], applied by the ticket service, and its outcome put in words
+//! ([`crate::reply::officer`]).
 
 use super::AppState;
-use crate::platform::Inbound;
-use crate::sanitize::{NAME_CHARS, QUESTION_CHARS, staff_text, user_text};
-use crate::store::{Store, StoreError, Ticket, TicketFilter};
+use crate::reply::officer as words;
+use crate::store::{Chain, StoreError, TicketFilter};
+use crate::ticket::{Action, Context, Outcome, ServiceError};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -18,7 +18,8 @@ pub enum Command {
     Answer(u64, String),
     /// Answer with an FAQ entry: `答复 12 #faq_id`.
     AnswerWithEntry(u64, String),
-    Close(u64, String),
+    /// Close, with the reason given (if any).
+    Close(u64, Option<String>),
     Reopen(u64),
     Learn(u64),
     Help,
@@ -48,14 +49,7 @@ pub fn parse(text: &str) -> Command {
             Command::AnswerWithEntry(id, rest[1..].to_owned())
         }
         "答复" | "回复" if !rest.is_empty() => Command::Answer(id, rest),
-        "关闭" => Command::Close(
-            id,
-            if rest.is_empty() {
-                "未注明".into()
-            } else {
-                rest
-            },
-        ),
+        "关闭" => Command::Close(id, (!rest.is_empty()).then_some(rest)),
         "重开" => Command::Reopen(id),
         "入库" => Command::Learn(id),
         _ => Command::Help,
@@ -72,171 +66,79 @@ fn is_entry_ref(rest: &str) -> bool {
     })
 }
 
-const HELP: &str = "工作人员指令：待办 ｜ 认领 12 ｜ 答复 12 答复内容 ｜ 答复 12 #FAQ编号 ｜ 关闭 12 原因 ｜ 重开 12 ｜ 入库 12";
-
-/// Runs an officer command and returns the bot's reply in the officer group.
-pub fn execute(state: &AppState, store: &Store, msg: &Inbound, text: &str, now: i64) -> String {
-    let officer = format!("{}({})", msg.sender_nick, msg.sender_id_or_nick());
-    let result = match parse(text) {
-        Command::Help => return HELP.to_owned(),
-        Command::List => return list(store, now),
-        Command::Claim(id) => store
-            .claim(id, &officer, now)
-            .map(|t| format!("已认领工单 #{}。", t.id)),
-        Command::Answer(id, answer) => {
-            let r = store.answer(id, &officer, &answer, now, answer_text);
-            r.map(|t| format!("工单 #{} 已答复，正在发送到“{}”。", t.id, title(&t)))
-        }
-        Command::AnswerWithEntry(id, faq_id) => {
-            match super::teach::answer_with_entry(
-                state,
-                store,
-                (id, &officer, &faq_id),
-                now,
-                answer_text,
-            ) {
-                Ok(t) => Ok(format!(
-                    "工单 #{} 已用 FAQ #{faq_id} 答复，正在发送到“{}”；提问已存为该条目的待审说法。",
-                    t.id, t.group_title
-                )),
-                Err(super::teach::TeachError::UnknownEntry(_)) => {
-                    return format!("没有编号为 {faq_id} 的FAQ条目。");
-                }
-                Err(super::teach::TeachError::Store(e)) => Err(e),
-            }
-        }
-        Command::Close(id, reason) => store
-            .close(id, &officer, &reason, now)
-            .map(|t| format!("工单 #{} 已关闭。", t.id)),
-        Command::Reopen(id) => store
-            .reopen(id, &officer, now)
-            .map(|t| format!("工单 #{} 已重开。", t.id)),
-        Command::Learn(id) => store.draft_from(id, &officer, now).map(|d| {
-            format!(
-                "工单 #{} 已存为FAQ草稿，审核后才会用于自动答复（policybot faq drafts）。",
-                d.ticket
-            )
-        }),
-    };
-    result.unwrap_or_else(|e| match e {
-        StoreError::NotFound(id) => format!("没有工单 #{id}。"),
-        StoreError::InvalidTransition { id, status, .. } => {
-            format!("工单 #{id} 当前状态为 {status}，不能这样操作。")
-        }
-        other => {
-            tracing::error!(error = %other, "officer command failed");
-            "操作失败，请稍后重试。".to_owned()
-        }
+/// The action a command asks for, by `officer`; `None` for help.
+fn action(command: Command, officer: &str) -> Option<Action> {
+    let officer = officer.to_owned();
+    Some(match command {
+        Command::Help => return None,
+        Command::List => Action::List(TicketFilter::Pending),
+        Command::Claim(id) => Action::Claim { id, officer },
+        Command::Answer(id, text) => Action::Answer { id, officer, text },
+        Command::AnswerWithEntry(id, faq_id) => Action::Teach {
+            id,
+            officer,
+            faq_id,
+        },
+        Command::Close(id, reason) => Action::Close {
+            id,
+            officer,
+            reason,
+        },
+        Command::Reopen(id) => Action::Reopen { id, officer },
+        Command::Learn(id) => Action::Draft { id, officer },
     })
 }
 
-fn list(store: &Store, now: i64) -> String {
-    match store.tickets(TicketFilter::Pending) {
-        Ok(ts) if ts.is_empty() => "目前没有待办工单。".to_owned(),
-        Ok(ts) => {
-            let lines: Vec<String> = ts
-                .iter()
-                .take(20)
-                .map(|t| {
-                    format!(
-                        "#{} [{}] {} {}：{}",
-                        t.id,
-                        t.status.as_str(),
-                        age(now - t.created_ms),
-                        title(t),
-                        question(&t.question)
-                    )
-                })
-                .collect();
-            format!("待办工单（{}，从早到晚）：\n{}", ts.len(), lines.join("\n"))
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "listing tickets failed");
-            "操作失败，请稍后重试。".to_owned()
-        }
-    }
-}
-
-/// "3天2小时", "5小时", "12分钟".
-pub fn age(ms: i64) -> String {
-    let mins = (ms / 60_000).max(0);
-    match (mins / 1440, (mins % 1440) / 60, mins % 60) {
-        (0, 0, m) => format!("{m}分钟"),
-        (0, h, _) => format!("{h}小时"),
-        (d, h, _) => format!("{d}天{h}小时"),
-    }
-}
-
-fn title(t: &Ticket) -> String {
-    user_text(&t.group_title, NAME_CHARS)
-}
-
-fn question(q: &str) -> String {
-    user_text(q, QUESTION_CHARS)
-}
-
-/// What officers are told when a question is escalated (or joins an open ticket).
-pub fn notification(t: &Ticket, merged: bool) -> String {
-    let asker = t.askers.last().map_or("", |a| a.nick.as_str());
-    let question = t
-        .askers
-        .last()
-        .map_or(t.question.as_str(), |a| a.question.as_str());
-    let mut out = if merged {
-        format!(
-            "【工单 #{} 新增提问人】{} 也问了同一问题（共{}人）",
-            t.id,
-            user_text(asker, NAME_CHARS),
-            t.askers.len()
-        )
-    } else {
-        format!(
-            "【新工单 #{}】\n群：{}\n提问人：{}\n问题：{}",
-            t.id,
-            title(t),
-            user_text(asker, NAME_CHARS),
-            self::question(question)
-        )
+/// Runs an officer's command through the ticket service and returns the bot's reply in the officer
+/// group. Errors are storage outages (the platform retries the message).
+pub async fn run(
+    state: &AppState,
+    officer: &str,
+    command: Command,
+    now: i64,
+) -> Result<String, StoreError> {
+    let Some(action) = action(command, officer) else {
+        return Ok(words::HELP.to_owned());
     };
-    if !merged && !t.guesses.is_empty() {
-        out.push_str("\n机器人的猜测：");
-        for (i, g) in t.guesses.iter().enumerate() {
-            out.push_str(&format!(
-                "\n{}. {}（{}，{:.2}）",
-                i + 1,
-                g.question,
-                g.faq_id,
-                g.score
-            ));
-        }
+    let kb = state.faq.current();
+    let cx = Context {
+        kb: &kb,
+        on: state.config.knowledge.as_of.day(),
+        now,
+    };
+    match state.tickets.apply(action, cx).await {
+        Ok(outcome) => Ok(render(&outcome, now)),
+        Err(e) => refusal(e),
     }
-    out.push_str(&format!(
-        "\n处理：认领 {0} ｜ 答复 {0} 内容 ｜ 关闭 {0} 原因",
-        t.id
-    ));
-    out
 }
 
-/// SLA reminder for an overdue ticket.
-pub fn reminder(t: &Ticket, now: i64) -> String {
-    format!(
-        "【超时提醒】工单 #{} 已等待{}（{}）：{}",
-        t.id,
-        age(now - t.created_ms),
-        t.status.as_str(),
-        question(&t.question)
-    )
+fn render(outcome: &Outcome, now: i64) -> String {
+    match outcome {
+        Outcome::Listed(tickets) => words::pending(tickets, now),
+        Outcome::Claimed(t) => words::claimed(t),
+        Outcome::Answered(t) => words::answered(t),
+        Outcome::Taught { ticket, faq_id } => words::taught(ticket, faq_id),
+        Outcome::Closed(t) => words::closed(t),
+        Outcome::Reopened(t) => words::reopened(t),
+        Outcome::Drafted(d) => words::drafted(d),
+        // No command asks for these.
+        Outcome::Shown(_) | Outcome::Drafts(_) => words::HELP.to_owned(),
+    }
 }
 
-/// The officer's answer as posted into the originating group (mentions are added by the sender): the
-/// question quoted as user text, the answer as staff text.
-pub fn answer_text(t: &Ticket) -> String {
-    format!(
-        "关于您的提问“{}”（工单 #{}），工作人员答复如下：\n{}",
-        question(&t.question),
-        t.id,
-        staff_text(t.answer.as_deref().unwrap_or(""))
-    )
+/// What officers are told when an action is refused; storage outages are passed on.
+fn refusal(e: ServiceError) -> Result<String, StoreError> {
+    Ok(match e {
+        ServiceError::NotFound(id) => words::no_such_ticket(id),
+        ServiceError::Refused { id, status, .. } => words::refused(id, status),
+        ServiceError::UnknownEntry(faq_id) => words::no_such_entry(&faq_id),
+        ServiceError::Invalid(_) => words::HELP.to_owned(),
+        ServiceError::Store(e) if e.is_outage() => return Err(e),
+        ServiceError::Store(e) => {
+            tracing::error!(error = %Chain(&e), "officer command failed");
+            words::FAILED.to_owned()
+        }
+    })
 }
 
 #[cfg(test)]
@@ -262,8 +164,9 @@ mod tests {
         );
         assert_eq!(
             parse("关闭 3 重复提问"),
-            Command::Close(3, "重复提问".into())
+            Command::Close(3, Some("重复提问".into()))
         );
+        assert_eq!(parse("关闭 3"), Command::Close(3, None));
         assert_eq!(parse("入库 4"), Command::Learn(4));
         assert_eq!(parse("答复 12"), Command::Help);
         assert_eq!(parse("你好"), Command::Help);
@@ -291,7 +194,7 @@ mod tests {
             let expected = match verb {
                 "认领" => Command::Claim(id),
                 "答复" | "回复" => Command::Answer(id, rest.clone()),
-                "关闭" => Command::Close(id, rest.clone()),
+                "关闭" => Command::Close(id, Some(rest.clone())),
                 "重开" => Command::Reopen(id),
                 _ => Command::Learn(id),
             };
@@ -302,12 +205,5 @@ mod tests {
         fn numbers_beyond_u64_are_help_not_a_panic(digits in "[1-9][0-9]{20,400}") {
             proptest::prop_assert_eq!(parse(&format!("认领 {digits}")), Command::Help);
         }
-    }
-
-    #[test]
-    fn ages_read_naturally() {
-        assert_eq!(age(5 * 60_000), "5分钟");
-        assert_eq!(age(3 * 3_600_000 + 60_000), "3小时");
-        assert_eq!(age(26 * 3_600_000), "1天2小时");
     }
 }

@@ -1,6 +1,5 @@
-//! What the store keeps: tickets with their history and reply routes (a [`ReplyRoute`] is the platform
-//! layer's; its serde form is part of what is stored), outbox messages, clarify state and officer
-//! drafts. Stored as JSON values; ids are big-endian u64 keys so byte order is numeric order.
+//! What the store keeps: tickets with their history and reply routes, outbox messages, clarify state and
+//! officer drafts; and the questions it is asked (which tickets, a new escalation). Stored as JSON values.
 
 use crate::platform::{Platform, ReplyRoute};
 use serde::{Deserialize, Serialize};
@@ -133,6 +132,29 @@ pub struct OutboxItem {
     pub created_ms: i64,
 }
 
+impl OutboxItem {
+    /// A message created at `now_ms`, due at once; the store gives it its id when it is queued.
+    pub fn new(
+        target: Target,
+        text: String,
+        mention: Vec<String>,
+        ticket: Option<u64>,
+        now_ms: i64,
+    ) -> OutboxItem {
+        OutboxItem {
+            id: 0,
+            target,
+            text,
+            mention,
+            ticket,
+            more_parts: false,
+            attempts: 0,
+            not_before_ms: now_ms,
+            created_ms: now_ms,
+        }
+    }
+}
+
 /// Numbered suggestions waiting for "1"/"2"/"3".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PendingClarify {
@@ -154,4 +176,76 @@ pub struct Draft {
     pub answer: String,
     pub officer: String,
     pub created_ms: i64,
+}
+
+/// Which tickets to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketFilter {
+    Status(Status),
+    /// Open or claimed.
+    Pending,
+    All,
+}
+
+impl TicketFilter {
+    /// `open`, `claimed`, `answered`, `closed`, `pending` or `all`.
+    pub fn parse(s: &str) -> Option<TicketFilter> {
+        Some(match s {
+            "open" => TicketFilter::Status(Status::Open),
+            "claimed" => TicketFilter::Status(Status::Claimed),
+            "answered" => TicketFilter::Status(Status::Answered),
+            "closed" => TicketFilter::Status(Status::Closed),
+            "pending" => TicketFilter::Pending,
+            "all" => TicketFilter::All,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketFilter::Status(s) => s.as_str(),
+            TicketFilter::Pending => "pending",
+            TicketFilter::All => "all",
+        }
+    }
+
+    pub fn keeps(self, t: &Ticket) -> bool {
+        match self {
+            TicketFilter::All => true,
+            TicketFilter::Pending => t.status.is_pending(),
+            TicketFilter::Status(s) => t.status == s,
+        }
+    }
+}
+
+/// A question for the officers, with where it came from: opens a ticket or joins the open ticket for
+/// the same question in the same group.
+#[derive(Debug, Clone)]
+pub struct Escalation {
+    /// De-duplication key of the platform message, recorded in the same transaction.
+    pub seen_key: String,
+    pub seen_expires_ms: i64,
+    pub platform: Platform,
+    pub group_id: String,
+    pub group_title: String,
+    pub asker: Asker,
+    pub normalized: String,
+    pub route: ReplyRoute,
+    pub guesses: Vec<Guess>,
+}
+
+/// How many new tickets one sender, and one group, may open in any hour (joining an open ticket is
+/// always allowed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloodLimits {
+    pub per_sender_per_hour: usize,
+    pub per_group_per_hour: usize,
+}
+
+impl FloodLimits {
+    #[cfg(test)]
+    pub const NONE: FloodLimits = FloodLimits {
+        per_sender_per_hour: usize::MAX,
+        per_group_per_hour: usize::MAX,
+    };
 }

@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use reqwest::StatusCode;
+use serde_json::json;
 
 /// Opens ticket #1 with "房租能减免吗".
 async fn one_ticket(app: &TestApp) {
@@ -111,4 +112,54 @@ async fn queue_commands_with_a_wrong_token_or_unknown_ticket_fail_with_a_clear_m
     assert!(err.contains("404") && err.contains("#99"), "{err}");
 
     assert_eq!(app.ticket(1).await["status"], "open");
+}
+
+#[tokio::test]
+async fn a_close_without_a_reason_records_one_default_from_chat_the_api_and_the_cli() {
+    // The three front ends parse into the same ticket action: closed without a reason, each ticket
+    // records "未注明", and the CLI prints the closed ticket.
+    let app = TestApp::spawn().await;
+    let ids = [
+        app.escalate("食堂第1号窗口的饭卡能退吗").await,
+        app.escalate("食堂第2号窗口的饭卡能退吗").await,
+        app.escalate("食堂第3号窗口的饭卡能退吗").await,
+    ];
+    let officer = DingTalkMsg::new(&app, &format!("关闭 {}", ids[0]))
+        .in_group(OFFICER_GROUP)
+        .from(OFFICERS[0], "王科长");
+    let server = app.url("");
+
+    let (_, chat) = app.send_dingtalk(&officer).await;
+    let (api, _) = app
+        .api_post(
+            &format!("/tickets/{}/close", ids[1]),
+            json!({"officer": "王"}),
+        )
+        .await;
+    let id = ids[2].to_string();
+    let cli = [
+        "queue",
+        "--server",
+        &server,
+        "--token",
+        ADMIN_TOKEN,
+        "close",
+        &id,
+        "--officer",
+        "王",
+    ];
+    let (ok, out, err) = app.cli(&cli).await;
+
+    assert!(markdown_text(&chat).contains("已关闭"), "{chat}");
+    assert_eq!(api, StatusCode::OK);
+    assert!(ok, "{err}");
+    assert!(out.contains("\"closed\""), "{out}");
+    for id in ids {
+        let t = app.ticket(id).await;
+        assert_eq!(
+            (t["status"].as_str(), t["close_reason"].as_str()),
+            (Some("closed"), Some("未注明")),
+            "ticket #{id}"
+        );
+    }
 }

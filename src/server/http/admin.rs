@@ -1,11 +1,12 @@
 //! The admin API under `/api/v1`, for officers' tools and `policybot queue`: bearer-token auth
-//! (constant-time comparison; an empty configured token disables the API), JSON in and out.
+//! (constant-time comparison; an empty configured token disables the API), JSON in and out. Ticket
+//! routes parse the request into a ticket [`Action`] and answer with its outcome as JSON.
 
 use super::{ApiError, is_json};
 use crate::ask::ask;
-use crate::server::officer::answer_text;
 use crate::server::{SharedState, now_ms};
-use crate::store::{Draft, Status, Ticket, TicketFilter};
+use crate::store::TicketFilter;
+use crate::ticket::{Action, Context, Outcome};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::HeaderMap;
@@ -49,14 +50,32 @@ pub(super) async fn auth_layer(
 
 /// A consistent backup of the live store (`policybot db backup --online`), as JSON lines.
 async fn backup(State(state): State<SharedState>) -> Result<Vec<u8>, ApiError> {
-    let store = state.store.get()?;
-    let dump = tokio::task::spawn_blocking(move || {
-        let mut out = Vec::new();
-        store.backup(&mut out, now_ms()).map(|_| out)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok(dump)
+    Ok(state.store.backup(now_ms()).await?)
+}
+
+/// Applies `action` and answers with its outcome.
+async fn apply(state: &SharedState, action: Action) -> Result<Json<serde_json::Value>, ApiError> {
+    let kb = state.faq.current();
+    let cx = Context {
+        kb: &kb,
+        on: state.config.knowledge.as_of.day(),
+        now: now_ms(),
+    };
+    let outcome = state.tickets.apply(action, cx).await?;
+    let value = match outcome {
+        Outcome::Listed(tickets) => serde_json::to_value(tickets),
+        Outcome::Shown(t)
+        | Outcome::Claimed(t)
+        | Outcome::Answered(t)
+        | Outcome::Taught { ticket: t, .. }
+        | Outcome::Closed(t)
+        | Outcome::Reopened(t) => serde_json::to_value(t),
+        Outcome::Drafted(d) => serde_json::to_value(d),
+        Outcome::Drafts(ds) => serde_json::to_value(ds),
+    };
+    value
+        .map(Json)
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Parses a JSON body with a useful 400 on failure.
@@ -75,24 +94,18 @@ struct ListQuery {
 async fn list(
     State(state): State<SharedState>,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<Ticket>>, ApiError> {
-    let filter = match q.status.as_deref().unwrap_or("open") {
-        "open" => TicketFilter::Status(Status::Open),
-        "claimed" => TicketFilter::Status(Status::Claimed),
-        "answered" => TicketFilter::Status(Status::Answered),
-        "closed" => TicketFilter::Status(Status::Closed),
-        "pending" => TicketFilter::Pending,
-        "all" => TicketFilter::All,
-        other => return Err(ApiError::BadRequest(format!("unknown status `{other}`"))),
-    };
-    Ok(Json(state.store.get()?.tickets(filter)?))
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let status = q.status.as_deref().unwrap_or("open");
+    let filter = TicketFilter::parse(status)
+        .ok_or_else(|| ApiError::BadRequest(format!("unknown status `{status}`")))?;
+    apply(&state, Action::List(filter)).await
 }
 
 async fn show(
     State(state): State<SharedState>,
     Path(id): Path<u64>,
-) -> Result<Json<Ticket>, ApiError> {
-    Ok(Json(state.store.get()?.ticket(id)?))
+) -> Result<Json<serde_json::Value>, ApiError> {
+    apply(&state, Action::Show(id)).await
 }
 
 #[derive(Deserialize)]
@@ -103,73 +116,58 @@ struct OfficerBody {
     text: Option<String>,
     #[serde(default)]
     reason: Option<String>,
-    /// Answer with this FAQ entry instead of `text` (see `server::teach`).
+    /// Answer with this FAQ entry instead of `text` (see `Action::Teach`).
     #[serde(default)]
     faq_id: Option<String>,
 }
 
-fn officer_body(headers: &HeaderMap, body: &Bytes) -> Result<OfficerBody, ApiError> {
-    let b: OfficerBody = json_body(headers, body)?;
-    if b.officer.trim().is_empty() {
-        return Err(ApiError::BadRequest("`officer` is required".into()));
+/// What `POST /tickets/{id}/{verb}` can ask for.
+const VERBS: [&str; 5] = ["claim", "answer", "close", "reopen", "draft"];
+
+/// The action a `POST /tickets/{id}/{verb}` asks for (`verb` is one of [`VERBS`]).
+fn action(id: u64, verb: &str, b: OfficerBody) -> Action {
+    let officer = b.officer;
+    match verb {
+        "claim" => Action::Claim { id, officer },
+        "answer" => match b.faq_id {
+            Some(faq_id) => Action::Teach {
+                id,
+                officer,
+                faq_id,
+            },
+            None => Action::Answer {
+                id,
+                officer,
+                text: b.text.unwrap_or_default(),
+            },
+        },
+        "close" => Action::Close {
+            id,
+            officer,
+            reason: b.reason,
+        },
+        "reopen" => Action::Reopen { id, officer },
+        _ => Action::Draft { id, officer },
     }
-    Ok(b)
 }
 
-/// `POST /tickets/{id}/{claim|answer|close|reopen|draft}`: one officer action, committed durably
-/// before the answer (the changed ticket, or the draft).
+/// `POST /tickets/{id}/{claim|answer|close|reopen|draft}`: one officer action, durable before the
+/// answer (the changed ticket, or the draft).
 async fn act(
     State(state): State<SharedState>,
-    Path((id, action)): Path<(u64, String)>,
+    Path((id, verb)): Path<(u64, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if !matches!(
-        action.as_str(),
-        "claim" | "answer" | "close" | "reopen" | "draft"
-    ) {
-        return Err(ApiError::NotFound(format!("unknown action `{action}`")));
+    if !VERBS.contains(&verb.as_str()) {
+        return Err(ApiError::NotFound(format!("unknown action `{verb}`")));
     }
-    let b = officer_body(&headers, &body)?;
-    let (store, officer, now) = (&state.store.get()?, b.officer.as_str(), now_ms());
-    let value = match action.as_str() {
-        "claim" => to_value(store.claim(id, officer, now)?),
-        "answer" if b.faq_id.is_some() => {
-            let faq_id = b.faq_id.as_deref().unwrap_or_default();
-            let act = (id, officer, faq_id);
-            let r = crate::server::teach::answer_with_entry(&state, store, act, now, answer_text);
-            to_value(r.map_err(|e| match e {
-                crate::server::teach::TeachError::UnknownEntry(_) => {
-                    ApiError::BadRequest(e.to_string())
-                }
-                crate::server::teach::TeachError::Store(e) => e.into(),
-            })?)
-        }
-        "answer" => {
-            let text = b
-                .text
-                .filter(|t| !t.trim().is_empty())
-                .ok_or_else(|| ApiError::BadRequest("`text` is required".into()))?;
-            to_value(store.answer(id, officer, &text, now, answer_text)?)
-        }
-        "close" => {
-            let reason = b.reason.unwrap_or_else(|| "未注明".into());
-            to_value(store.close(id, officer, &reason, now)?)
-        }
-        "reopen" => to_value(store.reopen(id, officer, now)?),
-        _ => to_value(store.draft_from(id, officer, now)?),
-    }?;
-    state.store.commit().await?;
-    state.outbox_ready.notify_one();
-    Ok(Json(value))
+    let b: OfficerBody = json_body(&headers, &body)?;
+    apply(&state, action(id, &verb, b)).await
 }
 
-fn to_value<T: serde::Serialize>(v: T) -> Result<serde_json::Value, ApiError> {
-    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-async fn drafts(State(state): State<SharedState>) -> Result<Json<Vec<Draft>>, ApiError> {
-    Ok(Json(state.store.get()?.drafts()?))
+async fn drafts(State(state): State<SharedState>) -> Result<Json<serde_json::Value>, ApiError> {
+    apply(&state, Action::Drafts).await
 }
 
 #[derive(Deserialize)]

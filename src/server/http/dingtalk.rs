@@ -31,19 +31,17 @@ pub async fn callback(
     };
     let received = dt::receive(auth, request, now_ms())
         .map_err(|r| rejected(&state, Platform::DingTalk, r))?;
-    bind_signature(&state, &received)?;
-    let handled = dispatch::handle(&state, received.inbound.clone())
-        .await
-        .map_err(|e| state.store.failed(e))?;
+    bind_signature(&state, &received).await?;
+    let handled = dispatch::handle(&state, received.inbound.clone()).await?;
     Ok(Json(respond(&received.inbound, handled)))
 }
 
 /// Binds the request's (timestamp, sign) pair to its message; refuses it if another message has it.
-fn bind_signature(state: &AppState, received: &dt::Received) -> Result<(), ApiError> {
+async fn bind_signature(state: &AppState, received: &dt::Received) -> Result<(), ApiError> {
     let sig = &received.signature;
     let msg_id = &received.inbound.msg_id;
-    let store = state.store.get()?;
-    if store.bind_signature(&sig.key, msg_id, sig.expires_ms)? {
+    let bound = state.store.bind_signature(&sig.key, msg_id, sig.expires_ms);
+    if bound.await? {
         return Ok(());
     }
     Err(rejected(state, Platform::DingTalk, dt::replayed()))

@@ -57,14 +57,14 @@ async fn healthz(State(state): State<SharedState>) -> (StatusCode, String) {
 
 /// For a load balancer: ready when the storage can acknowledge messages.
 async fn readyz(State(state): State<SharedState>) -> (StatusCode, &'static str) {
-    match state.store.get() {
-        Ok(_) => (StatusCode::OK, "ready"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "not ready"),
+    match state.store.failure() {
+        None => (StatusCode::OK, "ready"),
+        Some(_) => (StatusCode::SERVICE_UNAVAILABLE, "not ready"),
     }
 }
 
 async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
-    let outbox = state.store.get().map_or(0, |s| s.outbox_len());
+    let outbox = state.store.outbox_len().await.unwrap_or(0);
     let mut body = state.metrics.render(outbox);
     let bytes = crate::store::dir_bytes(&state.config.server.data_dir);
     body.push_str(&super::metrics::gauge("policybot_data_dir_bytes", bytes));
@@ -124,14 +124,22 @@ impl IntoResponse for ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        use crate::store::StoreError as E;
+        let cause = crate::store::Chain(&e).to_string();
+        match e.is_outage() {
+            true => ApiError::Unavailable(cause),
+            false => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<crate::ticket::ServiceError> for ApiError {
+    fn from(e: crate::ticket::ServiceError) -> Self {
+        use crate::ticket::ServiceError as E;
         match e {
             E::NotFound(id) => ApiError::NotFound(format!("ticket #{id} not found")),
-            e @ E::InvalidTransition { .. } => ApiError::Conflict(e.to_string()),
-            e @ (E::Unavailable(_) | E::Commit(_) | E::Sled(sled::Error::Io(_))) => {
-                ApiError::Unavailable(e.to_string())
-            }
-            other => ApiError::Internal(other.to_string()),
+            e @ E::Refused { .. } => ApiError::Conflict(e.to_string()),
+            e @ (E::UnknownEntry(_) | E::Invalid(_)) => ApiError::BadRequest(e.to_string()),
+            E::Store(e) => e.into(),
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::platform::wecom::http::{self as wc, Query};
 use crate::platform::{Inbound, Platform};
 use crate::server::dispatch::{self, Handled};
 use crate::server::{SharedState, now_ms};
-use crate::store::{Target, message};
+use crate::store::{Chain, OutboxItem, Target};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 
@@ -32,9 +32,7 @@ pub async fn callback(
     let Some(received) = received else {
         return Ok(String::new());
     };
-    let handled = dispatch::handle(&state, received.inbound.clone())
-        .await
-        .map_err(|e| state.store.failed(e))?;
+    let handled = dispatch::handle(&state, received.inbound.clone()).await?;
     let Handled::Reply { text, .. } = handled else {
         return Ok(String::new());
     };
@@ -49,20 +47,13 @@ async fn queue_rest(state: &SharedState, inbound: &Inbound, rest: Vec<String>) {
         return;
     }
     let now = now_ms();
-    for part in rest {
-        let item = message(
-            Target::Group(inbound.route.clone()),
-            part,
-            vec![],
-            None,
-            now,
-        );
-        if let Err(e) = state.store.get().and_then(|s| s.enqueue(item)) {
-            tracing::error!(error = %e, "queueing a reply part failed");
-        }
-    }
-    if let Err(e) = state.store.commit().await {
-        tracing::error!(error = %e, "commit failed");
+    let target = Target::Group(inbound.route.clone());
+    let items = rest
+        .into_iter()
+        .map(|part| OutboxItem::new(target.clone(), part, vec![], None, now))
+        .collect();
+    if let Err(e) = state.store.enqueue(items).await {
+        tracing::error!(error = %Chain(&e), "queueing a reply's parts failed");
     }
     state.outbox_ready.notify_one();
 }

@@ -1,10 +1,11 @@
 //! Backups: every record of every tree as JSON lines, with a header and a trailer that carries the
 //! record count and a SHA-256 of all lines before it, so a truncated or altered backup is refused.
-//! [`Store::backup`] works on a live store (sled iterators see a consistent state per tree); restore
+//! [`write`] works on a live store (sled iterators see a consistent state per tree); [`restore`]
 //! builds a fresh database from a backup and never lets ticket numbers go backwards.
 
 use super::manifest::{self, Manifest};
-use super::{GENERATION, NEXT_TICKET, Result, Store, StoreError, TREES, decode_u64};
+use super::{GENERATION, META, NEXT_TICKET, SledStore, TREES, decode_u64, open_when_free};
+use crate::store::{Result, StoreError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -42,31 +43,38 @@ pub struct Restored {
     pub moved_aside: Option<PathBuf>,
 }
 
-impl Store {
-    /// Writes every record to `out`; returns how many.
-    pub fn backup(&self, out: &mut impl Write, now_ms: i64) -> Result<u64> {
-        let mut w = Hashed::new(out);
-        w.line(&Line::Header {
-            format: MAGIC.to_owned(),
-            version: 1,
-            created_ms: now_ms,
-        })?;
-        let mut records = 0;
-        for name in TREES {
-            for kv in self.db.open_tree(name)?.iter() {
-                let (k, v) = kv?;
-                w.line(&Line::Record {
-                    tree: name.to_owned(),
-                    key: STANDARD.encode(&k),
-                    value: STANDARD.encode(&v),
-                })?;
-                records += 1;
-            }
+/// The previous database could not be opened to read its numbering.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open {path} (is the bot running?)")]
+struct Busy {
+    path: PathBuf,
+    #[source]
+    source: StoreError,
+}
+
+/// Writes every record of `s` to `out`; returns how many.
+pub(super) fn write(s: &SledStore, out: &mut dyn Write, now_ms: i64) -> Result<u64> {
+    let mut w = Hashed::new(out);
+    w.line(&Line::Header {
+        format: MAGIC.to_owned(),
+        version: 1,
+        created_ms: now_ms,
+    })?;
+    let mut records = 0;
+    for name in TREES {
+        for kv in s.db.open_tree(name)?.iter() {
+            let (k, v) = kv?;
+            w.line(&Line::Record {
+                tree: name.to_owned(),
+                key: STANDARD.encode(&k),
+                value: STANDARD.encode(&v),
+            })?;
+            records += 1;
         }
-        let sha256 = hex::encode(w.hash.clone().finalize());
-        w.line(&Line::Trailer { records, sha256 })?;
-        Ok(records)
     }
+    let sha256 = hex::encode(w.hash.clone().finalize());
+    w.line(&Line::Trailer { records, sha256 })?;
+    Ok(records)
 }
 
 /// Replaces the database in `data_dir` with the backup read from `input`. The old `v1` directory, if
@@ -80,25 +88,25 @@ pub fn restore(data_dir: &Path, input: impl BufRead, now_ms: i64) -> Result<Rest
     let mut floor = old.map_or(1, |m| m.next_ticket);
     let mut generation = old.map_or(0, |m| m.generation);
     let moved_aside = if live.exists() {
-        let previous = super::open_when_free(sled::Config::new().path(&live)).map_err(|e| {
-            StoreError::Commit(format!(
-                "cannot open {} (is the bot running?): {e}",
-                live.display()
-            ))
+        let previous = open_when_free(sled::Config::new().path(&live)).map_err(|source| {
+            StoreError::Backend(Box::new(Busy {
+                path: live.clone(),
+                source,
+            }))
         })?;
-        let meta = previous.open_tree(super::META)?;
+        let meta = previous.open_tree(META)?;
         let read = |k: &[u8]| -> Result<u64> { Ok(meta.get(k)?.map_or(0, |v| decode_u64(&v))) };
         floor = floor.max(read(NEXT_TICKET)?);
         generation = generation.max(read(GENERATION)?);
         drop(meta);
         drop(previous);
         let aside = data_dir.join(format!("v1.before-restore-{now_ms}"));
-        std::fs::rename(&live, &aside).map_err(|e| StoreError::Commit(e.to_string()))?;
+        std::fs::rename(&live, &aside).map_err(StoreError::Io)?;
         Some(aside)
     } else {
         None
     };
-    let db = super::open_when_free(sled::Config::new().path(&live))?;
+    let db = open_when_free(sled::Config::new().path(&live))?;
     // One batch per tree: far fewer log writes than a record at a time.
     let mut batches: std::collections::BTreeMap<&str, sled::Batch> = Default::default();
     for (tree, k, v) in &records {
@@ -110,7 +118,7 @@ pub fn restore(data_dir: &Path, input: impl BufRead, now_ms: i64) -> Result<Rest
     for (tree, batch) in batches {
         db.open_tree(tree)?.apply_batch(batch)?;
     }
-    let meta = db.open_tree(super::META)?;
+    let meta = db.open_tree(META)?;
     let backed_up = meta.get(NEXT_TICKET)?.map_or(1, |v| decode_u64(&v));
     let next_ticket = backed_up.max(floor);
     meta.insert(NEXT_TICKET, &next_ticket.to_be_bytes())?;
@@ -120,7 +128,7 @@ pub fn restore(data_dir: &Path, input: impl BufRead, now_ms: i64) -> Result<Rest
         generation: generation + 1,
         next_ticket,
     };
-    manifest::write(data_dir, m).map_err(|e| StoreError::Commit(e.to_string()))?;
+    manifest::write(data_dir, m).map_err(StoreError::Io)?;
     Ok(Restored {
         records: records.len() as u64,
         next_ticket,
@@ -128,12 +136,12 @@ pub fn restore(data_dir: &Path, input: impl BufRead, now_ms: i64) -> Result<Rest
     })
 }
 
-/// The records of a backup whose trailer matches its content.
 /// One record of a backup: tree, key, value.
 type Record = (String, Vec<u8>, Vec<u8>);
 
+/// The records of a backup whose trailer matches its content.
 fn read_verified(input: impl BufRead) -> Result<Vec<Record>> {
-    let bad = |why: &str| StoreError::Damaged(format!("not a usable backup: {why}"));
+    let bad = |why: &str| StoreError::damaged(format!("not a usable backup: {why}"));
     let mut hash = Sha256::new();
     let mut records = Vec::new();
     let mut header = false;
@@ -163,13 +171,13 @@ fn read_verified(input: impl BufRead) -> Result<Vec<Record>> {
 }
 
 /// A writer that hashes the lines it writes.
-struct Hashed<'a, W: Write> {
-    out: &'a mut W,
+struct Hashed<'a> {
+    out: &'a mut dyn Write,
     hash: Sha256,
 }
 
-impl<'a, W: Write> Hashed<'a, W> {
-    fn new(out: &'a mut W) -> Self {
+impl<'a> Hashed<'a> {
+    fn new(out: &'a mut dyn Write) -> Self {
         Hashed {
             out,
             hash: Sha256::new(),
@@ -177,43 +185,43 @@ impl<'a, W: Write> Hashed<'a, W> {
     }
 
     fn line(&mut self, line: &Line) -> Result<()> {
-        let mut bytes = serde_json::to_vec(line).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut bytes = serde_json::to_vec(line).map_err(StoreError::Corrupt)?;
         bytes.push(b'\n');
         self.hash.update(&bytes);
-        self.out
-            .write_all(&bytes)
-            .map_err(|e| StoreError::Commit(e.to_string()))
+        self.out.write_all(&bytes).map_err(StoreError::Io)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Backend;
 
     #[test]
     fn a_backup_restores_and_numbering_never_goes_back() {
         let dir = tempfile::tempdir().unwrap();
         let mut dump = Vec::new();
         {
-            let s = Store::open(dir.path()).unwrap();
+            let s = SledStore::open(dir.path()).unwrap();
             s.mark_seen("dingtalk:m1", i64::MAX).unwrap();
             s.meta.insert(NEXT_TICKET, &4u64.to_be_bytes()).unwrap();
-            s.durable_flush().unwrap();
+            s.flush_and_record().unwrap();
             assert_eq!(s.backup(&mut dump, 1).unwrap(), 4);
             s.meta.insert(NEXT_TICKET, &9u64.to_be_bytes()).unwrap();
-            s.durable_flush().unwrap();
+            s.flush_and_record().unwrap();
         }
         let r = restore(dir.path(), dump.as_slice(), 2).unwrap();
         assert_eq!((r.records, r.next_ticket), (4, 9));
         assert!(r.moved_aside.unwrap().exists());
-        let s = Store::open(dir.path()).unwrap();
+        let s = SledStore::open(dir.path()).unwrap();
         assert!(s.is_seen("dingtalk:m1").unwrap());
         assert_eq!(s.check().unwrap().next_ticket, 9);
     }
 
     #[test]
     fn a_truncated_or_altered_backup_is_refused() {
-        let s = crate::store::temporary();
+        let live = tempfile::tempdir().unwrap();
+        let s = SledStore::open(live.path()).unwrap();
         s.mark_seen("a", 1).unwrap();
         let mut dump = Vec::new();
         s.backup(&mut dump, 1).unwrap();
@@ -225,7 +233,7 @@ mod tests {
         for bad in [truncated.as_str(), altered.as_str(), "", "{}"] {
             assert!(matches!(
                 restore(dir.path(), bad.as_bytes(), 1),
-                Err(StoreError::Damaged(_))
+                Err(StoreError::Damaged { .. })
             ));
         }
         assert!(!dir.path().join("v1").exists(), "nothing was written");

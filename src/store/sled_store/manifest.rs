@@ -7,6 +7,7 @@
 //! It is replaced atomically: written to a temporary file, fsynced, renamed over the old one, and the
 //! directory fsynced.
 
+use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,23 +37,28 @@ pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join("MANIFEST")
 }
 
-/// The manifest, `Ok(None)` if there is none yet, `Err` with a reason if it cannot be read.
-pub fn read(data_dir: &Path) -> Result<Option<Manifest>, String> {
+/// The manifest, `Ok(None)` if there is none yet, `Damaged` with the reason if it cannot be read.
+pub fn read(data_dir: &Path) -> Result<Option<Manifest>, StoreError> {
     let p = path(data_dir);
     let text = match std::fs::read_to_string(&p) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{}: {e}", p.display())),
+        Err(e) => {
+            return Err(StoreError::damaged_by(
+                format!("{}: cannot read", p.display()),
+                e,
+            ));
+        }
     };
-    let disk: OnDisk =
-        serde_json::from_str(&text).map_err(|e| format!("{}: not a manifest: {e}", p.display()))?;
+    let disk: OnDisk = serde_json::from_str(&text)
+        .map_err(|e| StoreError::damaged_by(format!("{}: not a manifest", p.display()), e))?;
     if disk.format != FORMAT || disk.version != VERSION {
-        return Err(format!(
+        return Err(StoreError::damaged(format!(
             "{}: format {} version {} (this build reads {FORMAT} version {VERSION})",
             p.display(),
             disk.format,
             disk.version
-        ));
+        )));
     }
     Ok(Some(disk.manifest))
 }
@@ -79,17 +85,22 @@ mod tests {
     #[test]
     fn a_written_manifest_reads_back_and_garbage_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(read(dir.path()), Ok(None));
+        assert_eq!(read(dir.path()).unwrap(), None);
         let m = Manifest {
             generation: 7,
             next_ticket: 42,
         };
         write(dir.path(), m).unwrap();
-        assert_eq!(read(dir.path()), Ok(Some(m)));
+        assert_eq!(read(dir.path()).unwrap(), Some(m));
         std::fs::write(path(dir.path()), b"{\"format\":\"x\"").unwrap();
         assert!(read(dir.path()).is_err());
         let other = r#"{"format":"policybot-store","version":9,"generation":1,"next_ticket":1}"#;
         std::fs::write(path(dir.path()), other).unwrap();
-        assert!(read(dir.path()).unwrap_err().contains("version 9"));
+        assert!(
+            read(dir.path())
+                .unwrap_err()
+                .to_string()
+                .contains("version 9")
+        );
     }
 }

@@ -1,0 +1,244 @@
+//! The ticket service: the one place where a ticket changes. Officers' actions from every front end
+//! ([`Action`]), questions escalated by dispatch, SLA reminders and delivery outcomes are applied here:
+//! validated by the rules (`rules`, pure functions), saved with the messages they cause in one durable transaction, and
+//! the delivery worker woken. Front ends parse into an action and render its [`Outcome`]; the words are
+//! in [`crate::reply::officer`].
+
+mod action;
+mod rules;
+
+pub use action::{Action, NO_REASON, Outcome, ServiceError};
+
+use crate::config::Officers;
+use crate::faq::Date;
+use crate::snapshot::Snapshot;
+use crate::store::{
+    Database, Delivery, Effects, Escalated, Escalation, FloodLimits, OutboxItem, StoreError,
+    Ticket, TicketFilter,
+};
+use std::sync::Arc;
+use tokio::sync::Notify;
+use tracing::instrument;
+
+/// What an action may need besides the store: the FAQ base (to answer with an entry) and the day its
+/// measures are judged on, and the time.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The FAQ snapshot an answer with an entry quotes.
+    pub kb: &'a Snapshot,
+    pub on: Date,
+    pub now: i64,
+}
+
+/// Cheap to share; one per server.
+pub struct Service {
+    db: Database,
+    officers: Officers,
+    /// Wakes the delivery worker when something was queued.
+    wake: Arc<Notify>,
+}
+
+impl Service {
+    pub fn new(db: Database, officers: Officers, wake: Arc<Notify>) -> Service {
+        Service { db, officers, wake }
+    }
+
+    /// Applies an officer's action; what it changed is durable when this returns.
+    #[instrument(skip_all, fields(action = action.name(), ticket = action.ticket()))]
+    pub async fn apply(&self, action: Action, cx: Context<'_>) -> Result<Outcome, ServiceError> {
+        let now = cx.now;
+        Ok(match action {
+            Action::List(filter) => Outcome::Listed(self.db.tickets(filter).await?),
+            Action::Show(id) => Outcome::Shown(self.get(id).await?),
+            Action::Drafts => Outcome::Drafts(self.db.drafts().await?),
+            Action::Claim { id, officer } => {
+                let officer = named(&officer)?;
+                let claim = |t: &mut Ticket| rules::claim(t, officer, now);
+                Outcome::Claimed(self.change(id, now, claim).await?)
+            }
+            Action::Answer { id, officer, text } => self.answer(id, &officer, &text, now).await?,
+            Action::Teach {
+                id,
+                officer,
+                faq_id,
+            } => self.teach(id, named(&officer)?, &faq_id, cx).await?,
+            Action::Close {
+                id,
+                officer,
+                reason,
+            } => self.close(id, &officer, reason.as_deref(), now).await?,
+            Action::Reopen { id, officer } => {
+                let officer = named(&officer)?;
+                let reopen = |t: &mut Ticket| rules::reopen(t, officer, now);
+                Outcome::Reopened(self.change(id, now, reopen).await?)
+            }
+            Action::Draft { id, officer } => self.draft(id, named(&officer)?, now).await?,
+        })
+    }
+
+    async fn answer(
+        &self,
+        id: u64,
+        officer: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<Outcome, ServiceError> {
+        let (officer, text) = (named(officer)?, text.trim());
+        if text.is_empty() {
+            return Err(ServiceError::Invalid("`text` is required"));
+        }
+        let answer = |t: &mut Ticket| rules::answer(t, officer, text, now);
+        Ok(Outcome::Answered(self.change(id, now, answer).await?))
+    }
+
+    /// Closes with the reason given, or [`NO_REASON`].
+    async fn close(
+        &self,
+        id: u64,
+        officer: &str,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<Outcome, ServiceError> {
+        let officer = named(officer)?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        let close = |t: &mut Ticket| rules::close(t, officer, reason.unwrap_or(NO_REASON), now);
+        Ok(Outcome::Closed(self.change(id, now, close).await?))
+    }
+
+    async fn draft(&self, id: u64, officer: &str, now: i64) -> Result<Outcome, ServiceError> {
+        let mut draft = None;
+        self.change(id, now, |t| {
+            let effects = rules::draft(t, officer, now)?;
+            draft.clone_from(&effects.draft);
+            Ok(effects)
+        })
+        .await?;
+        Ok(Outcome::Drafted(
+            draft.expect("a saved draft change carries its draft"),
+        ))
+    }
+
+    async fn teach(
+        &self,
+        id: u64,
+        officer: &str,
+        faq_id: &str,
+        cx: Context<'_>,
+    ) -> Result<Outcome, ServiceError> {
+        let faq_id = faq_id.trim().trim_start_matches('#');
+        let entry = cx
+            .kb
+            .entry(faq_id)
+            .ok_or_else(|| ServiceError::UnknownEntry(faq_id.to_owned()))?;
+        let quote = crate::reply::answer(&cx.kb.base, entry, cx.on);
+        let now = cx.now;
+        let teach = |t: &mut Ticket| rules::teach(t, officer, (faq_id, &quote), now);
+        let ticket = self.change(id, now, teach).await?;
+        Ok(Outcome::Taught {
+            ticket,
+            faq_id: faq_id.to_owned(),
+        })
+    }
+
+    /// Opens a ticket for an escalated question or joins the open one, notifying the officers; records
+    /// the message as seen in the same transaction. Durable when it returns.
+    pub async fn escalate(&self, esc: Escalation, now: i64) -> Result<Escalated, StoreError> {
+        let hooks = self.officers.notify_webhooks.clone();
+        let notices = move |t: &Ticket, joined: bool| rules::notices(&hooks, t, joined, now);
+        let limits = FloodLimits {
+            per_sender_per_hour: self.officers.max_new_tickets_per_sender_per_hour as usize,
+            per_group_per_hour: self.officers.max_new_tickets_per_group_per_hour as usize,
+        };
+        let r = self.db.escalate((esc, limits), now, notices).await?;
+        if matches!(r, Escalated::Opened(_) | Escalated::Joined(_)) {
+            self.wake.notify_one();
+        }
+        Ok(r)
+    }
+
+    /// Reminds the officers of every overdue ticket (see `rules::overdue`); returns their ids.
+    pub async fn remind_overdue(&self, now: i64) -> Result<Vec<u64>, StoreError> {
+        let sla_ms = self.officers.sla.as_millis() as i64;
+        let hooks = &self.officers.notify_webhooks;
+        let mut reminded = Vec::new();
+        for t in self.db.tickets(TicketFilter::Pending).await? {
+            if !rules::overdue(&t, sla_ms, now) {
+                continue;
+            }
+            match self
+                .change(t.id, now, |t| rules::remind(t, hooks, sla_ms, now))
+                .await
+            {
+                Ok(_) => reminded.push(t.id),
+                Err(ServiceError::Store(e)) => return Err(e),
+                // Answered, closed, reminded or purged meanwhile.
+                Err(_) => {}
+            }
+        }
+        Ok(reminded)
+    }
+
+    /// A message was delivered: it leaves the outbox and, when it completes a ticket's answer, the
+    /// ticket records it. Durable.
+    pub async fn delivered(&self, item: &OutboxItem, now: i64) -> Result<(), StoreError> {
+        let delivered = Delivery::Delivered { at_ms: now };
+        self.db.finish(item, delivered, now, vec![]).await
+    }
+
+    /// A message could not be delivered and will not be retried: it leaves the outbox, its ticket
+    /// records why, and the officers are told (see `rules::undeliverable`). Durable.
+    pub async fn undeliverable(
+        &self,
+        item: &OutboxItem,
+        error: String,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let report = rules::undeliverable(&self.officers.notify_webhooks, item, &error, now);
+        let wake = !report.is_empty();
+        let failed = Delivery::Failed { at_ms: now, error };
+        self.db.finish(item, failed, now, report).await?;
+        if wake {
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    async fn get(&self, id: u64) -> Result<Ticket, ServiceError> {
+        self.db.ticket(id).await?.ok_or(ServiceError::NotFound(id))
+    }
+
+    /// Reads ticket `id`, applies `rule` and saves the result with its effects; if the ticket changed
+    /// in between (an asker joined, another officer acted), does it again on the new state.
+    async fn change(
+        &self,
+        id: u64,
+        now: i64,
+        mut rule: impl FnMut(&mut Ticket) -> Result<Effects, ServiceError>,
+    ) -> Result<Ticket, ServiceError> {
+        loop {
+            let before = self.get(id).await?;
+            let mut after = before.clone();
+            let effects = rule(&mut after)?;
+            after.updated_ms = now;
+            let wake = !effects.messages.is_empty();
+            if self.db.save(before, after.clone(), effects).await? {
+                if wake {
+                    self.wake.notify_one();
+                }
+                return Ok(after);
+            }
+        }
+    }
+}
+
+/// The acting officer's name, required.
+fn named(officer: &str) -> Result<&str, ServiceError> {
+    let officer = officer.trim();
+    if officer.is_empty() {
+        return Err(ServiceError::Invalid("`officer` is required"));
+    }
+    Ok(officer)
+}
+
+#[cfg(test)]
+mod tests;
