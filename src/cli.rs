@@ -321,7 +321,7 @@ fn run_build(source: &Path, supersedes: &[String], faq_dir: &Path) -> Result<()>
 
 fn run_serve(config: Option<&Path>) -> Result<()> {
     let cfg = Config::load(config)?;
-    crate::telemetry::init(&cfg.server.log_format);
+    crate::telemetry::init(cfg.server.log_format);
     tokio::runtime::Runtime::new()
         .context("starting the runtime")?
         .block_on(async {

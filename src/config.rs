@@ -13,18 +13,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
+use url::Url;
 
 /// The shipped example, which is also the built-in default.
 pub const EXAMPLE: &str = include_str!("../config.example.toml");
-
-/// Environment variables that override secrets in the file: (variable, key it sets).
-pub const SECRET_ENV: &[(&str, &str)] = &[
-    ("POLICYBOT_ADMIN_TOKEN", "server.admin_token"),
-    ("POLICYBOT_DINGTALK_APP_KEY", "dingtalk.app_key"),
-    ("POLICYBOT_DINGTALK_APP_SECRET", "dingtalk.app_secret"),
-    ("POLICYBOT_WECOM_TOKEN", "wecom.token"),
-    ("POLICYBOT_WECOM_ENCODING_AES_KEY", "wecom.encoding_aes_key"),
-];
 
 /// A string that never prints itself.
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
@@ -73,7 +65,7 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Server {
-    pub listen: String,
+    pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub faq_dir: PathBuf,
     /// Bearer token of the admin API; empty disables the API.
@@ -81,8 +73,7 @@ pub struct Server {
     /// `host` or `host:port` entries the bot may post to.
     pub allowed_outbound_hosts: Vec<String>,
     pub max_body_bytes: usize,
-    /// `text` or `json`.
-    pub log_format: String,
+    pub log_format: LogFormat,
     /// How long a message id is remembered for de-duplication.
     pub dedupe_ttl_secs: u64,
     /// Closed tickets are removed this many days after their last change.
@@ -102,13 +93,23 @@ pub struct Server {
     pub max_connections: u64,
 }
 
+/// How logs are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines (coloured on a terminal).
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DingTalk {
     pub app_key: Secret,
     pub app_secret: Secret,
     pub robot_code: String,
-    pub api_base: String,
+    pub api_base: Url,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,7 +123,7 @@ pub struct WeCom {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Officers {
-    pub notify_webhooks: Vec<String>,
+    pub notify_webhooks: Vec<Url>,
     pub groups: Vec<String>,
     /// Officers' user ids (DingTalk senderStaffId / WeCom UserId): officer commands need one of these
     /// senders in one of `groups`.
@@ -155,11 +156,6 @@ fn err(key: &str, message: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
-    /// The built-in defaults (= `config.example.toml`), with environment secrets applied.
-    pub fn defaults() -> Result<Config, ConfigError> {
-        Self::from_toml(EXAMPLE, &std::env::vars().collect::<Vec<_>>())
-    }
-
     /// Reads `path` over the defaults, applies environment secrets, validates.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let env: Vec<(String, String)> = std::env::vars().collect();
@@ -228,24 +224,13 @@ impl Config {
         }
     }
 
-    /// The listen address, parsed.
-    pub fn listen_addr(&self) -> SocketAddr {
-        self.server.listen.parse().expect("validated")
-    }
-
     fn validate(&self) -> Result<(), ConfigError> {
         let s = &self.server;
-        s.listen
-            .parse::<SocketAddr>()
-            .map_err(|_| err("server.listen", "expected host:port, e.g. 127.0.0.1:8080"))?;
         if s.max_body_bytes == 0 || s.max_body_bytes > 16 << 20 {
             return Err(err(
                 "server.max_body_bytes",
                 "must be between 1 and 16777216",
             ));
-        }
-        if !matches!(s.log_format.as_str(), "text" | "json") {
-            return Err(err("server.log_format", "must be \"text\" or \"json\""));
         }
         in_range(
             "server.signature_window_secs",
@@ -282,18 +267,12 @@ impl Config {
             }
         }
         self.validate_matcher()?;
-        url::Url::parse(&self.dingtalk.api_base)
-            .map_err(|e| err("dingtalk.api_base", e.to_string()))?;
         let key = self.wecom.encoding_aes_key.expose();
         if !key.is_empty() && (key.len() != 43 || !key.chars().all(|c| c.is_ascii_alphanumeric())) {
             return Err(err(
                 "wecom.encoding_aes_key",
                 "must be 43 characters [A-Za-z0-9]",
             ));
-        }
-        for (i, w) in self.officers.notify_webhooks.iter().enumerate() {
-            url::Url::parse(w)
-                .map_err(|e| err(&format!("officers.notify_webhooks[{i}]"), e.to_string()))?;
         }
         let sla_key = match self.officers.sla_hours {
             Some(_) => "officers.sla_hours",
@@ -416,7 +395,7 @@ mod tests {
     #[test]
     fn the_example_is_a_valid_config() {
         let c = Config::from_toml(EXAMPLE, &[]).unwrap();
-        assert_eq!(c.server.listen, "127.0.0.1:8080");
+        assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.server.max_body_bytes, 65536);
         assert_eq!(c.matcher, Thresholds::default());
     }
@@ -428,14 +407,14 @@ mod tests {
         assert!(c.dingtalk.app_secret.is_set() && c.server.admin_token.is_set());
         assert_eq!(
             c.officers.notify_webhooks,
-            ["http://127.0.0.1:9009/officers"]
+            [Url::parse("http://127.0.0.1:9009/officers").unwrap()]
         );
     }
 
     #[test]
     fn a_partial_file_keeps_the_defaults() {
         let c = Config::from_toml("[server]\nlisten = \"127.0.0.1:0\"\n", &[]).unwrap();
-        assert_eq!(c.server.listen, "127.0.0.1:0");
+        assert_eq!(c.server.listen.to_string(), "127.0.0.1:0");
         assert_eq!(c.officers.sla, Duration::from_secs(24 * 3600));
     }
 

@@ -3,10 +3,11 @@
 //! when stderr is a terminal (and `NO_COLOR` is unset): a log written to a file or a journal carries no
 //! escape codes.
 
+use crate::config::LogFormat;
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
-pub fn init(format: &str) {
+pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("policybot=info,tower_http=info"));
     let builder = tracing_subscriber::fmt()
@@ -16,10 +17,9 @@ pub fn init(format: &str) {
             std::env::var_os("NO_COLOR"),
         ))
         .with_writer(std::io::stderr);
-    let _ = if format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
     };
 }
 

@@ -57,7 +57,6 @@ pub(crate) use outbound::{
 };
 pub(crate) use reject::{NotConfigured, Refusal, Rejected};
 pub use route::ReplyRoute;
-pub use wecom::WxCrypt;
 
 use serde::{Deserialize, Serialize};
 

@@ -72,7 +72,7 @@ impl App {
             )
         })?;
         let wecom = wecom_crypt(&config)?;
-        let listener = tokio::net::TcpListener::bind(config.listen_addr())
+        let listener = tokio::net::TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("binding {}", config.server.listen))?;
         let http = reqwest::Client::builder()
@@ -189,7 +189,7 @@ fn warn_off_the_allow_list(c: &Config) {
     let named = officers.map(|(i, url)| (format!("officers.notify_webhooks[{i}]"), url));
     let api = std::iter::once(("dingtalk.api_base".to_owned(), &c.dingtalk.api_base));
     for (key, url) in named.chain(api) {
-        if !crate::platform::allowed(url, hosts) {
+        if !crate::platform::allowed(url.as_str(), hosts) {
             tracing::warn!(
                 key,
                 "its host is not on server.allowed_outbound_hosts (or it is plain HTTP to a host that \
@@ -203,7 +203,7 @@ fn warn_off_the_allow_list(c: &Config) {
 fn outbound(config: &Config, http: reqwest::Client) -> Outbound {
     let d = &config.dingtalk;
     let api = dingtalk::OpenApi {
-        base: d.api_base.clone(),
+        base: d.api_base.as_str().trim_end_matches('/').to_owned(),
         app_key: d.app_key.expose().to_owned(),
         app_secret: d.app_secret.expose().to_owned(),
         robot_code: d.robot_code.clone(),

@@ -30,10 +30,10 @@ mod database;
 pub mod model;
 mod sled_store;
 
-pub use backend::{Backend, Effects, Escalated, Report};
+pub use backend::{Backend, Effects, Escalated};
 pub use database::{Chain, Database, Durability};
 pub use model::*;
-pub use sled_store::{Restored, SledStore, restore};
+pub use sled_store::{SledStore, restore};
 
 use std::sync::Arc;
 

@@ -5,6 +5,7 @@
 use super::ServiceError;
 use crate::reply::officer as words;
 use crate::store::{Draft, Effects, OutboxItem, Status, Target, Ticket};
+use url::Url;
 
 fn push_event(t: &mut Ticket, at_ms: i64, actor: &str, action: &str, detail: &str) {
     t.history.push(crate::store::Event {
@@ -135,7 +136,7 @@ pub fn overdue(t: &Ticket, sla_ms: i64, now: i64) -> bool {
 /// An overdue ticket: every officer webhook is reminded of it.
 pub fn remind(
     t: &mut Ticket,
-    hooks: &[String],
+    hooks: &[Url],
     sla_ms: i64,
     now: i64,
 ) -> Result<Effects, ServiceError> {
@@ -151,7 +152,7 @@ pub fn remind(
 }
 
 /// Every officer webhook is told of a new ticket, or of an asker who joined one.
-pub fn notices(hooks: &[String], t: &Ticket, joined: bool, now: i64) -> Vec<OutboxItem> {
+pub fn notices(hooks: &[Url], t: &Ticket, joined: bool, now: i64) -> Vec<OutboxItem> {
     if hooks.is_empty() {
         // Nobody to tell: the words are not worth putting together.
         return vec![];
@@ -161,12 +162,7 @@ pub fn notices(hooks: &[String], t: &Ticket, joined: bool, now: i64) -> Vec<Outb
 
 /// Every officer webhook is told when a ticket's answer could not be delivered into its group (not
 /// when a message to the officers failed, nor a reply part outside any ticket).
-pub fn undeliverable(
-    hooks: &[String],
-    item: &OutboxItem,
-    error: &str,
-    now: i64,
-) -> Vec<OutboxItem> {
+pub fn undeliverable(hooks: &[Url], item: &OutboxItem, error: &str, now: i64) -> Vec<OutboxItem> {
     match (item.ticket, &item.target) {
         (Some(ticket), Target::Group(_)) => {
             to_officers(hooks, &words::delivery_failed(ticket, error), now)
@@ -175,8 +171,10 @@ pub fn undeliverable(
     }
 }
 
-fn to_officers(hooks: &[String], text: &str, now: i64) -> Vec<OutboxItem> {
-    let to = |url: &String| Target::OfficerWebhook { url: url.clone() };
+fn to_officers(hooks: &[Url], text: &str, now: i64) -> Vec<OutboxItem> {
+    let to = |url: &Url| Target::OfficerWebhook {
+        url: url.as_str().to_owned(),
+    };
     hooks
         .iter()
         .map(|u| OutboxItem::new(to(u), text.to_owned(), vec![], None, now))
@@ -321,7 +319,7 @@ mod tests {
 
     #[test]
     fn overdue_tickets_are_reminded_once_per_period() {
-        let hooks = vec!["https://o".to_string()];
+        let hooks = vec![Url::parse("https://o").unwrap()];
         let mut t = ticket(&["u1"]);
         assert!(!overdue(&t, 100, 50));
         assert_eq!(remind(&mut t, &hooks, 100, 100).unwrap().messages.len(), 1);
@@ -333,7 +331,10 @@ mod tests {
 
     #[test]
     fn only_an_undeliverable_answer_is_reported_to_the_officers() {
-        let hooks = vec!["https://o1".to_string(), "https://o2".to_string()];
+        let hooks = vec![
+            Url::parse("https://o1").unwrap(),
+            Url::parse("https://o2").unwrap(),
+        ];
         let t = ticket(&["u1"]);
         let group = Target::Group(t.route.clone());
         let answer = OutboxItem::new(group.clone(), "a".into(), vec![], Some(7), 0);

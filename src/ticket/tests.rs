@@ -21,7 +21,7 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::open(dir.path()).unwrap();
         let officers = Officers {
-            notify_webhooks: vec![HOOK.into()],
+            notify_webhooks: vec![url::Url::parse(HOOK).unwrap()],
             groups: vec![],
             staff_ids: vec![],
             sla: Duration::from_secs(3600),

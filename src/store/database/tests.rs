@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::platform::{Platform, ReplyRoute};
-use crate::store::Report;
+use crate::store::backend::Report;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Sled, with a log of the calls made and a switch that makes flushes fail.

@@ -9,7 +9,7 @@ mod messages;
 mod outbox;
 mod tickets;
 
-pub use backup::{Restored, restore};
+pub use backup::restore;
 
 use super::backend::{Backend, Effects, Escalated, Report};
 use super::model::*;
