@@ -380,7 +380,8 @@ async fn run_queue(args: ServerArgs, command: QueueCommand) -> Result<()> {
         | Outcome::Answered(t)
         | Outcome::Taught { ticket: t, .. }
         | Outcome::Closed(t)
-        | Outcome::Reopened(t) => serde_json::to_string_pretty(&t)?,
+        | Outcome::Reopened(t)
+        | Outcome::Settled(t) => serde_json::to_string_pretty(&t)?,
     };
     println!("{json}");
     Ok(())
