@@ -443,6 +443,26 @@ impl Store {
         Ok(draft)
     }
 
+    /// Settles the draft of ticket `id`: removes it (approved into the base, or rejected) and records
+    /// `action` by `admin` in the ticket's history. `NotFound` when there is no such draft.
+    pub fn settle_draft(
+        &self,
+        id: u64,
+        admin: &str,
+        action: &str,
+        detail: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        if self.drafts.remove(id.to_be_bytes())?.is_none() {
+            return Err(StoreError::NotFound(id));
+        }
+        self.update(id, now_ms, |t| {
+            push_event(t, now_ms, admin, action, detail);
+            Ok(vec![])
+        })?;
+        Ok(())
+    }
+
     /// Removes closed tickets last changed before `cutoff_ms`; returns how many. Numbering is unaffected.
     pub fn purge_closed(&self, cutoff_ms: i64) -> Result<usize> {
         let mut n = 0;
