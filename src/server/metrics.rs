@@ -20,6 +20,8 @@ pub struct Metrics {
     latency_buckets: [AtomicU64; 8],
     latency_count: AtomicU64,
     latency_sum_ns: AtomicU64,
+    /// Questions per day by outcome, kept in the data dir for the console.
+    pub daily: super::daily::Daily,
 }
 
 impl Metrics {
@@ -29,6 +31,7 @@ impl Metrics {
     }
 
     pub fn question(&self, platform: Platform, outcome: &str) {
+        self.daily.record(outcome, super::now_ms());
         self.inc(
             "policybot_questions_total",
             format!("platform=\"{}\",outcome=\"{outcome}\"", platform.as_str()),

@@ -5,11 +5,12 @@
 //! Modules: [`listen`] the accept loop and connection limit, [`conn`] one connection and its timeouts,
 //! [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
 //! [`officer`] officer commands, [`teach`] answers with an FAQ entry, [`deliver`] the outbox worker,
-//! [`send`] one outbound post,
+//! [`send`] one outbound post, [`daily`] questions per day for the console,
 //! [`outbound`] the allow-list and rate limits, [`housekeeping`] SLA reminders and expiry, [`metrics`],
 //! [`telemetry`].
 
 pub mod conn;
+pub mod daily;
 pub mod deliver;
 pub mod dispatch;
 pub mod housekeeping;
@@ -54,6 +55,8 @@ pub type SharedState = Arc<AppState>;
 pub struct App {
     listener: tokio::net::TcpListener,
     state: SharedState,
+    /// Routes mounted from outside the server (the console), served with the same layers.
+    mounted: axum::Router<SharedState>,
 }
 
 impl App {
@@ -88,17 +91,34 @@ impl App {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .context("building the HTTP client")?;
+        let metrics = metrics::Metrics::default();
+        metrics.daily.open(&config.server.data_dir);
         let state = Arc::new(AppState {
             config,
             base,
             matcher,
             store,
             wecom,
-            metrics: metrics::Metrics::default(),
+            metrics,
             outbox_ready: tokio::sync::Notify::new(),
             http,
         });
-        Ok(App { listener, state })
+        Ok(App {
+            listener,
+            state,
+            mounted: axum::Router::new(),
+        })
+    }
+
+    /// The shared state, for routes mounted with [`App::mount`].
+    pub fn state(&self) -> SharedState {
+        self.state.clone()
+    }
+
+    /// Serves `routes` too (the console), behind the same limits and layers as the API.
+    pub fn mount(mut self, routes: axum::Router<SharedState>) -> App {
+        self.mounted = self.mounted.merge(routes);
+        self
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -117,11 +137,12 @@ impl App {
         tracker.spawn(housekeeping::run(self.state.clone(), cancel.clone()));
         tracing::info!(addr = %self.local_addr(), entries = self.state.base.entries.len(), "policybot serving");
         warn_unconfigured(&self.state.config);
-        let router = http::router(self.state.clone());
+        let router = http::router(self.state.clone(), self.mounted);
         listen::serve(self.listener, router, self.state.clone(), shutdown).await;
         cancel.cancel();
         tracker.close();
         tracker.wait().await;
+        self.state.metrics.daily.flush();
         self.state.store.flush().context("flushing the database")?;
         tracing::info!("policybot stopped");
         Ok(())
