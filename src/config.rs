@@ -61,6 +61,8 @@ pub struct Config {
     pub dingtalk: DingTalk,
     pub wecom: WeCom,
     pub officers: Officers,
+    /// The officers' console in the browser (`[console]`, accounts in `[[console.accounts]]`).
+    pub console: Console,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -125,6 +127,34 @@ pub struct Officers {
     pub max_new_tickets_per_sender_per_hour: u64,
     /// New tickets one group may open in any hour.
     pub max_new_tickets_per_group_per_hour: u64,
+}
+
+/// The officers' console at `/` on the bot's listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Console {
+    /// Off: `/` and every console page answer 404.
+    pub enabled: bool,
+    /// Mark session cookies `Secure` (set behind an HTTPS reverse proxy).
+    pub secure_cookies: bool,
+    /// A session ends this many hours after sign-in.
+    pub session_hours: u64,
+    /// Failed sign-ins allowed per account name in 15 minutes before further tries are refused.
+    pub max_failed_signins: u64,
+    /// "What people ask" groups the unanswered questions of this many days into topics.
+    pub topic_days: u64,
+    #[serde(default)]
+    pub accounts: Vec<ConsoleAccount>,
+}
+
+/// One console account: `password_hash` is an argon2id PHC string (`policybot officer hash-password`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleAccount {
+    pub name: String,
+    pub password_hash: Secret,
+    /// `officer` or `admin`.
+    pub role: String,
 }
 
 /// A configuration problem, naming the key.
@@ -276,6 +306,32 @@ impl Config {
             1,
             10_000,
         )?;
+        self.validate_console()
+    }
+
+    fn validate_console(&self) -> Result<(), ConfigError> {
+        let c = &self.console;
+        in_range("console.session_hours", c.session_hours, 1, 24 * 30)?;
+        in_range("console.max_failed_signins", c.max_failed_signins, 1, 1000)?;
+        in_range("console.topic_days", c.topic_days, 1, 365)?;
+        for (i, a) in c.accounts.iter().enumerate() {
+            let key = |k: &str| format!("console.accounts[{i}].{k}");
+            if a.name.trim().is_empty() || a.name.chars().count() > 32 {
+                return Err(err(&key("name"), "must be 1 to 32 characters"));
+            }
+            if c.accounts[..i].iter().any(|b| b.name == a.name) {
+                return Err(err(&key("name"), "another account has this name"));
+            }
+            if !matches!(a.role.as_str(), "officer" | "admin") {
+                return Err(err(&key("role"), "must be \"officer\" or \"admin\""));
+            }
+            if !a.password_hash.expose().starts_with("$argon2id$") {
+                return Err(err(
+                    &key("password_hash"),
+                    "expected an argon2id hash from `policybot officer hash-password`",
+                ));
+            }
+        }
         Ok(())
     }
 

@@ -10,6 +10,7 @@
 //! - [`ask`]: the side-effect-free answer object of `policybot ask --json` and `/api/v1/ask`.
 //! - [`knowledge`]: the as-of day and what to do with a measure not in force (`[knowledge]`).
 //! - [`config`]: `config.example.toml` as built-in defaults, overrides, secrets, validation.
+//! - [`console`]: the officers' console in the browser, at `/` on the bot's listener.
 //! - [`cli`]: the command line; [`dbtool`] its `db` commands.
 //! - [`store`]: the sled database: tickets, outbox, de-duplication, the manifest, backups.
 
@@ -17,6 +18,7 @@ pub mod ask;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod console;
 pub mod dbtool;
 pub mod faq;
 pub mod knowledge;

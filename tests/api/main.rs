@@ -26,3 +26,5 @@ mod cli;
 mod mixed;
 // FAQ accuracy on our own labelled questions (tests/questions), with floors.
 mod accuracy;
+// The officers' console in headless Chromium: sign-in, tickets, try-it, drafts, refusals.
+mod console;

@@ -1,0 +1,209 @@
+//! An admin approves a draft: it is written into `faq/entries/` as reviewable TOML (edited in place with
+//! `toml_edit`, so the rest of the file keeps its layout and comments), and the whole base must then pass
+//! `faq check`; otherwise the file is put back as it was and the problems are shown. A new answer becomes
+//! an officer-authored entry of `entries/officer.toml` citing the officers' source, reviewed by the
+//! approving admin; new phrasings of an existing entry are appended to its `alternates`.
+//! One approval at a time (a lock), so two admins cannot interleave edits of one file.
+
+use crate::faq::{self, check};
+use crate::matcher::Thresholds;
+use crate::store::Draft;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
+
+/// The file approved officer answers go to.
+pub const OFFICER_FILE: &str = "officer.toml";
+/// The source every officer-authored entry cites.
+const OFFICER_SOURCE: &str = "officer-answers";
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// What was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approved {
+    /// The entry created or given new phrasings.
+    pub entry: String,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApproveError {
+    #[error("{0}")]
+    Refused(String),
+    /// `faq check` failed on the edited base (the edit was undone).
+    #[error("faq check failed: {}", .0.join("; "))]
+    Check(Vec<String>),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Writes draft `d` into the base in `faq_dir` as reviewed by `reviewer` on `today` (`YYYY-MM-DD`).
+pub fn approve(
+    faq_dir: &Path,
+    d: &Draft,
+    reviewer: &str,
+    today: &str,
+    thresholds: Thresholds,
+) -> Result<Approved, ApproveError> {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let entries = faq_dir.join("entries");
+    let (file, entry) = match &d.faq_id {
+        None => (entries.join(OFFICER_FILE), format!("officer-{}", d.ticket)),
+        Some(id) => (file_of(&entries, id)?, id.clone()),
+    };
+    let before = std::fs::read_to_string(&file).ok();
+    let mut doc: DocumentMut = before
+        .as_deref()
+        .unwrap_or(HEADER)
+        .parse()
+        .map_err(|e| io(&file, e))?;
+    match &d.faq_id {
+        None => add_entry(&mut doc, d, &entry, reviewer, today)?,
+        Some(id) => add_phrasings(&mut doc, d, id)?,
+    }
+    std::fs::write(&file, doc.to_string()).map_err(|e| io(&file, e))?;
+    if let Err(e) = checked(faq_dir, thresholds) {
+        let undo = match &before {
+            Some(text) => std::fs::write(&file, text),
+            None => std::fs::remove_file(&file),
+        };
+        undo.map_err(|u| io(&file, u))?;
+        return Err(e);
+    }
+    Ok(Approved { entry, file })
+}
+
+const HEADER: &str = "# Officer-authored entries approved in the console: each is an officer's answer to a ticket,\n\
+# reviewed by the admin named in reviewed_by. They cite the officers' source, never a policy document.\n";
+
+fn io(file: &Path, e: impl std::fmt::Display) -> ApproveError {
+    ApproveError::Io(format!("{}: {e}", file.display()))
+}
+
+/// `faq check` on the base as it now is on disk.
+fn checked(faq_dir: &Path, thresholds: Thresholds) -> Result<(), ApproveError> {
+    let base = faq::load_dir(faq_dir).map_err(|e| ApproveError::Check(vec![e.to_string()]))?;
+    let problems = check::check(&base, thresholds);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApproveError::Check(
+            problems.iter().map(|p| p.to_string()).collect(),
+        ))
+    }
+}
+
+fn add_entry(
+    doc: &mut DocumentMut,
+    d: &Draft,
+    id: &str,
+    reviewer: &str,
+    today: &str,
+) -> Result<(), ApproveError> {
+    if d.answer.trim().is_empty() {
+        return Err(ApproveError::Refused("the draft has no answer".into()));
+    }
+    let list = entry_list(doc)?;
+    if list
+        .iter()
+        .any(|t| t.get("id").and_then(Item::as_str) == Some(id))
+    {
+        return Err(ApproveError::Refused(format!(
+            "entry `{id}` exists already"
+        )));
+    }
+    let mut t = Table::new();
+    t["id"] = value(id);
+    t["question"] = value(d.question.trim());
+    t["alternates"] = value(strings(
+        d.alternates
+            .iter()
+            .filter(|a| a.trim() != d.question.trim()),
+    ));
+    t["answer"] = value(d.answer.trim());
+    t["source"] = value(OFFICER_SOURCE);
+    t["clause"] = value(format!("工单 #{} 工作人员答复（{}）", d.ticket, d.officer));
+    t["date"] = value(today);
+    t["officer_authored"] = value(true);
+    t["reviewed_by"] = value(reviewer);
+    t["reviewed_on"] = value(today);
+    list.push(t);
+    Ok(())
+}
+
+fn add_phrasings(doc: &mut DocumentMut, d: &Draft, id: &str) -> Result<(), ApproveError> {
+    let list = entry_list(doc)?;
+    let entry = list
+        .iter_mut()
+        .find(|t| t.get("id").and_then(Item::as_str) == Some(id))
+        .ok_or_else(|| ApproveError::Refused(format!("no entry `{id}`")))?;
+    let question = entry
+        .get("question")
+        .and_then(Item::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let alternates = entry
+        .entry("alternates")
+        .or_insert(value(Array::new()))
+        .as_array_mut()
+        .ok_or_else(|| ApproveError::Refused(format!("`alternates` of `{id}` is not a list")))?;
+    for p in std::iter::once(&d.question)
+        .chain(&d.alternates)
+        .map(|p| p.trim())
+    {
+        let known = p == question || alternates.iter().any(|a| a.as_str() == Some(p));
+        if !known && !p.is_empty() {
+            alternates.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn entry_list(doc: &mut DocumentMut) -> Result<&mut ArrayOfTables, ApproveError> {
+    doc.entry("entry")
+        .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
+        .as_array_of_tables_mut()
+        .ok_or_else(|| ApproveError::Refused("`entry` is not a list of tables".into()))
+}
+
+fn strings<'a>(items: impl Iterator<Item = &'a String>) -> Array {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut a = Array::new();
+    for s in items.map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if !seen.contains(&s) {
+            seen.push(s);
+            a.push(s);
+        }
+    }
+    a
+}
+
+/// The entries file that holds entry `id`.
+fn file_of(entries: &Path, id: &str) -> Result<PathBuf, ApproveError> {
+    let dir = std::fs::read_dir(entries).map_err(|e| io(entries, e))?;
+    let mut files: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    for f in files
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "toml"))
+    {
+        let Ok(doc) = std::fs::read_to_string(&f).map(|t| t.parse::<DocumentMut>()) else {
+            continue;
+        };
+        let holds = doc.ok().and_then(|d| {
+            let list = d.get("entry")?.as_array_of_tables()?;
+            Some(
+                list.iter()
+                    .any(|t| t.get("id").and_then(Item::as_str) == Some(id)),
+            )
+        });
+        if holds == Some(true) {
+            return Ok(f);
+        }
+    }
+    Err(ApproveError::Refused(format!(
+        "no entry `{id}` in {}",
+        entries.display()
+    )))
+}
