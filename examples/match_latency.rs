@@ -204,7 +204,9 @@ fn stage<T>(qs: &[String], passes: usize, mut f: impl FnMut(&str) -> T) -> (f64,
 }
 
 fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
-    use policybot::matcher::{Analyzer, intent, normalize};
+    use policybot::faq::Keyword;
+    use policybot::matcher::{Analyzer, intent};
+    use policybot::text;
     let rss0 = status_mb("VmRSS:").unwrap_or(f64::NAN);
     let t = Instant::now();
     let segmenter = Analyzer::build(&policybot::faq::FaqBase::default());
@@ -214,19 +216,17 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
     let t = Instant::now();
     let analyzer = Analyzer::build(base);
     let t_analyzer = t.elapsed();
+    let kb = policybot::snapshot::Snapshot::build(base.clone(), Thresholds::default());
 
     // Inputs of each stage, computed once so every stage is timed alone.
-    let normalized: Vec<String> = qs.iter().map(|q| normalize::normalize(q)).collect();
-    let stripped: Vec<String> = normalized
-        .iter()
-        .map(|n| normalize::strip_fillers(n))
-        .collect();
+    let normalized: Vec<String> = qs.iter().map(|q| text::normalize(q)).collect();
+    let stripped: Vec<String> = normalized.iter().map(|n| text::strip_fillers(n)).collect();
     let prepared: Vec<String> = stripped.iter().map(|s| analyzer.rewrite(s)).collect();
     let passes = 20;
     let rows = [
         (
             "normalize (fast2s, fold, mention/emoticon regexes)",
-            stage(qs, passes, normalize::normalize),
+            stage(qs, passes, text::normalize),
         ),
         (
             "intent regexes (smalltalk + specific case)",
@@ -236,7 +236,7 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
         ),
         (
             "strip_fillers (filler regex)",
-            stage(&normalized, passes, normalize::strip_fillers),
+            stage(&normalized, passes, text::strip_fillers),
         ),
         (
             "synonym rewrite (one alternation regex)",
@@ -250,8 +250,7 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
         (
             "ask: decide + reply + JSON line (`ask --json`)",
             stage(qs, passes, |q| {
-                serde_json::to_vec(&policybot::ask::ask(base, matcher, Default::default(), q))
-                    .unwrap()
+                serde_json::to_vec(&policybot::ask::ask(&kb, Default::default(), q)).unwrap()
             }),
         ),
     ];
@@ -262,15 +261,17 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
         .entries
         .iter()
         .flat_map(|e| &e.keywords)
-        .filter_map(|k| k.strip_prefix("re:"))
-        .filter_map(|r| regex::Regex::new(r).ok())
+        .filter_map(|k| match k {
+            Keyword::Regex(re) => Some(re.clone()),
+            Keyword::Plain(_) => None,
+        })
         .collect();
     let plain: Vec<String> = base
         .entries
         .iter()
         .flat_map(|e| &e.keywords)
-        .filter(|k| !k.starts_with("re:"))
-        .map(|k| analyzer.rewrite(&normalize::normalize(k)))
+        .filter_map(Keyword::plain)
+        .map(|k| analyzer.rewrite(&text::normalize(k)))
         .filter(|k| !k.is_empty())
         .collect();
     let ac = aho_corasick::AhoCorasick::new(&plain).expect("literal keywords");

@@ -6,6 +6,8 @@
 #   MODES="healthz smalltalk answer escalate" scripts/bench_load.sh   (HTTP stack alone, callback path
 #                                           without the matcher's scoring, then the two measured modes)
 #   TMPDIR=/dev/shm scripts/bench_load.sh   (data_dir on tmpfs: fsync ~free; shows what the fsyncs cost)
+#   RELOAD_EVERY=1 MODES=answer scripts/bench_load.sh   (a SIGHUP reload of faq/ every second under load:
+#                                           compare p99/max and errors with a run without it)
 #
 # Writes a temp config (listen on a free loopback port, temp data_dir, a random app_secret, no officer
 # webhooks so nothing is posted out, JSON logs), starts target/release/policybot serve, waits for /healthz,
@@ -23,6 +25,7 @@ CONNS=${CONNS:-32}
 ESC_CONNS=${ESC_CONNS:-$CONNS}
 THREADS=${THREADS:-1}
 MODES=${MODES:-answer escalate}   # also: smalltalk healthz (for comparison)
+RELOAD_EVERY=${RELOAD_EVERY:-0}   # seconds between SIGHUP reloads of faq/ during each mode; 0: none
 
 cargo build --release --quiet --bin policybot --example load
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -88,10 +91,20 @@ for MODE in $MODES; do
     echo
     echo "== $MODE: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     CPU0=$(cpu_s)
+    RELOADER=
+    if [ "$RELOAD_EVERY" != 0 ]; then
+        (while sleep "$RELOAD_EVERY"; do kill -HUP "$SERVER_PID" 2>/dev/null || exit 0; done) &
+        RELOADER=$!
+    fi
     "$LOAD" --url "http://$ADDR/dingtalk/callback" --secret "$SECRET" --mode "$MODE" \
         --connections "$C" --threads "$THREADS" --duration "$DURATION" --warmup "$WARMUP" \
         --faq "$ROOT/faq" --questions "$ROOT/tests/questions" --ts-file "$TMP/last_ts" | tee "$TMP/$MODE.out"
     CPU1=$(cpu_s)
+    if [ -n "$RELOADER" ]; then
+        kill "$RELOADER" 2>/dev/null || true
+        wait "$RELOADER" 2>/dev/null || true
+        echo "  reloads: snapshot version $(curl -fsS "http://$ADDR/metrics" | awk '/^policybot_faq_snapshot_version/ { print $2 }'), refused $(curl -fsS "http://$ADDR/metrics" | awk '/^policybot_faq_reload_failures_total/ { print $2 }')"
+    fi
     REQS=$(awk '/requests:/ { print $2 }' "$TMP/$MODE.out")
     awk -v a="$CPU0" -v b="$CPU1" -v n="$REQS" -v d="$DURATION" -v w="$WARMUP" 'BEGIN {
         printf "  server CPU: %.2f s over %.1f s (%.2f cores busy); ~%.0f µs CPU per request\n",

@@ -1,9 +1,10 @@
 //! The side-effect-free answer to one question, as `policybot ask --json` and `POST /api/v1/ask` print it.
 
-use crate::faq::{Date, FaqBase, Status};
+use crate::faq::{Date, Status};
 use crate::knowledge::{self, Knowledge};
-use crate::matcher::{Decision, Matcher};
+use crate::matcher::{Decision, Outcome};
 use crate::reply;
+use crate::snapshot::Snapshot;
 use serde::Serialize;
 
 /// One line of `ask --json`.
@@ -42,42 +43,44 @@ pub struct CandidateView {
 }
 
 impl AskResult {
-    /// The result of decision `d` with measures judged on day `on`.
-    pub fn new(base: &FaqBase, question: &str, d: &Decision, on: Date) -> Self {
-        let answered = d.outcome == crate::matcher::Outcome::Answered;
+    /// The result of decision `d` (made by `kb`) with measures judged on day `on`.
+    pub fn new(kb: &Snapshot, question: &str, d: &Decision, on: Date) -> Self {
+        let answered = d.outcome == Outcome::Answered;
         AskResult {
             question: question.to_owned(),
             outcome: d.outcome.as_str(),
             faq_id: d
                 .best()
                 .filter(|_| answered)
-                .map(|c| c.entry)
-                .or(d.reference.map(|r| r.entry))
-                .map(|i| base.entries[i].id.clone()),
+                .map(|c| &c.id)
+                .or(d.reference.as_ref().map(|r| &r.id))
+                .map(ToString::to_string),
             score: round3(d.best().map_or(0.0, |c| c.score)),
-            reply: reply::render(base, d, None, on),
-            candidates: candidates(base, d),
-            status: knowledge::status_of(base, d, on),
+            reply: reply::render(kb, d, None, on),
+            candidates: candidates(kb, d),
+            status: knowledge::status_of(kb, d, on),
             other: d.other.as_deref().map(|o| OtherView {
                 question: o.normalized.clone(),
                 outcome: o.outcome.as_str(),
                 faq_id: o
                     .best()
-                    .filter(|_| o.outcome == crate::matcher::Outcome::Answered)
-                    .map(|c| base.entries[c.entry].id.clone()),
+                    .filter(|_| o.outcome == Outcome::Answered)
+                    .map(|c| c.id.to_string()),
             }),
         }
     }
 }
 
 /// The decision's candidates as ids, standard questions and rounded scores.
-pub fn candidates(base: &FaqBase, d: &Decision) -> Vec<CandidateView> {
+pub fn candidates(kb: &Snapshot, d: &Decision) -> Vec<CandidateView> {
     d.candidates
         .iter()
-        .map(|c| CandidateView {
-            faq_id: base.entries[c.entry].id.clone(),
-            question: base.entries[c.entry].question.clone(),
-            score: round3(c.score),
+        .filter_map(|c| {
+            Some(CandidateView {
+                faq_id: c.id.to_string(),
+                question: kb.entry(c.id.as_str())?.question.clone(),
+                score: round3(c.score),
+            })
         })
         .collect()
 }
@@ -86,9 +89,9 @@ fn round3(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Answers one question without side effects, judging measures as `k` says.
-pub fn ask(base: &FaqBase, matcher: &Matcher, k: Knowledge, question: &str) -> AskResult {
+/// Answers one question from snapshot `kb` without side effects, judging measures as `k` says.
+pub fn ask(kb: &Snapshot, k: Knowledge, question: &str) -> AskResult {
     let on = k.as_of.day();
-    let d = knowledge::review(k, base, matcher.decide(question), on);
-    AskResult::new(base, question, &d, on)
+    let d = knowledge::review(k, kb, kb.decide(question), on);
+    AskResult::new(kb, question, &d, on)
 }

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `ask`, `faq check|status|build|drafts`, `queue …`, `db check|backup|restore|compact`.
+//! The command line: `serve`, `ask`, `faq check|status|build|drafts|reload`, `queue …`,
+//! `db check|backup|restore|compact`.
 //! Each subcommand is a thin shell over the library; errors bubble up as `anyhow` with context and
 //! become exit code 1 in `main`.
 
@@ -7,7 +8,8 @@ use crate::client::{ServerArgs, block_on, client};
 use crate::config::Config;
 use crate::faq::{self, FaqBase};
 use crate::knowledge::AsOf;
-use crate::matcher::{Analyzer, Matcher};
+use crate::matcher::Analyzer;
+use crate::snapshot::Snapshot;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, Write};
@@ -109,6 +111,12 @@ pub enum FaqCommand {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Make the running server load faq/ again: served only if `faq check` passes, else the server
+    /// keeps the old base and this prints why and fails. Prints the entry ids added, changed, removed.
+    Reload {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -195,6 +203,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 print!("{}", crate::client::drafts_toml(&drafts));
                 Ok(())
             }),
+            FaqCommand::Reload { server } => block_on(async {
+                let reloaded = client(&server)?.reload_faq().await?;
+                print!("{}", crate::client::reload_report(&reloaded));
+                Ok(())
+            }),
         },
     }
 }
@@ -222,12 +235,14 @@ fn run_ask(
 ) -> Result<()> {
     let mut cfg = Config::load(config)?;
     cfg.knowledge.as_of = as_of.unwrap_or(cfg.knowledge.as_of);
-    let base = load_faq(&faq_dir.unwrap_or(cfg.server.faq_dir))?;
-    let matcher = Matcher::build(&base, cfg.matcher);
+    let kb = Snapshot::build(
+        load_faq(&faq_dir.unwrap_or(cfg.server.faq_dir))?,
+        cfg.matcher,
+    );
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut answer_one = |q: &str| -> Result<()> {
-        let r = ask(&base, &matcher, cfg.knowledge, q);
+        let r = ask(&kb, cfg.knowledge, q);
         if json {
             serde_json::to_writer(&mut out, &r)?;
             writeln!(out)?;
@@ -250,8 +265,9 @@ fn run_ask(
 
 fn run_check(dir: &Path, config: Option<&Path>) -> Result<()> {
     let cfg = Config::load(config)?;
-    let base = load_faq(dir)?;
-    let problems = faq::check::check(&base, cfg.matcher);
+    let kb = Snapshot::build(load_faq(dir)?, cfg.matcher);
+    let problems = kb.problems();
+    let base = &kb.base;
     for p in &problems {
         eprintln!("{p}");
     }
@@ -269,8 +285,8 @@ fn run_check(dir: &Path, config: Option<&Path>) -> Result<()> {
         base.entries.len(),
         phrasings
     );
-    print!("{}", faq::report::ageing(&base, cfg.knowledge.as_of.day()));
-    print!("{}", faq::applies::unreviewed(&base));
+    print!("{}", faq::report::ageing(base, cfg.knowledge.as_of.day()));
+    print!("{}", faq::applies::unreviewed(base));
     Ok(())
 }
 
@@ -296,7 +312,8 @@ fn run_build(source: &Path, supersedes: &[String], faq_dir: &Path) -> Result<()>
         print!("{}", note.map_err(anyhow::Error::msg)?);
     }
     let analyzer = Analyzer::build(&FaqBase::default());
-    print!("{}", faq::draft::draft_toml(&analyzer, &slug, &date, &body));
+    let terms = |t: &str| analyzer.all_terms(t);
+    print!("{}", faq::draft::draft_toml(terms, &slug, &date, &body));
     Ok(())
 }
 

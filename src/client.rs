@@ -1,7 +1,9 @@
-//! `policybot queue …` and `policybot faq drafts`: a small client of the running server's admin API.
+//! `policybot queue …`, `policybot faq drafts` and `policybot faq reload`: a small client of the running
+//! server's admin API.
 //! The CLI never opens the database itself: sled allows one process, and that is the server.
 
 use crate::config::Config;
+use crate::snapshot::Reloaded;
 use crate::store::{Draft, Ticket};
 use anyhow::{Context, Result, bail};
 use serde::de::DeserializeOwned;
@@ -164,6 +166,55 @@ impl Client {
     pub async fn drafts(&self) -> Result<Vec<Draft>> {
         self.call(reqwest::Method::GET, "/drafts", None).await
     }
+
+    /// Asks the server to load `faq/` again. A refusal (422) is an error carrying every reason the
+    /// server gave (the `faq check` messages), one per line.
+    pub async fn reload_faq(&self) -> Result<Reloaded> {
+        let url = format!("{}/api/v1/faq/reload", self.base);
+        let resp = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .timeout(std::time::Duration::from_secs(120))
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the server at {}", self.base))?;
+        let status = resp.status();
+        let text = resp.text().await.context("reading the response")?;
+        if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+            let v: Value =
+                serde_json::from_str(&text).context("unexpected refusal from the server")?;
+            let problems = v["problems"].as_array().into_iter().flatten();
+            let lines: Vec<&str> = problems.filter_map(Value::as_str).collect();
+            bail!(
+                "{}\n{}",
+                v["error"].as_str().unwrap_or("refused"),
+                lines.join("\n")
+            );
+        }
+        if !status.is_success() {
+            bail!("server answered {status}: {text}");
+        }
+        serde_json::from_str(&text).context("unexpected response from the server")
+    }
+}
+
+/// What `policybot faq reload` prints: the version served and the entry ids that changed.
+pub fn reload_report(r: &Reloaded) -> String {
+    let ids = |v: &[String]| match v {
+        [] => "-".to_owned(),
+        ids => ids.join(" "),
+    };
+    format!(
+        "faq reload: serving version {} ({} entries, loaded and checked in {:.2} s)\n\
+         added: {}\nchanged: {}\nremoved: {}\n",
+        r.version,
+        r.entries,
+        r.load_seconds,
+        ids(&r.changes.added),
+        ids(&r.changes.changed),
+        ids(&r.changes.removed)
+    )
 }
 
 /// Drafts as `[[entry]]` TOML for `faq/entries/`, marked officer-authored, for review.

@@ -2,8 +2,9 @@
 //! bot does when the best answer to a question is a measure not in force that day (`lapsed`): answer with
 //! a notice, or escalate with the measure as a reference. [`review`] applies that to a matcher decision.
 
-use crate::faq::{Date, FaqBase, Status};
+use crate::faq::{Date, Status};
 use crate::matcher::{Decision, Outcome};
+use crate::snapshot::Snapshot;
 use serde::Deserialize;
 
 /// The escalation reason of a question whose answer is not in force (under `lapsed = "escalate"`).
@@ -59,17 +60,18 @@ pub enum Lapsed {
 }
 
 /// The status, on `on`, of the entry a decision is about (its best candidate), if it answers or was
-/// escalated for not being in force.
-pub fn status_of(base: &FaqBase, d: &Decision, on: Date) -> Option<Status> {
+/// escalated for not being in force. `kb` is the snapshot that made the decision.
+pub fn status_of(kb: &Snapshot, d: &Decision, on: Date) -> Option<Status> {
     let about = d.outcome == Outcome::Answered || d.reason == Some(NOT_IN_FORCE);
     d.best()
         .filter(|_| about)
-        .map(|c| base.entries[c.entry].timeline.status(on))
+        .and_then(|c| kb.entry(c.id.as_str()))
+        .map(|e| e.timeline.status(on))
 }
 
 /// `d`, escalated instead when it answers with a measure not in force on `on` and `k` says so.
-pub fn review(k: Knowledge, base: &FaqBase, d: Decision, on: Date) -> Decision {
-    let lapsed = status_of(base, &d, on).is_some_and(|s| !s.in_force());
+pub fn review(k: Knowledge, kb: &Snapshot, d: Decision, on: Date) -> Decision {
+    let lapsed = status_of(kb, &d, on).is_some_and(|s| !s.in_force());
     if k.lapsed == Lapsed::Escalate && lapsed {
         return Decision {
             outcome: Outcome::Escalated,
@@ -84,15 +86,15 @@ pub fn review(k: Knowledge, base: &FaqBase, d: Decision, on: Date) -> Decision {
 mod tests {
     use super::*;
     use crate::faq::{fixtures, validity::End};
-    use crate::matcher::Candidate;
+    use crate::matcher::{Candidate, Thresholds};
 
-    fn lapsed_base() -> FaqBase {
+    fn lapsed_base() -> Snapshot {
         let mut e = fixtures::entry("a", "q", &[], &[], "x");
         e.timeline.end = Some(End {
             on: Date::parse("2023-01-08").unwrap(),
             period: None,
         });
-        fixtures::base(vec![e], "x")
+        Snapshot::build(fixtures::base(vec![e], "x"), Thresholds::default())
     }
 
     fn answered() -> Decision {
@@ -100,7 +102,7 @@ mod tests {
             outcome: Outcome::Answered,
             normalized: "q".into(),
             candidates: vec![Candidate {
-                entry: 0,
+                id: "a".into(),
                 score: 0.9,
             }],
             reason: None,

@@ -3,8 +3,11 @@
 //! through a durable queue.
 //!
 //! # Layout
-//! - [`faq`]: the FAQ base on disk (`faq/`): loading, `faq check`, `faq build` drafts.
-//! - [`matcher`]: normalisation, segmentation and scoring; a pure `decide(question)`.
+//! - [`text`]: normalisation and verbatim comparison, shared by the base and the matcher (below both).
+//! - [`faq`]: the FAQ base on disk (`faq/`): loading, its own checks, `faq build` drafts.
+//! - [`matcher`]: segmentation and scoring; a pure `decide(question)` naming entries by id.
+//! - [`snapshot`]: a base and its matcher built together and checked (the full `faq check`), served
+//!   behind an atomic pointer and swapped whole on a reload.
 //! - [`reply`]: what the bot says (answers with citations, suggestions, notices), split to platform limits.
 //! - [`sanitize`]: the one sanitiser for user and officer text relayed into group chats.
 //! - [`ask`]: the side-effect-free answer object of `policybot ask --json` and `/api/v1/ask`.
@@ -13,6 +16,8 @@
 //! - [`console`]: the officers' console in the browser, at `/` on the bot's listener.
 //! - [`cli`]: the command line; [`dbtool`] its `db` commands.
 //! - [`store`]: the sled database: tickets, outbox, de-duplication, the manifest, backups.
+//! - [`platform`]: one home per chat platform (DingTalk, WeCom): transports that turn requests into an
+//!   `Inbound`, channels that deliver later messages to a `ReplyRoute`; it imports neither server nor store.
 
 pub mod ask;
 pub mod cli;
@@ -27,4 +32,6 @@ pub mod platform;
 pub mod reply;
 pub mod sanitize;
 pub mod server;
+pub mod snapshot;
 pub mod store;
+pub mod text;

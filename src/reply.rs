@@ -1,45 +1,47 @@
 //! The words the bot says: answers with their citation, numbered suggestions, the escalation notice and the
-//! help text; plus splitting a long reply to fit a platform's byte limit at sentence boundaries. What is
-//! said about a measure not in force on the day asked (`on`) is in [`notice`].
+//! help text (splitting a long reply to a platform's byte limit is the platform layer's business). What
+//! is said about a measure not in force on the day asked (`on`) is in [`notice`].
 
 pub mod notice;
 
-use crate::faq::{Date, FaqBase, Status};
+use crate::faq::{Date, Entry, FaqBase, Status};
 use crate::knowledge::NOT_IN_FORCE;
 use crate::matcher::{Candidate, Decision, Outcome};
-
-/// WeCom's text message limit in bytes (UTF-8); DingTalk allows more.
-pub const WECOM_TEXT_LIMIT: usize = 2048;
+use crate::snapshot::Snapshot;
 
 /// The reply to a decision, without platform decoration (@-mentions are added by the platform layer).
 /// `ticket` is the escalation ticket number when one was opened (for a message with two questions, the
-/// ticket opened for the other one); `on` the day measures are judged on.
-pub fn render(base: &FaqBase, d: &Decision, ticket: Option<u64>, on: Date) -> String {
+/// ticket opened for the other one); `on` the day measures are judged on. `kb` is the snapshot that made
+/// the decision, where its entry ids resolve.
+pub fn render(kb: &Snapshot, d: &Decision, ticket: Option<u64>, on: Date) -> String {
     match d.outcome {
         Outcome::Answered => {
-            let first = d
-                .best()
-                .map_or_else(help_text, |c| answer(base, c.entry, on));
+            let first = best_entry(kb, d).map_or_else(help_text, |e| answer(&kb.base, e, on));
             match d.other.as_deref() {
                 Some(other) => format!(
                     "{first}
 
 {}",
-                    other_question(base, other, ticket, on)
+                    other_question(kb, other, ticket, on)
                 ),
                 None => first,
             }
         }
-        Outcome::Clarify => clarify(base, &d.candidates, on),
-        Outcome::Escalated => escalation(base, d, ticket, on),
+        Outcome::Clarify => clarify(kb, &d.candidates, on),
+        Outcome::Escalated => escalation(kb, d, ticket, on),
         Outcome::Smalltalk => help_text(),
     }
 }
 
+/// The entry of a decision's best candidate.
+fn best_entry<'a>(kb: &'a Snapshot, d: &Decision) -> Option<&'a Entry> {
+    d.best().and_then(|c| kb.entry(c.id.as_str()))
+}
+
 /// An entry's answer as of `on`: in force, the quote as it is (with a note if it ends soon); otherwise a
 /// plain statement of its status first, the quote as history, and where to turn.
-pub fn answer(base: &FaqBase, entry: usize, on: Date) -> String {
-    let t = &base.entries[entry].timeline;
+pub fn answer(base: &FaqBase, entry: &Entry, on: Date) -> String {
+    let t = &entry.timeline;
     let status = t.status(on);
     let quote = quote(base, entry);
     if let Some(opening) = notice::opening(t, status) {
@@ -55,8 +57,7 @@ pub fn answer(base: &FaqBase, entry: usize, on: Date) -> String {
 pub const NOTE_MARK: &str = "编者注（本部门注，非政策原文）：";
 
 /// An entry's verbatim answer, its citation and validity note, then the department's note if it has one.
-fn quote(base: &FaqBase, entry: usize) -> String {
-    let e = &base.entries[entry];
+fn quote(base: &FaqBase, e: &Entry) -> String {
     let mut out = e.answer.trim().to_owned();
     if let Some(src) = base.source_of(e) {
         out.push_str(&format!(
@@ -74,10 +75,10 @@ fn quote(base: &FaqBase, entry: usize) -> String {
 }
 
 /// Numbered suggestions, tagged when not in force on `on`; the asker replies with the number.
-pub fn clarify(base: &FaqBase, candidates: &[Candidate], on: Date) -> String {
+pub fn clarify(kb: &Snapshot, candidates: &[Candidate], on: Date) -> String {
     let mut out = String::from("您想问的是下面哪一个？请回复序号：");
-    for (i, c) in candidates.iter().enumerate() {
-        let e = &base.entries[c.entry];
+    let entries = candidates.iter().filter_map(|c| kb.entry(c.id.as_str()));
+    for (i, e) in entries.enumerate() {
         let tag = notice::tag(e.timeline.status(on));
         out.push_str(&format!("\n{}. {}{tag}", i + 1, e.question));
     }
@@ -96,15 +97,15 @@ pub fn escalated(ticket: Option<u64>) -> String {
 }
 
 /// The part of a reply about the second question of a message: its answer, or that it was escalated.
-fn other_question(base: &FaqBase, other: &Decision, ticket: Option<u64>, on: Date) -> String {
-    match (other.outcome, other.best()) {
-        (Outcome::Answered, Some(c)) => {
-            format!("关于您的另一个问题：\n{}", answer(base, c.entry, on))
+fn other_question(kb: &Snapshot, other: &Decision, ticket: Option<u64>, on: Date) -> String {
+    match (other.outcome, best_entry(kb, other)) {
+        (Outcome::Answered, Some(e)) => {
+            format!("关于您的另一个问题：\n{}", answer(&kb.base, e, on))
         }
         _ => format!(
             "您的另一个问题（{}）{}",
             other.normalized,
-            escalation(base, other, ticket, on)
+            escalation(kb, other, ticket, on)
         ),
     }
 }
@@ -112,20 +113,21 @@ fn other_question(base: &FaqBase, other: &Decision, ticket: Option<u64>, on: Dat
 /// The escalation notice: opening with the status of the measure when that is why it was escalated;
 /// for a question about a measure that does not state what was asked, what an officer will confirm and
 /// the measure quoted for reference.
-pub fn escalation(base: &FaqBase, d: &Decision, ticket: Option<u64>, on: Date) -> String {
-    if let Some(r) = d.reference {
+pub fn escalation(kb: &Snapshot, d: &Decision, ticket: Option<u64>, on: Date) -> String {
+    let reference = d
+        .reference
+        .as_ref()
+        .and_then(|r| Some((r, kb.entry(r.id.as_str())?)));
+    if let Some((r, e)) = reference {
         return format!(
             "您问的{}，政策原文没有写明，需要工作人员确认。{}\n\n供参考（相关政策原文）：\n{}",
             r.detail.confirm(),
             escalated(ticket).trim_start_matches("这个问题需要工作人员确认，"),
-            answer(base, r.entry, on)
+            answer(&kb.base, e, on)
         );
     }
-    let measure = d.best().filter(|_| d.reason == Some(NOT_IN_FORCE));
-    let opening = measure.and_then(|c| {
-        let t = &base.entries[c.entry].timeline;
-        notice::statement(t, t.status(on))
-    });
+    let measure = best_entry(kb, d).filter(|_| d.reason == Some(NOT_IN_FORCE));
+    let opening = measure.and_then(|e| notice::statement(&e.timeline, e.timeline.status(on)));
     format!("{}{}", opening.unwrap_or_default(), escalated(ticket))
 }
 
@@ -141,44 +143,6 @@ pub fn help_text() -> String {
         .to_owned()
 }
 
-/// Splits `text` into parts of at most `limit` bytes, preferring line and sentence ends, never inside a
-/// UTF-8 character.
-pub fn split_for_limit(text: &str, limit: usize) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut rest = text.trim();
-    while rest.len() > limit {
-        let cut = best_cut(rest, limit);
-        parts.push(rest[..cut].trim_end().to_owned());
-        rest = rest[cut..].trim_start();
-    }
-    if !rest.is_empty() {
-        parts.push(rest.to_owned());
-    }
-    parts
-}
-
-/// The largest byte offset ≤ limit that ends a line, else a sentence, else a character.
-fn best_cut(s: &str, limit: usize) -> usize {
-    let window = &s[..floor_char_boundary(s, limit)];
-    let after = |pat: &[char]| {
-        window
-            .rfind(pat)
-            .map(|i| i + window[i..].chars().next().map_or(1, char::len_utf8))
-    };
-    after(&['\n'])
-        .or_else(|| after(&['。', '！', '？', '；', '!', '?', ';']))
-        .or_else(|| after(&['，', ',']))
-        .filter(|&i| i > 0)
-        .unwrap_or(window.len().max(1))
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,34 +154,8 @@ mod tests {
         e.note = Some("漂白粉的主要成分为次氯酸钙。".into());
         let base = fixtures::base(vec![e], "漂白粉（主要成分次氯酸钠）");
         assert_eq!(
-            quote(&base, 0),
+            quote(&base, &base.entries[0]),
             "漂白粉（主要成分次氯酸钠）\n——《T》一，I，2020-02-21\n编者注（本部门注，非政策原文）：漂白粉的主要成分为次氯酸钙。"
         );
-    }
-
-    #[test]
-    fn short_text_is_one_part() {
-        assert_eq!(split_for_limit("一句话。", 2048), vec!["一句话。"]);
-    }
-
-    #[test]
-    fn long_text_splits_at_sentence_ends_within_the_limit() {
-        let sentence = "对疫情防控急需的建设项目，可豁免环评手续。";
-        let text = sentence.repeat(200);
-        let parts = split_for_limit(&text, WECOM_TEXT_LIMIT);
-        assert!(parts.len() > 1);
-        for p in &parts {
-            assert!(p.len() <= WECOM_TEXT_LIMIT, "{}", p.len());
-            assert!(p.ends_with('。'), "{p}");
-        }
-        assert_eq!(parts.concat(), text);
-    }
-
-    #[test]
-    fn text_without_punctuation_splits_on_char_boundaries() {
-        let text = "环".repeat(1000);
-        let parts = split_for_limit(&text, 100);
-        assert!(parts.iter().all(|p| p.len() <= 100 && !p.is_empty()));
-        assert_eq!(parts.concat(), text);
     }
 }

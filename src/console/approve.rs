@@ -1,15 +1,12 @@
 //! An admin approves a draft: it is written into `faq/entries/` as reviewable TOML (edited in place with
-//! `toml_edit`, so the rest of the file keeps its layout and comments), and the whole base must then pass
-//! `faq check`; otherwise the file is put back as it was and the problems are shown. A new answer becomes
-//! an officer-authored entry of `entries/officer.toml` citing the officers' source, reviewed by the
-//! approving admin; new phrasings of an existing entry are appended to its `alternates`.
-//! One approval at a time (a lock), so two admins cannot interleave edits of one file.
+//! `toml_edit`, so the rest of the file keeps its layout and comments). A new answer becomes an
+//! officer-authored entry of `entries/officer.toml` citing the officers' source, reviewed by the
+//! approving admin; new phrasings of an existing entry are appended to its `alternates`. Whether the
+//! edited base is fit to serve is the reload's `faq check`; when it is not, [`Written::undo`] puts the
+//! file back as it was.
 
-use crate::faq::{self, check};
-use crate::matcher::Thresholds;
 use crate::store::Draft;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
 
 /// The file approved officer answers go to.
@@ -17,36 +14,41 @@ pub const OFFICER_FILE: &str = "officer.toml";
 /// The source every officer-authored entry cites.
 const OFFICER_SOURCE: &str = "officer-answers";
 
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-/// What was written.
+/// What was written, and how to take it back.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Approved {
+pub struct Written {
     /// The entry created or given new phrasings.
     pub entry: String,
     pub file: PathBuf,
+    /// The file's text before, `None` when it was created.
+    before: Option<String>,
+}
+
+impl Written {
+    /// Puts the file back as it was.
+    pub fn undo(&self) -> std::io::Result<()> {
+        match &self.before {
+            Some(text) => std::fs::write(&self.file, text),
+            None => std::fs::remove_file(&self.file),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApproveError {
     #[error("{0}")]
     Refused(String),
-    /// `faq check` failed on the edited base (the edit was undone).
-    #[error("faq check failed: {}", .0.join("; "))]
-    Check(Vec<String>),
     #[error("{0}")]
     Io(String),
 }
 
 /// Writes draft `d` into the base in `faq_dir` as reviewed by `reviewer` on `today` (`YYYY-MM-DD`).
-pub fn approve(
+pub fn write(
     faq_dir: &Path,
     d: &Draft,
     reviewer: &str,
     today: &str,
-    thresholds: Thresholds,
-) -> Result<Approved, ApproveError> {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+) -> Result<Written, ApproveError> {
     let entries = faq_dir.join("entries");
     let (file, entry) = match &d.faq_id {
         None => (entries.join(OFFICER_FILE), format!("officer-{}", d.ticket)),
@@ -63,15 +65,11 @@ pub fn approve(
         Some(id) => add_phrasings(&mut doc, d, id)?,
     }
     std::fs::write(&file, doc.to_string()).map_err(|e| io(&file, e))?;
-    if let Err(e) = checked(faq_dir, thresholds) {
-        let undo = match &before {
-            Some(text) => std::fs::write(&file, text),
-            None => std::fs::remove_file(&file),
-        };
-        undo.map_err(|u| io(&file, u))?;
-        return Err(e);
-    }
-    Ok(Approved { entry, file })
+    Ok(Written {
+        entry,
+        file,
+        before,
+    })
 }
 
 const HEADER: &str = "# Officer-authored entries approved in the console: each is an officer's answer to a ticket,\n\
@@ -79,19 +77,6 @@ const HEADER: &str = "# Officer-authored entries approved in the console: each i
 
 fn io(file: &Path, e: impl std::fmt::Display) -> ApproveError {
     ApproveError::Io(format!("{}: {e}", file.display()))
-}
-
-/// `faq check` on the base as it now is on disk.
-fn checked(faq_dir: &Path, thresholds: Thresholds) -> Result<(), ApproveError> {
-    let base = faq::load_dir(faq_dir).map_err(|e| ApproveError::Check(vec![e.to_string()]))?;
-    let problems = check::check(&base, thresholds);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ApproveError::Check(
-            problems.iter().map(|p| p.to_string()).collect(),
-        ))
-    }
 }
 
 fn add_entry(

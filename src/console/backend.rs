@@ -3,15 +3,15 @@
 //! durably before the page answers, the outbox worker woken), with the signed-in officer's name in the
 //! ticket history.
 
-use super::approve::{ApproveError, approve};
+use super::approve::{self, ApproveError};
 use super::view::PageError;
 use crate::ask::AskResult;
-use crate::faq::FaqBase;
-use crate::matcher::Matcher;
 use crate::server::officer::answer_text;
 use crate::server::teach::{TeachError, answer_with_entry};
-use crate::server::{AppState, now_ms};
+use crate::server::{AppState, SharedState, now_ms};
+use crate::snapshot::Snapshot;
 use crate::store::{Draft, Ticket, TicketFilter};
+use std::sync::Arc;
 
 /// One officer action on a ticket.
 #[derive(Debug, Clone)]
@@ -66,39 +66,43 @@ pub fn drafts(app: &AppState) -> Result<Vec<Draft>, PageError> {
     Ok(app.store.get()?.drafts()?)
 }
 
-/// Runs `f` on the FAQ base and matcher the bot answers with now.
-pub fn with_faq<R>(app: &AppState, f: impl FnOnce(&FaqBase, &Matcher) -> R) -> R {
-    f(&app.base, &app.matcher)
+/// The FAQ base and matcher the bot answers with now (take it once per request).
+pub fn faq(app: &AppState) -> Arc<Snapshot> {
+    app.faq.current()
 }
 
 /// What the bot would reply to `question` (no ticket, no side effect).
 pub fn ask(app: &AppState, question: &str) -> AskResult {
-    with_faq(app, |base, matcher| {
-        crate::ask::ask(base, matcher, app.config.knowledge, question)
-    })
+    crate::ask::ask(&faq(app), app.config.knowledge, question)
 }
 
-/// Approves the draft of ticket `ticket`: writes it into `faq/entries/` (checked), reloads the base the
-/// bot answers with, removes the draft and records the approval in the ticket's history.
-pub async fn approve_draft(app: &AppState, ticket: u64, admin: &str) -> Result<(), PageError> {
+/// One approval at a time: two admins must not interleave edits of one file and its reload.
+static APPROVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Approves the draft of ticket `ticket`: writes it into `faq/entries/`, reloads the base the bot answers
+/// with (which runs `faq check`; refused, the file is put back), removes the draft and records the
+/// approval in the ticket's history.
+pub async fn approve_draft(app: &SharedState, ticket: u64, admin: &str) -> Result<(), PageError> {
+    let _one = APPROVING.lock().await;
     let draft = drafts(app)?
         .into_iter()
         .find(|d| d.ticket == ticket)
         .ok_or_else(|| PageError::NotFound(format!("工单 #{ticket} 没有草稿")))?;
-    let (dir, thresholds) = (app.config.server.faq_dir.clone(), app.config.matcher);
-    let (who, today) = (
-        admin.to_owned(),
-        crate::faq::Date::today_in_china().to_string(),
-    );
-    let written =
-        tokio::task::spawn_blocking(move || approve(&dir, &draft, &who, &today, thresholds))
-            .await
-            .map_err(|e| PageError::Internal(e.to_string()))?
-            .map_err(|e| match e {
-                ApproveError::Io(m) => PageError::Internal(m),
-                other => PageError::Conflict(format!("未能写入知识库：{other}")),
-            })?;
-    reload(app).await?;
+    let dir = &app.config.server.faq_dir;
+    let today = crate::faq::Date::today_in_china().to_string();
+    let written = approve::write(dir, &draft, admin, &today).map_err(|e| match e {
+        ApproveError::Io(m) => PageError::Internal(m),
+        ApproveError::Refused(m) => PageError::Conflict(format!("未能写入知识库：{m}")),
+    })?;
+    if let Err(refusal) = crate::server::reload::reload(app, "console approval").await {
+        written
+            .undo()
+            .map_err(|e| PageError::Internal(format!("undoing {}: {e}", written.file.display())))?;
+        let problems = refusal.messages().join("；");
+        return Err(PageError::Conflict(format!(
+            "批准后知识库未通过检查，已撤回修改：{problems}"
+        )));
+    }
     let detail = format!("{} → {}", written.entry, written.file.display());
     app.store
         .get()?
@@ -116,11 +120,4 @@ pub async fn reject_draft(app: &AppState, ticket: u64, admin: &str) -> Result<()
     app.store.commit().await?;
     tracing::info!(ticket, admin, "console: draft rejected");
     Ok(())
-}
-
-/// Makes the bot answer from the base as it now is on disk.
-async fn reload(_app: &AppState) -> Result<(), PageError> {
-    Err(PageError::Conflict(
-        "热加载尚不可用：条目已写入 faq/entries/，重启后生效".into(),
-    ))
 }

@@ -4,7 +4,7 @@
 //! questions, labelled with the longest run around it they all contain. Pairs made only of question
 //! words (什么, 怎么, 可以…) never open a topic. Deterministic: ties go to the smaller pair.
 
-use crate::matcher::normalize::normalize;
+use crate::text::normalize;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 

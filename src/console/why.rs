@@ -3,7 +3,8 @@
 //! try-it pane and the ticket page, not the matcher's score itself.
 
 use crate::faq::Entry;
-use crate::matcher::normalize::normalize;
+use crate::faq::Keyword;
+use crate::text::normalize;
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -31,7 +32,7 @@ pub fn why(entry: &Entry, question: &str) -> Why {
         .keywords
         .iter()
         .filter(|k| keyword_found(k, &normalized))
-        .cloned()
+        .map(written)
         .collect();
     Why {
         phrasing: phrasing.clone(),
@@ -40,10 +41,18 @@ pub fn why(entry: &Entry, question: &str) -> Why {
     }
 }
 
-fn keyword_found(keyword: &str, normalized: &str) -> bool {
-    match keyword.strip_prefix("re:") {
-        Some(re) => regex::Regex::new(re).is_ok_and(|r| r.is_match(normalized)),
-        None => normalized.contains(&normalize(keyword)),
+fn keyword_found(keyword: &Keyword, normalized: &str) -> bool {
+    match keyword {
+        Keyword::Regex(re) => re.is_match(normalized),
+        Keyword::Plain(p) => normalized.contains(&normalize(p)),
+    }
+}
+
+/// A keyword as written in the entry file.
+pub fn written(keyword: &Keyword) -> String {
+    match keyword {
+        Keyword::Regex(re) => format!("re:{}", re.as_str()),
+        Keyword::Plain(p) => p.clone(),
     }
 }
 

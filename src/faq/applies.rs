@@ -10,8 +10,9 @@
 //!
 //! [`unreviewed`] lists the entries nobody has reviewed yet (not a failure for policy quotes).
 
-use super::problem::{Problem, squeeze};
+use super::problem::Problem;
 use super::{Entry, FaqBase};
+use crate::text::squeeze;
 use std::collections::HashMap;
 
 /// The kinds of source: a policy text, a report of one, a Q&A, a bureau's news item, officers' answers.

@@ -1,27 +1,25 @@
-//! `policybot faq check`: proves the base is fit to serve. Every problem is reported as
-//! `file:line: entry `id`: message`, and any problem makes the command fail.
+//! The content checks of `policybot faq check` that need only the base itself. Every problem is
+//! reported as `file:line: entry `id`: message`, and any problem makes the command fail.
 //!
 //! Checks beyond loading (schema, unique ids, known sources and related ids): each policy answer is found
-//! verbatim in its source (white space ignored); each entry's question and alternates are answered with
-//! that entry (or one quoting the very same measure, or the city report / provincial measure of the same
-//! rule); no alternate belongs to two entries; the scope
+//! verbatim in its source (white space ignored); no alternate belongs to two entries; the scope
 //! lexicon, places, city reports and synonyms are consistent ([`super::lexicon`]); the thesaurus groups are
 //! well formed ([`super::thesaurus`]); whom each entry applies to, its note and its review trail are
-//! consistent ([`super::applies`]).
+//! consistent ([`super::applies`]). That each entry's phrasings are answered with that entry needs the
+//! matcher built from the base: `crate::snapshot` checks it, above both.
 
 use super::FaqBase;
-pub use super::problem::{Problem, squeeze};
-use crate::matcher::{Matcher, Outcome, Thresholds, normalize::normalize};
+use super::problem::Problem;
+use crate::text::{normalize, squeeze};
 use std::collections::HashMap;
 
-/// Runs every content check; an empty result means the base is good.
-pub fn check(base: &FaqBase, thresholds: Thresholds) -> Vec<Problem> {
+/// Runs every check of the base alone; an empty result means it is good.
+pub fn check(base: &FaqBase) -> Vec<Problem> {
     let mut problems = verbatim_problems(base);
     problems.extend(shared_alternates(base));
     problems.extend(super::lexicon::check(base));
     problems.extend(super::applies::check(base));
     problems.extend(super::thesaurus::check(&base.thesaurus));
-    problems.extend(self_match_problems(base, &Matcher::build(base, thresholds)));
     problems
 }
 
@@ -66,43 +64,6 @@ fn shared_alternates(base: &FaqBase) -> Vec<Problem> {
                 _ => {
                     owner.insert(key, &e.id);
                 }
-            }
-        }
-    }
-    out
-}
-
-fn self_match_problems(base: &FaqBase, matcher: &Matcher) -> Vec<Problem> {
-    let mut out = Vec::new();
-    for (i, e) in base
-        .entries
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| !e.officer_authored)
-    {
-        for p in std::iter::once(&e.question).chain(&e.alternates) {
-            let whole = matcher.decide(p);
-            // A phrasing that asks two questions may be answered by this entry for the second one.
-            let d = match whole.other.as_deref() {
-                Some(o) if o.best().map(|c| c.entry) == Some(i) => o.clone(),
-                _ => whole,
-            };
-            let got = d.best().map(|c| c.entry);
-            // An entry quoting the very same measure gives the same answer; that is fine.
-            let same_answer = got.is_some_and(|j| {
-                squeeze(&base.entries[j].answer) == squeeze(&e.answer) || matcher.same_rule(i, j)
-            });
-            if d.outcome != Outcome::Answered || !same_answer {
-                let what = match got {
-                    Some(j) if j != i => {
-                        format!("{} with `{}`", d.outcome.as_str(), base.entries[j].id)
-                    }
-                    _ => d.outcome.as_str().to_owned(),
-                };
-                out.push(problem(
-                    e,
-                    format!("phrasing `{p}` is {what}, not answered with this entry"),
-                ));
             }
         }
     }
@@ -169,25 +130,5 @@ mod tests {
             ),
         ]);
         assert_eq!(shared_alternates(&b).len(), 1);
-    }
-
-    #[test]
-    fn distinct_entries_answer_their_own_phrasings() {
-        let b = base(vec![
-            entry(
-                "a",
-                "转产口罩要办环评吗",
-                &["临时转产口罩环评"],
-                "可豁免环评手续。",
-            ),
-            entry(
-                "b",
-                "辐射安全许可证到期怎么办",
-                &["辐射安全许可证过期"],
-                "可以自动顺延。",
-            ),
-        ]);
-        let problems = self_match_problems(&b, &Matcher::build(&b, Thresholds::default()));
-        assert!(problems.is_empty(), "{problems:?}");
     }
 }

@@ -5,9 +5,11 @@
 //!
 //! When the document replaces existing entries (`--supersedes ID,...`), the draft opens with the
 //! `superseded_by` line for each of them and where they are, ready to paste.
+//!
+//! The words of a clause come from the caller (the matcher's segmenter, in the CLI): the base's own
+//! module does not depend on the matcher built from it.
 
 use super::FaqBase;
-use crate::matcher::Analyzer;
 use regex::Regex;
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -106,13 +108,16 @@ fn opening(text: &str, max_chars: usize) -> String {
     out
 }
 
-/// Top `k` TF-IDF terms of each clause, with clauses as the documents.
-pub fn tfidf_keywords(analyzer: &Analyzer, clauses: &[Clause], k: usize) -> Vec<Vec<String>> {
+/// Top `k` TF-IDF terms of each clause, with clauses as the documents; `terms` segments a text.
+pub fn tfidf_keywords(
+    terms: impl Fn(&str) -> Vec<String>,
+    clauses: &[Clause],
+    k: usize,
+) -> Vec<Vec<String>> {
     let docs: Vec<Vec<String>> = clauses
         .iter()
         .map(|c| {
-            analyzer
-                .all_terms(&c.text)
+            terms(&c.text)
                 .into_iter()
                 .filter(|t| t.chars().count() >= 2 && !GENERIC.contains(&t.as_str()))
                 .collect()
@@ -161,10 +166,15 @@ struct DraftEntry<'a> {
     date: &'a str,
 }
 
-/// TOML drafts for every clause of `body`, citing `source_slug`.
-pub fn draft_toml(analyzer: &Analyzer, source_slug: &str, date: &str, body: &str) -> String {
+/// TOML drafts for every clause of `body`, citing `source_slug`; `terms` segments a text.
+pub fn draft_toml(
+    terms: impl Fn(&str) -> Vec<String>,
+    source_slug: &str,
+    date: &str,
+    body: &str,
+) -> String {
     let clauses = split_clauses(body);
-    let keywords = tfidf_keywords(analyzer, &clauses, 5);
+    let keywords = tfidf_keywords(terms, &clauses, 5);
     let mut out = format!(
         "# Drafts from sources/{source_slug}.txt: write the question and alternates, trim the answer.\n"
     );
@@ -221,8 +231,8 @@ mod tests {
 
     #[test]
     fn drafts_quote_the_clause_and_parse_as_entries() {
-        let a = Analyzer::build(&crate::faq::FaqBase::default());
-        let toml_text = draft_toml(&a, "new-doc", "2020-03-01", DOC);
+        let a = crate::matcher::Analyzer::build(&crate::faq::FaqBase::default());
+        let toml_text = draft_toml(|t| a.all_terms(t), "new-doc", "2020-03-01", DOC);
         let parsed: toml::Table = toml::from_str(&toml_text).unwrap();
         let entries = parsed["entry"].as_array().unwrap();
         assert_eq!(entries.len(), 3);

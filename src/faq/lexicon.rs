@@ -5,7 +5,7 @@
 use super::FaqBase;
 use super::problem::Problem;
 use super::scope::OBJECT_KINDS;
-use crate::matcher::normalize::normalize;
+use crate::text::normalize;
 use std::collections::HashMap;
 
 fn problem(file: &str, id: &str, message: String) -> Problem {

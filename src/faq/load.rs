@@ -233,13 +233,6 @@ fn check_entry_shape(e: &Entry) -> Result<(), LoadError> {
     if e.alternates.iter().any(|a| a.trim().is_empty()) {
         return Err(bad("an alternate is empty".into()));
     }
-    for k in &e.keywords {
-        if let Some(re) = k.strip_prefix("re:") {
-            regex::Regex::new(re).map_err(|err| bad(format!("keyword regex `{re}`: {err}")))?;
-        } else if k.trim().is_empty() {
-            return Err(bad("a keyword is empty".into()));
-        }
-    }
     Ok(())
 }
 
@@ -338,6 +331,25 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "e.toml:9: entry `Bad Id`: id must be lowercase ascii, digits and `-`"
+        );
+    }
+
+    #[test]
+    fn keywords_are_parsed_at_load_and_a_bad_regex_names_its_line() {
+        let entry = "[[entry]]\nid = \"a\"\nquestion = \"q\"\nanswer = \"a\"\nsource = \"s\"\nclause = \"c\"\ndate = \"d\"\n";
+        let ok = format!("{entry}keywords = [\"口罩\", \"re:转产.{{0,4}}口罩\"]\n");
+        let e = &parse_entries(Path::new("e.toml"), &ok).unwrap()[0];
+        assert_eq!(e.keywords[0].plain(), Some("口罩"));
+        assert!(
+            matches!(&e.keywords[1], super::super::Keyword::Regex(r) if r.is_match("转产做口罩"))
+        );
+        let bad = format!("{entry}keywords = [\"re:(口罩\"]\n");
+        let err = parse_entries(Path::new("e.toml"), &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("e.toml:8: keyword regex `(口罩`: "),
+            "{err}"
         );
     }
 

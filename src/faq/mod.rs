@@ -2,14 +2,17 @@
 //! (objects, places, city reports), as loaded from `faq/`.
 //!
 //! Invariants: a loaded [`FaqBase`] has unique entry ids, every entry names an existing source and has its
-//! [`Timeline`] (when it is in force, [`validity`]). Content checks that need the matcher (verbatim quotes,
-//! self-matching phrasings) live in [`check`]; whom an entry applies to, its editor's note and its review
-//! trail are checked in [`applies`].
+//! [`Timeline`] (when it is in force, [`validity`]), and its [`Keyword`]s are parsed (regexes compiled).
+//! Content checks of the base alone (verbatim quotes, shared phrasings) live in [`check`]; whom an entry
+//! applies to, its editor's note and its review trail are checked in [`applies`]. That each phrasing is
+//! answered by its entry needs the matcher: `crate::snapshot` checks it. This module depends on neither
+//! the matcher nor the snapshot; both build on it.
 
 pub mod applies;
 pub mod check;
 pub mod date;
 pub mod draft;
+mod keyword;
 mod lexicon;
 mod load;
 pub mod problem;
@@ -19,11 +22,13 @@ pub mod thesaurus;
 pub mod validity;
 
 pub use date::Date;
+pub use keyword::Keyword;
 pub use load::{LoadError, load_dir, parse_source as parse_source_file};
 pub use validity::{Period, Status, Terms, Timeline};
 
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One policy document or news item, verbatim, with what a citation needs.
 #[derive(Debug, Clone)]
@@ -42,15 +47,16 @@ pub struct Source {
 }
 
 /// One curated question and its verbatim answer.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     pub id: String,
     pub question: String,
     #[serde(default)]
     pub alternates: Vec<String>,
+    /// Phrases and (`re:…`) patterns that point at this entry, parsed at load.
     #[serde(default)]
-    pub keywords: Vec<String>,
+    pub keywords: Vec<Keyword>,
     pub answer: String,
     pub source: String,
     pub clause: String,
@@ -150,7 +156,7 @@ impl Entry {
 }
 
 /// Where something was read from, so errors can name file and line.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Origin {
     pub file: String,
     pub line: usize,
@@ -159,6 +165,35 @@ pub struct Origin {
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// An entry's id as decisions carry it: cheap to clone, and still meaningful after a reload has moved
+/// or removed entries (a position into the entries would not be).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntryId(Arc<str>);
+
+impl EntryId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for EntryId {
+    fn from(id: &str) -> EntryId {
+        EntryId(id.into())
+    }
+}
+
+impl std::borrow::Borrow<str> for EntryId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for EntryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -219,7 +254,10 @@ pub(crate) mod fixtures {
             id: id.into(),
             question: question.into(),
             alternates: alternates.iter().map(|s| s.to_string()).collect(),
-            keywords: keywords.iter().map(|s| s.to_string()).collect(),
+            keywords: keywords
+                .iter()
+                .map(|k| Keyword::parse(k).expect("a valid keyword"))
+                .collect(),
             answer: answer.into(),
             source: "s".into(),
             clause: "一".into(),

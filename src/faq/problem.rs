@@ -1,6 +1,6 @@
-//! What the checks of the base report ([`Problem`]) and the one text rule they share ([`squeeze`]):
-//! kept apart from `check` so that the checks of each kind (`lexicon`, `applies`, `validity`, `load`)
-//! and the matcher can use them without depending on the check that calls them.
+//! What the checks of the base report ([`Problem`]): kept apart from `check` so that the checks of each
+//! kind (`lexicon`, `applies`, `validity`, `load`) can use it without depending on the check that calls
+//! them.
 
 /// One failed check.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,9 +32,4 @@ impl std::fmt::Display for Problem {
             self.origin, self.what, self.id, self.message
         )
     }
-}
-
-/// Text with every white-space character removed, for verbatim comparison.
-pub fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
 }

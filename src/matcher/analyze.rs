@@ -3,8 +3,8 @@
 //!
 //! Built once at start-up ([`Analyzer::build`]); analysing is pure and allocation-light.
 
-use super::normalize::is_punct;
 use crate::faq::FaqBase;
+use crate::text::is_punct;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use jieba_rs::Jieba;
 use std::collections::HashMap;
@@ -177,7 +177,7 @@ impl Analyzer {
         for syn in &base.synonyms {
             jieba.add_word(&syn.canonical, Some(20_000), None);
             for v in &syn.variants {
-                let v = super::normalize::normalize(v);
+                let v = crate::text::normalize(v);
                 if !v.is_empty() && v != syn.canonical {
                     canonical.insert(v, syn.canonical.clone());
                 }

@@ -2,8 +2,8 @@
 //! weighted term sets, with IDF weights computed over the entries. Built once; read-only afterwards.
 
 use super::analyze::Analyzer;
-use super::normalize::{normalize, strip_fillers};
-use crate::faq::FaqBase;
+use crate::faq::{FaqBase, Keyword};
+use crate::text::{normalize, strip_fillers};
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use std::collections::HashMap;
@@ -95,7 +95,7 @@ impl Index {
             let kw_terms = e
                 .keywords
                 .iter()
-                .filter(|k| !k.starts_with("re:"))
+                .filter_map(Keyword::plain)
                 .flat_map(|k| analyzer.terms(&prepare(&analyzer, k)))
                 .map(&mut intern);
             let vocabulary = sorted(phrasings.iter().flatten().copied().chain(kw_terms));
@@ -135,7 +135,7 @@ impl Index {
             for t in answer_only {
                 postings[t as usize].answer_only.push(i as u32);
             }
-            let quote = crate::faq::problem::squeeze(&base.entries[i].answer);
+            let quote = crate::text::squeeze(&base.entries[i].answer);
             let next = groups.len();
             entries.push(IndexedEntry {
                 answer_group: *groups.entry(quote).or_insert(next),
@@ -267,17 +267,6 @@ fn idf_weights<'a>(n_terms: usize, docs: impl Iterator<Item = &'a Vec<TermId>>) 
         .collect()
 }
 
-/// A keyword regex with a bounded lazy-DFA cache: ~230 of them each grew a default-size cache over a batch
-/// of questions. At 2 KB the caches thrash (perf: a tenth of decide rebuilding DFA states, the rest in the
-/// backtracker) and decide p50 rose 16 -> 24 µs; at 32 KB p50 is 17-20 µs (`match_latency`) for about
-/// 5 MB more peak RSS than at 2 KB (`bench_ask.sh`: 58.5 -> 65.6 MB over 20k questions).
-fn keyword_regex(re: &str) -> Regex {
-    regex::RegexBuilder::new(re)
-        .dfa_size_limit(1 << 15)
-        .build()
-        .expect("validated at load")
-}
-
 type KeywordMatchers = (Option<AhoCorasick>, Vec<usize>, Vec<Vec<Regex>>);
 
 /// One automaton for all plain keywords and the regex keywords, each mapping back to its entry.
@@ -286,13 +275,15 @@ fn keyword_matchers(base: &FaqBase, analyzer: &Analyzer) -> KeywordMatchers {
     let mut res: Vec<Vec<Regex>> = vec![Vec::new(); base.entries.len()];
     for (i, e) in base.entries.iter().enumerate() {
         for k in &e.keywords {
-            if let Some(re) = k.strip_prefix("re:") {
-                res[i].push(keyword_regex(re));
-            } else {
-                let p = analyzer.rewrite(&normalize(k));
-                if !p.is_empty() {
-                    plain.push(p);
-                    plain_owner.push(i);
+            match k {
+                // Compiled at load, with its bounded cache (`faq::Keyword`); a clone shares the program.
+                Keyword::Regex(re) => res[i].push(re.clone()),
+                Keyword::Plain(k) => {
+                    let p = analyzer.rewrite(&normalize(k));
+                    if !p.is_empty() {
+                        plain.push(p);
+                        plain_owner.push(i);
+                    }
                 }
             }
         }

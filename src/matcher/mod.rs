@@ -19,13 +19,12 @@ mod analyze;
 pub mod detail;
 mod index;
 pub mod intent;
-pub mod normalize;
 mod scope;
 mod sound;
 mod split;
 mod thesaurus;
 
-use crate::faq::FaqBase;
+use crate::faq::{EntryId, FaqBase};
 pub use analyze::Analyzer;
 use index::{Index, TermId, prepare_normalized};
 use serde::{Deserialize, Serialize};
@@ -82,11 +81,17 @@ impl Outcome {
 }
 
 /// An entry and its score.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    /// Index into `FaqBase::entries`.
-    pub entry: usize,
+    pub id: EntryId,
     pub score: f32,
+}
+
+/// An entry (its position in the base the matcher was built from) and its score, while ranking.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    entry: usize,
+    score: f32,
 }
 
 /// The matcher's verdict on one message.
@@ -108,16 +113,15 @@ pub struct Decision {
 }
 
 /// A measure quoted for reference with an escalation.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reference {
-    /// Index into `FaqBase::entries`.
-    pub entry: usize,
+    pub id: EntryId,
     pub detail: detail::Detail,
 }
 
 impl Decision {
-    pub fn best(&self) -> Option<Candidate> {
-        self.candidates.first().copied()
+    pub fn best(&self) -> Option<&Candidate> {
+        self.candidates.first()
     }
 }
 
@@ -129,6 +133,8 @@ pub struct Matcher {
     thesaurus: thesaurus::Thesaurus,
     /// Each entry's answer, normalised, to see whether it states an asked detail.
     quotes: Vec<String>,
+    /// Each entry's id: what a decision names.
+    ids: Vec<EntryId>,
     thresholds: Thresholds,
 }
 
@@ -147,8 +153,9 @@ impl Matcher {
             quotes: base
                 .entries
                 .iter()
-                .map(|e| normalize::normalize(&e.answer))
+                .map(|e| crate::text::normalize(&e.answer))
                 .collect(),
+            ids: base.entries.iter().map(|e| e.id.as_str().into()).collect(),
             index,
             thresholds,
         }
@@ -158,17 +165,18 @@ impl Matcher {
         self.thresholds
     }
 
-    /// True when one entry is a city's report of the other's provincial measure: the same rule.
-    pub fn same_rule(&self, a: usize, b: usize) -> bool {
+    /// True when one entry is a city's report of the other's provincial measure: the same rule. `a` and
+    /// `b` are positions in the base the matcher was built from.
+    pub(crate) fn same_rule(&self, a: usize, b: usize) -> bool {
         self.scope.linked(a, b)
     }
 
     /// Decides what to do with one message. A message asking two questions is answered for the one the
     /// base answers, with the other answered too or escalated (see [`Decision::other`]).
     pub fn decide(&self, question: &str) -> Decision {
-        let normalized = normalize::normalize(question);
+        let normalized = crate::text::normalize(question);
         if intent::is_smalltalk(&normalized) {
-            return decision(Outcome::Smalltalk, normalized, vec![], None);
+            return self.decision(Outcome::Smalltalk, normalized, vec![], None);
         }
         let parts = split::questions(&normalized);
         if parts.len() > 1
@@ -191,10 +199,10 @@ impl Matcher {
             .iter()
             .position(|d| d.outcome == Outcome::Answered)?;
         let mut main = decided.remove(first);
-        let entry = main.best().map(|c| c.entry);
-        let other = decided
-            .into_iter()
-            .find(|d| !(d.outcome == Outcome::Answered && d.best().map(|c| c.entry) == entry))?;
+        let entry = main.best().map(|c| c.id.clone());
+        let other = decided.into_iter().find(|d| {
+            !(d.outcome == Outcome::Answered && d.best().map(|c| &c.id) == entry.as_ref())
+        })?;
         main.other = Some(Box::new(match other.outcome {
             Outcome::Answered | Outcome::Escalated => other,
             _ => Decision {
@@ -214,7 +222,7 @@ impl Matcher {
         let named = self.scope.named(&prepared);
         let (ranked, blocked) = self.rank(&prepared, &named);
         if intent::is_specific_case(&normalized) {
-            return decision(
+            return self.decision(
                 Outcome::Escalated,
                 normalized,
                 ranked,
@@ -225,7 +233,7 @@ impl Matcher {
         let top = ranked.first().map_or(0.0, |c| c.score);
         let second = ranked.get(1).map_or(0.0, |c| c.score);
         if let Some(r) = self.reference(&normalized, &ranked) {
-            let mut d = decision(
+            let mut d = self.decision(
                 Outcome::Escalated,
                 normalized,
                 ranked,
@@ -237,14 +245,14 @@ impl Matcher {
         let lead = top - second;
         let clear_lead = top >= t.lead_answer && lead >= t.lead_margin;
         if (top >= t.answer && lead >= t.margin) || clear_lead {
-            return decision(Outcome::Answered, normalized, ranked, None);
+            return self.decision(Outcome::Answered, normalized, ranked, None);
         }
         if top >= t.clarify && second >= t.clarify {
-            let close: Vec<Candidate> = ranked
+            let close: Vec<Ranked> = ranked
                 .into_iter()
                 .filter(|c| c.score >= t.clarify)
                 .collect();
-            return decision(Outcome::Clarify, normalized, close, None);
+            return self.decision(Outcome::Clarify, normalized, close, None);
         }
         let reason = if blocked {
             "names something the matching entries do not cover"
@@ -253,18 +261,43 @@ impl Matcher {
         } else {
             "no confident match"
         };
-        decision(Outcome::Escalated, normalized, ranked, Some(reason))
+        self.decision(Outcome::Escalated, normalized, ranked, Some(reason))
+    }
+
+    /// A decision naming the ranked entries by id.
+    fn decision(
+        &self,
+        outcome: Outcome,
+        normalized: String,
+        ranked: Vec<Ranked>,
+        reason: Option<&'static str>,
+    ) -> Decision {
+        let candidates = ranked
+            .iter()
+            .map(|r| Candidate {
+                id: self.ids[r.entry].clone(),
+                score: r.score,
+            })
+            .collect();
+        Decision {
+            outcome,
+            normalized,
+            candidates,
+            reason,
+            reference: None,
+            other: None,
+        }
     }
 
     /// The measure to quote for reference when the question asks for a detail the best candidate's quote
     /// does not state (and the candidate is at least good enough to be offered as a suggestion).
-    fn reference(&self, normalized: &str, ranked: &[Candidate]) -> Option<Reference> {
+    fn reference(&self, normalized: &str, ranked: &[Ranked]) -> Option<Reference> {
         let best = ranked
             .first()
             .filter(|c| c.score >= self.thresholds.clarify)?;
         let detail = detail::asked(normalized)?;
-        (!detail::stated(detail, &self.quotes[best.entry])).then_some(Reference {
-            entry: best.entry,
+        (!detail::stated(detail, &self.quotes[best.entry])).then(|| Reference {
+            id: self.ids[best.entry].clone(),
             detail,
         })
     }
@@ -272,7 +305,7 @@ impl Matcher {
     /// Scores every entry that shares a term or keyword with the question and may answer it (see
     /// [`scope`]); best three, best first, and whether the scope guard removed a candidate that would have
     /// been offered.
-    fn rank(&self, prepared: &str, named: &[scope::Named]) -> (Vec<Candidate>, bool) {
+    fn rank(&self, prepared: &str, named: &[scope::Named]) -> (Vec<Ranked>, bool) {
         let idx = &self.index;
         let words = idx.analyzer.terms(prepared);
         let mut query: Vec<(Option<TermId>, f32)> = Vec::with_capacity(words.len() + 4);
@@ -292,7 +325,7 @@ impl Matcher {
         // regex keywords (the costliest part of matching) run only if they could lift it to this floor.
         let t = self.thresholds;
         let floor = t.clarify.min(t.lead_answer).min(t.answer);
-        let mut scored: Vec<Candidate> = idx
+        let mut scored: Vec<Ranked> = idx
             .candidates(prepared, &query)
             .into_iter()
             .filter_map(|(i, plain)| {
@@ -305,14 +338,14 @@ impl Matcher {
                     plain
                 };
                 let score = base + keyword_score(e, hits);
-                (score > 0.0).then_some(Candidate { entry: i, score })
+                (score > 0.0).then_some(Ranked { entry: i, score })
             })
             .collect();
         let mut pairs: Vec<(usize, f32)> = scored.iter().map(|c| (c.entry, c.score)).collect();
         self.scope.fold_reports(named, &mut pairs);
         scored = pairs
             .into_iter()
-            .map(|(entry, score)| Candidate { entry, score })
+            .map(|(entry, score)| Ranked { entry, score })
             .collect();
         let mut blocked = false;
         if !named.is_empty() {
@@ -323,7 +356,7 @@ impl Matcher {
             });
         }
         let by_rank =
-            |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
+            |a: &Ranked, b: &Ranked| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
         if scored.len() > 6 {
             scored.select_nth_unstable_by(5, by_rank);
             scored.truncate(6);
@@ -351,22 +384,6 @@ fn domain_vocabulary(base: &FaqBase) -> impl Iterator<Item = &str> {
         .flat_map(|s| std::iter::once(&s.canonical).chain(&s.variants))
         .map(String::as_str);
     dict.chain(synonyms)
-}
-
-fn decision(
-    outcome: Outcome,
-    normalized: String,
-    candidates: Vec<Candidate>,
-    reason: Option<&'static str>,
-) -> Decision {
-    Decision {
-        outcome,
-        normalized,
-        candidates,
-        reason,
-        reference: None,
-        other: None,
-    }
 }
 
 /// The phrasing and coverage part of an entry's score, from the question's term weight sums (whose
@@ -416,6 +433,10 @@ mod tests {
         )
     }
 
+    fn best(d: &Decision) -> Option<&str> {
+        d.best().map(|c| c.id.as_str())
+    }
+
     fn base_entries() -> Vec<Entry> {
         vec![
             entry(
@@ -447,17 +468,14 @@ mod tests {
         let m = matcher(base_entries());
         let d = m.decide("我们厂临时转产口罩，要办环评吗？");
         assert_eq!(d.outcome, Outcome::Answered);
-        assert_eq!(d.best().map(|c| c.entry), Some(0));
+        assert_eq!(best(&d), Some("eia"));
     }
 
     #[test]
     fn a_question_in_other_words_still_finds_its_entry() {
         let m = matcher(base_entries());
         let d = m.decide("辐射安全许可证过期了能不能顺延");
-        assert_eq!(
-            (d.outcome, d.best().map(|c| c.entry)),
-            (Outcome::Answered, Some(1))
-        );
+        assert_eq!((d.outcome, best(&d)), (Outcome::Answered, Some("licence")));
     }
 
     #[test]
@@ -476,11 +494,7 @@ mod tests {
             (d.outcome, d.reason),
             (Outcome::Escalated, Some("specific case"))
         );
-        assert_eq!(
-            d.best().map(|c| c.entry),
-            Some(0),
-            "candidates are kept for the officer"
-        );
+        assert_eq!(best(&d), Some("eia"), "candidates are kept for the officer");
     }
 
     #[test]
@@ -527,9 +541,9 @@ mod tests {
         let m = matcher(entries);
         let d = m.decide("辐射安全许可证到期怎么办");
         assert_eq!(d.outcome, Outcome::Answered, "{d:?}");
-        let entries: Vec<usize> = d.candidates.iter().map(|c| c.entry).collect();
+        let entries: Vec<&str> = d.candidates.iter().map(|c| c.id.as_str()).collect();
         assert!(
-            !(entries.contains(&1) && entries.contains(&3)),
+            !(entries.contains(&"licence") && entries.contains(&"licence-copy")),
             "{entries:?}"
         );
     }

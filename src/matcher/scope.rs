@@ -8,7 +8,7 @@
 
 use super::analyze::Analyzer;
 use super::index::prepare;
-use crate::faq::FaqBase;
+use crate::faq::{FaqBase, Keyword};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
@@ -95,11 +95,11 @@ impl Scope {
 
     fn index_entries(&mut self, base: &FaqBase, analyzer: &Analyzer) {
         for e in &base.entries {
-            let plain = e.keywords.iter().filter(|k| !k.starts_with("re:"));
-            let text: Vec<String> = std::iter::once(&e.question)
-                .chain(&e.alternates)
+            let plain = e.keywords.iter().filter_map(Keyword::plain);
+            let text: Vec<String> = std::iter::once(e.question.as_str())
+                .chain(e.alternates.iter().map(String::as_str))
                 .chain(plain)
-                .chain([&e.answer, &e.clause])
+                .chain([e.answer.as_str(), e.clause.as_str()])
                 .map(|t| prepare(analyzer, t))
                 .collect();
             self.covered.push(self.named(&text.join("\n")));

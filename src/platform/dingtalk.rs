@@ -1,28 +1,26 @@
-//! DingTalk (钉钉) enterprise-internal robot, HTTP callback mode.
+//! DingTalk (钉钉) enterprise-internal robot: everything the bot knows about DingTalk.
 //!
-//! Inbound: DingTalk POSTs JSON with `timestamp` and `sign` headers. Check
-//! them with [`verify_sign`] (or [`verify_headers`]) *before* parsing the
-//! body with [`parse_callback`]. Note that the sign covers only the
-//! timestamp and the app secret, not the body: it proves the sender knows
-//! the secret, and TLS is what protects the body. A captured pair could be
-//! replayed with another body; the server binds each pair to the first
-//! message id it carried (see `store::Store::bind_signature`).
+//! Inbound: [`http`], the HTTP-callback transport, checks the `timestamp` and `sign` headers ([`sign`])
+//! *before* parsing the body ([`callback`]) into an [`Inbound`](crate::platform::Inbound). Note that the
+//! sign covers only the timestamp and the app secret, not the body: it proves the sender knows the
+//! secret, and TLS is what protects the body. A captured pair could be replayed with another body; the
+//! transport names each pair so that the server binds it to the first message id it carried. Stream
+//! mode delivers the same callback object in its frames, so a stream transport shares `callback` and
+//! the channel below.
 //!
-//! Outbound: [`markdown_message`] / [`text_message`] / [`empty_message`] are
-//! bodies for the callback response or the per-message `sessionWebhook`;
-//! [`openapi_group_send_body`] is for the robot OpenAPI used after that
-//! webhook expires. [`parse_api_envelope`] decodes any of their responses.
+//! Outbound: the reply to a callback is the response body, @-ing the asker (`decorate`); later
+//! messages go through [`Robot`], the channel for DingTalk routes (`send`): the session webhook while
+//! it lives, else the robot OpenAPI with a cached access token (`token`). `reply` holds the bodies.
 
 mod callback;
+mod decorate;
+pub(crate) mod http;
 mod reply;
+mod send;
 mod sign;
+mod token;
 
-pub use callback::{DingTalkCallback, parse_callback};
-pub use reply::{
-    ACCESS_TOKEN_HEADER, GROUP_SEND_PATH, empty_message, markdown_message, openapi_group_send_body,
-    parse_api_envelope, text_message,
-};
-pub use sign::{
-    MAX_CLOCK_SKEW_MS, SIGN_HEADER, TIMESTAMP_HEADER, VerifyError, sign, verify_headers,
-    verify_sign, verify_sign_within,
-};
+#[cfg(test)]
+pub(crate) use callback::parse_callback;
+pub(crate) use send::Robot;
+pub(crate) use token::OpenApi;

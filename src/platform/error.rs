@@ -9,13 +9,14 @@ use serde::Deserialize;
 
 /// An inbound callback body could not be turned into a typed message.
 #[derive(Debug, thiserror::Error)]
-pub enum ParseError {
+pub(crate) enum ParseError {
     /// The body is not UTF-8 JSON of the expected shape.
     #[error("body is not valid JSON of the expected shape")]
     Json(#[source] serde_json::Error),
-    /// The body is not well-formed XML (or nests deeper than WeCom ever does).
+    /// The body is not well-formed XML (or nests deeper than WeCom ever does); the cause is the XML
+    /// reader's (`wecom::xml`), kept opaque so that this shared type names no platform's module.
     #[error("body is not well-formed XML")]
-    Xml(#[source] crate::platform::xml::XmlError),
+    Xml(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A field the message cannot be handled without is absent or empty.
     #[error("required field `{0}` is missing or empty")]
     MissingField(&'static str),
@@ -33,7 +34,7 @@ const RAW_KEEP_BYTES: usize = 512;
 
 /// A platform send/API call reported failure in its response body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// Classic envelope: `{"errcode": <non-zero>, "errmsg": "..."}`.
     #[error("platform API error {code}: {message}")]
     Api { code: i64, message: String },
@@ -49,7 +50,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// The numeric `errcode`, when the platform sent one.
-    pub fn code(&self) -> Option<i64> {
+    pub(crate) fn code(&self) -> Option<i64> {
         match self {
             ApiError::Api { code, .. } => Some(*code),
             _ => None,
@@ -58,7 +59,7 @@ impl ApiError {
 
     /// True when the platform throttled us; the caller should back off and
     /// retry later rather than drop the message.
-    pub fn is_rate_limited(&self) -> bool {
+    pub(crate) fn is_rate_limited(&self) -> bool {
         matches!(
             self.code(),
             Some(WECOM_FREQ_OUT_OF_LIMIT | DINGTALK_SEND_TOO_FAST)
@@ -67,7 +68,7 @@ impl ApiError {
 
     /// True when trying again later can help: throttling, or a body that is no envelope at all (a
     /// gateway or proxy page sent with 200 in the platform's place).
-    pub fn is_transient(&self) -> bool {
+    pub(crate) fn is_transient(&self) -> bool {
         self.is_rate_limited() || matches!(self, ApiError::InvalidBody { .. })
     }
 }
@@ -93,6 +94,21 @@ pub(crate) fn check_errcode(body: &[u8], errcode_required: bool) -> Result<Envel
         }),
         None if errcode_required => Err(invalid_body(body)),
         None => Ok(envelope),
+    }
+}
+
+/// The union of both platforms' envelopes, for a response whose shape is not known in advance (an
+/// officer webhook may be either platform's robot) and for DingTalk, which uses both: a non-zero
+/// `errcode` or a string `code` (the `api.dingtalk.com` error shape) is an error; a body with neither,
+/// e.g. `{"processQueryKey": …}`, is success, provided the caller has already checked the HTTP status.
+pub(crate) fn check_any_envelope(body: &[u8]) -> Result<(), ApiError> {
+    let envelope = check_errcode(body, false)?;
+    match envelope.code {
+        Some(serde_json::Value::String(code)) if !code.is_empty() => Err(ApiError::Service {
+            code,
+            message: envelope.message.unwrap_or_default(),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -185,6 +201,39 @@ mod tests {
     #[test]
     fn errcode_of_the_wrong_type_is_an_invalid_body() {
         let err = check_errcode(br#"{"errcode":"0"}"#, true).unwrap_err();
+        assert!(matches!(err, ApiError::InvalidBody { .. }));
+    }
+
+    #[test]
+    fn zero_errcode_and_bare_openapi_responses_are_success() {
+        assert_eq!(
+            check_any_envelope(br#"{"errcode":0,"errmsg":"ok"}"#),
+            Ok(())
+        );
+        assert_eq!(check_any_envelope(br#"{"processQueryKey":"k=="}"#), Ok(()));
+    }
+
+    #[test]
+    fn non_zero_errcode_is_an_api_error() {
+        let err = check_any_envelope(br#"{"errcode":130101,"errmsg":"send too fast"}"#);
+        let err = err.unwrap_err();
+        assert_eq!(err.code(), Some(130101));
+        assert!(err.is_rate_limited());
+    }
+
+    #[test]
+    fn openapi_string_codes_are_service_errors() {
+        let body = br#"{"requestid":"r","code":"invalidParameter.robotCode.empty","message":"robotCode is empty"}"#;
+        let expected = ApiError::Service {
+            code: "invalidParameter.robotCode.empty".into(),
+            message: "robotCode is empty".into(),
+        };
+        assert_eq!(check_any_envelope(body), Err(expected));
+    }
+
+    #[test]
+    fn a_non_json_response_is_an_invalid_body() {
+        let err = check_any_envelope(b"Internal Server Error").unwrap_err();
         assert!(matches!(err, ApiError::InvalidBody { .. }));
     }
 }

@@ -1,21 +1,23 @@
-//! WeCom (企业微信) message formats, after [`wxcrypt`](super::wxcrypt) has
-//! verified and decrypted the callback.
+//! WeCom (企业微信) group robots and self-built apps: everything the bot knows about WeCom.
 //!
-//! Inbound: [`parse_robot_message`] reads both group-robot callbacks and
-//! self-built app messages into one [`WeComMessage`].
+//! Inbound: [`http`], the HTTP-callback transport, verifies and decrypts the WXBizMsgCrypt envelope
+//! ([`WxCrypt`], `crypt`; its XML is read by the linear, depth-capped parser in [`xml`]), parses the
+//! message (`message`: group-robot callbacks and self-built app messages folded into one shape) into an
+//! [`Inbound`](crate::platform::Inbound), and renders the encrypted passive reply, split to
+//! [`TEXT_LIMIT`](reply::TEXT_LIMIT).
 //!
-//! Outbound: [`passive_text_reply`] / [`passive_markdown_reply`] (robot) and
-//! [`app_passive_text_reply`] (app) are the plaintext XML of a synchronous
-//! reply, to be encrypted with `WxCrypt::encrypt_reply`;
-//! [`webhook_text_body`] / [`webhook_markdown_body`] are POSTed to the
-//! robot's `WebhookUrl` for later answers, and [`parse_api_envelope`] checks
-//! the response.
+//! Outbound: later messages go through [`GroupRobot`], the channel for WeCom routes (`send`): a text
+//! message to the chat's `WebhookUrl`. `reply` holds the bodies and WeCom's strict envelope.
 
+mod crypt;
+pub(crate) mod http;
 mod message;
 mod reply;
+mod send;
+pub(crate) mod xml;
 
-pub use message::{WeComMessage, parse_robot_message};
-pub use reply::{
-    app_passive_text_reply, parse_api_envelope, passive_markdown_reply, passive_text_reply,
-    webhook_markdown_body, webhook_text_body,
-};
+pub use crypt::WxCrypt;
+#[cfg(test)]
+pub(crate) use message::parse_robot_message;
+pub(crate) use reply::TEXT_LIMIT;
+pub(crate) use send::GroupRobot;

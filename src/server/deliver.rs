@@ -7,13 +7,11 @@
 //! the parts of a long answer never overtake each other). A webhook that hangs holds up only its own
 //! messages. The per-destination send count lives in the store and survives restarts.
 
-use super::outbound::PER_MINUTE;
-use super::send::{SendError, TokenCache, send};
 use super::{AppState, SharedState, now_ms};
-use crate::store::{Delivery, OutboxItem, ReplyRoute, Target, message};
+use crate::platform::{Destination, Outgoing, PER_MINUTE, SendError};
+use crate::store::{Delivery, OutboxItem, Target, message};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -25,14 +23,12 @@ const DRAIN: Duration = Duration::from_secs(5);
 /// The worker loop: wakes on notification, on a finished destination or every second, and starts a
 /// task for every destination with due messages that has none running.
 pub async fn run(state: SharedState, cancel: CancellationToken) {
-    let tokens = Arc::new(TokenCache::default());
     let mut running: JoinSet<String> = JoinSet::new();
     let mut busy: HashSet<String> = HashSet::new();
     loop {
         for (key, items) in due_by_destination(&state).await {
             if busy.insert(key.clone()) {
-                let task =
-                    deliver_destination(state.clone(), tokens.clone(), items, cancel.clone());
+                let task = deliver_destination(state.clone(), items, cancel.clone());
                 running.spawn(async move {
                     task.await;
                     key
@@ -80,7 +76,7 @@ async fn due_by_destination(state: &AppState) -> HashMap<String, Vec<OutboxItem>
     let mut waiting: HashSet<String> = HashSet::new();
     let now = now_ms();
     for item in due {
-        let key = robot_key(state, &item.target);
+        let key = state.outbound.rate_key(destination(&item.target));
         if item.not_before_ms > now {
             waiting.insert(key);
         } else if !waiting.contains(&key) {
@@ -96,12 +92,11 @@ async fn due_by_destination(state: &AppState) -> HashMap<String, Vec<OutboxItem>
 /// Sends one destination's due items in order; stops at the first that has to wait.
 async fn deliver_destination(
     state: SharedState,
-    tokens: Arc<TokenCache>,
     items: Vec<OutboxItem>,
     cancel: CancellationToken,
 ) {
     for item in items {
-        if cancel.is_cancelled() || !deliver_one(&state, &tokens, item).await {
+        if cancel.is_cancelled() || !deliver_one(&state, item).await {
             break;
         }
     }
@@ -109,9 +104,10 @@ async fn deliver_destination(
 }
 
 /// Sends `item` if its destination has a slot; true when the next item may follow it now.
-async fn deliver_one(state: &AppState, tokens: &TokenCache, mut item: OutboxItem) -> bool {
+async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
     let now = now_ms();
-    let slot_key = hex::encode(Sha256::digest(robot_key(state, &item.target)));
+    let robot = state.outbound.rate_key(destination(&item.target));
+    let slot_key = hex::encode(Sha256::digest(robot));
     let slot = state
         .store
         .get()
@@ -137,7 +133,13 @@ async fn deliver_one(state: &AppState, tokens: &TokenCache, mut item: OutboxItem
             return false;
         }
     };
-    let next = match send(state, tokens, &item).await {
+    let outgoing = Outgoing {
+        to: destination(&item.target),
+        text: &item.text,
+        mention: &item.mention,
+        now_ms: now,
+    };
+    let next = match state.outbound.deliver(outgoing).await {
         Ok(()) => {
             state.metrics.outbound("sent");
             let delivered = Delivery::Delivered { at_ms: now };
@@ -149,23 +151,25 @@ async fn deliver_one(state: &AppState, tokens: &TokenCache, mut item: OutboxItem
             );
             true
         }
-        Err(SendError::Transient(e)) if item.attempts + 1 < MAX_ATTEMPTS => {
+        Err(e) if e.is_transient() && item.attempts + 1 < MAX_ATTEMPTS => {
             state.metrics.outbound("retry");
-            tracing::warn!(item = item.id, attempts = item.attempts + 1, error = %e, "delivery failed, will retry");
+            let error = describe(&e);
+            tracing::warn!(item = item.id, attempts = item.attempts + 1, %error, "delivery failed, will retry");
             item.attempts += 1;
             item.not_before_ms = now + backoff_ms(item.attempts);
             log_store(state.store.get().and_then(|s| s.reschedule(&item)));
             false
         }
-        Err(SendError::Transient(e) | SendError::Permanent(e)) => {
+        Err(e) => {
             state.metrics.outbound("failed");
-            tracing::error!(item = item.id, error = %e, "delivery failed permanently");
+            let error = describe(&e);
+            tracing::error!(item = item.id, %error, "delivery failed permanently");
             let failed = Delivery::Failed {
                 at_ms: now,
-                error: e.clone(),
+                error: error.clone(),
             };
             log_store(state.store.get().and_then(|s| s.finish(&item, failed, now)));
-            report_failure(state, &item, &e, now);
+            report_failure(state, &item, &error, now);
             true
         }
     };
@@ -200,27 +204,42 @@ fn report_failure(state: &AppState, item: &OutboxItem, error: &str, now: i64) {
     }
 }
 
-/// Which robot a message is sent by, for rate limiting.
-fn robot_key(state: &AppState, target: &Target) -> String {
+/// Where an outbox item goes, in the platform layer's terms.
+fn destination(target: &Target) -> Destination<'_> {
     match target {
-        Target::OfficerWebhook { url } => url.clone(),
-        Target::Group(ReplyRoute::WeCom { webhook_url, .. }) => {
-            webhook_url.clone().unwrap_or_default()
-        }
-        Target::Group(ReplyRoute::DingTalk { robot_code, .. }) => {
-            format!(
-                "dingtalk:{}",
-                robot_code
-                    .as_deref()
-                    .unwrap_or(&state.config.dingtalk.robot_code)
-            )
-        }
+        Target::Group(route) => Destination::Group(route),
+        Target::OfficerWebhook { url } => Destination::Webhook(url),
     }
+}
+
+/// A send failure and its causes on one line, as logged and recorded on the ticket (no URL, no
+/// secret: see [`SendError`]).
+fn describe(e: &SendError) -> String {
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_is_described_with_its_causes() {
+        let refused = SendError::Refused(crate::platform::ApiError::Api {
+            code: 310000,
+            message: "sign not match".into(),
+        });
+        assert_eq!(
+            describe(&refused),
+            "the platform refused the message: platform API error 310000: sign not match"
+        );
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

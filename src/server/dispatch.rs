@@ -10,32 +10,17 @@
 //! of an officer after an answer that is not in force (“人工” then escalates the question): it is kept
 //! like suggestions, but a crash within that half second only loses the shortcut.
 //!
-//! Measures are judged on `[knowledge] as_of` (read per message, so "today" moves on at midnight).
+//! Measures are judged on `[knowledge] as_of` (read per message, so "today" moves on at midnight). The
+//! FAQ snapshot is taken once per message, and everything about the message uses that one.
 
 use super::{AppState, now_ms, officer};
-use crate::faq::Date;
+use crate::faq::{Date, Entry};
 use crate::knowledge;
-use crate::matcher::Outcome;
+use crate::matcher::{Decision, Outcome};
+use crate::platform::Inbound;
 use crate::reply;
-use crate::store::{
-    Asker, Escalation, FloodLimits, Guess, PendingClarify, Platform, ReplyRoute, StoreError,
-};
-
-/// A message addressed to the bot, already verified and parsed.
-#[derive(Debug, Clone)]
-pub struct Inbound {
-    pub platform: Platform,
-    pub msg_id: String,
-    /// Conversation (DingTalk) or chat (WeCom) id; the sender's id in a 1:1 chat.
-    pub group_id: String,
-    pub group_title: String,
-    /// Id to @ (DingTalk staff id / WeCom user id); may be empty for external members.
-    pub sender_id: String,
-    pub sender_nick: String,
-    /// `None` for anything that is not text.
-    pub text: Option<String>,
-    pub route: ReplyRoute,
-}
+use crate::snapshot::Snapshot;
+use crate::store::{Asker, Escalation, FloodLimits, Guess, PendingClarify, StoreError};
 
 /// The reply to send back in the platform's response.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,11 +89,12 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
     }
     let who = clarify_key(&msg);
     let on = state.config.knowledge.as_of.day();
-    match picked_entry(state, &who, &text, now)? {
-        Some(Pick::Entry(i, question)) => {
+    let kb = state.faq.current();
+    match picked_entry(state, &kb, &who, &text, now)? {
+        Some(Pick::Entry(e, question)) => {
             state.metrics.question(msg.platform, "answered");
-            offer_officers(state, &who, &question, i, on, now)?;
-            let text = reply::answer(&state.base, i, on);
+            offer_officers(state, &who, &question, e, on, now)?;
+            let text = reply::answer(&kb.base, e, on);
             return reply_once(state, &msg, &seen_key, seen_expires, text, "answered");
         }
         Some(Pick::OutOfRange(n)) => {
@@ -120,13 +106,13 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
     if wants_human(&text) {
         // The suggestions offer "回复“人工”": escalate the question that was asked, not the word.
         if let Some(p) = state.store.get()?.take_clarify(&who, now)? {
-            let decision = state.matcher.decide(&p.question);
+            let decision = kb.decide(&p.question);
             state.metrics.question(msg.platform, "escalated");
             return escalate(
                 state,
                 &msg,
                 &p.question,
-                &decision,
+                (&kb, &decision),
                 seen_key,
                 seen_expires,
                 now,
@@ -135,9 +121,9 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
         }
     }
     let started = std::time::Instant::now();
-    let decision = state.matcher.decide(&text);
+    let decision = kb.decide(&text);
     state.metrics.match_latency(started.elapsed());
-    let decision = knowledge::review(state.config.knowledge, &state.base, decision, on);
+    let decision = knowledge::review(state.config.knowledge, &kb, decision, on);
     state
         .metrics
         .question(msg.platform, decision.outcome.as_str());
@@ -147,16 +133,26 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
         .is_some_and(|o| o.outcome == Outcome::Escalated);
     match decision.outcome {
         Outcome::Answered if second_escalated => {
-            escalate(state, &msg, &text, &decision, seen_key, seen_expires, now).await
+            escalate(
+                state,
+                &msg,
+                &text,
+                (&kb, &decision),
+                seen_key,
+                seen_expires,
+                now,
+            )
+            .await
         }
         Outcome::Answered | Outcome::Smalltalk => {
-            if let Some(c) = decision
+            if let Some(e) = decision
                 .best()
                 .filter(|_| decision.outcome == Outcome::Answered)
+                .and_then(|c| kb.entry(c.id.as_str()))
             {
-                offer_officers(state, &who, &text, c.entry, on, now)?;
+                offer_officers(state, &who, &text, e, on, now)?;
             }
-            let text = reply::render(&state.base, &decision, None, on);
+            let text = reply::render(&kb, &decision, None, on);
             reply_once(
                 state,
                 &msg,
@@ -174,21 +170,30 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
                 faq_ids: decision
                     .candidates
                     .iter()
-                    .map(|c| state.base.entries[c.entry].id.clone())
+                    .map(|c| c.id.to_string())
                     .collect(),
                 question: text.clone(),
                 expires_ms: now + (state.config.server.clarify_ttl_secs as i64) * 1000,
             };
             state.store.get()?.put_clarify(&who, &pending)?;
             state.store.commit().await?;
-            let text = reply::render(&state.base, &decision, None, on);
+            let text = reply::render(&kb, &decision, None, on);
             Ok(Handled::Reply {
                 text,
                 outcome: "clarify",
             })
         }
         Outcome::Escalated => {
-            escalate(state, &msg, &text, &decision, seen_key, seen_expires, now).await
+            escalate(
+                state,
+                &msg,
+                &text,
+                (&kb, &decision),
+                seen_key,
+                seen_expires,
+                now,
+            )
+            .await
         }
     }
 }
@@ -199,11 +204,11 @@ fn offer_officers(
     state: &AppState,
     who: &str,
     question: &str,
-    entry: usize,
+    entry: &Entry,
     on: Date,
     now: i64,
 ) -> Result<(), StoreError> {
-    if state.base.entries[entry].timeline.status(on).in_force() {
+    if entry.timeline.status(on).in_force() {
         return Ok(());
     }
     let offer = PendingClarify {
@@ -234,11 +239,12 @@ fn duplicate(state: &AppState, msg: &Inbound) -> Handled {
     Handled::Duplicate
 }
 
+/// Opens (or joins) a ticket for `decision`, made by snapshot `kb`.
 async fn escalate(
     state: &AppState,
     msg: &Inbound,
     text: &str,
-    decision: &crate::matcher::Decision,
+    (kb, decision): (&Snapshot, &Decision),
     seen_key: String,
     seen_expires_ms: i64,
     now: i64,
@@ -265,7 +271,7 @@ async fn escalate(
         },
         normalized: asked.normalized.clone(),
         route: msg.route.clone(),
-        guesses: guesses(state, asked, on),
+        guesses: guesses(kb, asked, on),
         limits: FloodLimits {
             per_sender_per_hour: officers.max_new_tickets_per_sender_per_hour as usize,
             per_group_per_hour: officers.max_new_tickets_per_group_per_hour as usize,
@@ -290,47 +296,47 @@ async fn escalate(
     Ok(Handled::Reply {
         // A two-question message: the answer to one and the ticket of the other, in one reply.
         text: match (decision.outcome, &decision.other) {
-            (Outcome::Answered, Some(_)) => {
-                reply::render(&state.base, decision, Some(ticket.id), on)
-            }
-            _ => reply::escalation(&state.base, decision, Some(ticket.id), on),
+            (Outcome::Answered, Some(_)) => reply::render(kb, decision, Some(ticket.id), on),
+            _ => reply::escalation(kb, decision, Some(ticket.id), on),
         },
         outcome: "escalated",
     })
 }
 
 /// The decision's candidates for the officers, each tagged if not in force on `on`.
-fn guesses(state: &AppState, decision: &crate::matcher::Decision, on: Date) -> Vec<Guess> {
+fn guesses(kb: &Snapshot, decision: &Decision, on: Date) -> Vec<Guess> {
     decision
         .candidates
         .iter()
-        .map(|c| {
-            let e = &state.base.entries[c.entry];
+        .filter_map(|c| {
+            let e = kb.entry(c.id.as_str())?;
             let tag = reply::notice::tag(e.timeline.status(on));
-            Guess {
+            Some(Guess {
                 faq_id: e.id.clone(),
                 question: format!("{}{tag}", e.question),
                 score: c.score,
-            }
+            })
         })
         .collect()
 }
 
 /// What a number sent after suggestions means.
-enum Pick {
+enum Pick<'a> {
     /// The entry picked, and the question the suggestions were for.
-    Entry(usize, String),
+    Entry(&'a Entry, String),
     /// A number beyond the `n` suggestions offered.
     OutOfRange(usize),
 }
 
-/// The entry picked by "1"/"2"/"3" from suggestions this sender was offered and that are still valid.
-fn picked_entry(
+/// The entry picked by "1"/"2"/"3" from suggestions this sender was offered and that are still valid
+/// (looked up by id in `kb`: an entry a reload removed since is no pick).
+fn picked_entry<'a>(
     state: &AppState,
+    kb: &'a Snapshot,
     who: &str,
     text: &str,
     now: i64,
-) -> Result<Option<Pick>, StoreError> {
+) -> Result<Option<Pick<'a>>, StoreError> {
     let Some(pick) = pick_number(text) else {
         return Ok(None);
     };
@@ -347,17 +353,12 @@ fn picked_entry(
         state.store.get()?.put_clarify(who, &p)?;
         return Ok(Some(Pick::OutOfRange(p.faq_ids.len())));
     };
-    Ok(state
-        .base
-        .entries
-        .iter()
-        .position(|e| &e.id == id)
-        .map(|i| Pick::Entry(i, p.question.clone())))
+    Ok(kb.entry(id).map(|e| Pick::Entry(e, p.question.clone())))
 }
 
 /// "1", "2", "3" (also "1.", "第2个", full width; any single digit, so a wrong pick can be refused) → the pick.
 fn pick_number(text: &str) -> Option<usize> {
-    let t = crate::matcher::normalize::normalize(text);
+    let t = crate::text::normalize(text);
     let t = t.trim_matches(|c: char| c.is_whitespace() || "。.、,，!！第个条".contains(c));
     match t {
         "1" | "一" => Some(1),
@@ -369,7 +370,7 @@ fn pick_number(text: &str) -> Option<usize> {
 
 /// "人工", "转人工" (also with punctuation or full width): the asker wants an officer.
 fn wants_human(text: &str) -> bool {
-    let t = crate::matcher::normalize::normalize(text);
+    let t = crate::text::normalize(text);
     let t = t.trim_matches(|c: char| c.is_whitespace() || "。.!！".contains(c));
     matches!(t, "人工" | "转人工" | "找人工" | "人工服务")
 }
@@ -381,17 +382,6 @@ fn clarify_key(msg: &Inbound) -> String {
         msg.group_id,
         msg.sender_id_or_nick()
     )
-}
-
-impl Inbound {
-    /// The sender id, or the nick when the platform gave no id (external members).
-    pub fn sender_id_or_nick(&self) -> &str {
-        if self.sender_id.is_empty() {
-            &self.sender_nick
-        } else {
-            &self.sender_id
-        }
-    }
 }
 
 #[cfg(test)]

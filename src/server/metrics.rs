@@ -2,7 +2,8 @@
 //! Hand-written: a handful of series does not justify a metrics framework.
 
 use crate::faq::Status;
-use crate::store::Platform;
+use crate::platform::Platform;
+use crate::snapshot::Snapshot;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +21,8 @@ pub struct Metrics {
     latency_buckets: [AtomicU64; 8],
     latency_count: AtomicU64,
     latency_sum_ns: AtomicU64,
+    /// Reloads of `faq/` refused (the served snapshot stayed).
+    faq_reload_failures: AtomicU64,
     /// Questions per day by outcome, kept in the data dir for the console.
     pub daily: super::daily::Daily,
 }
@@ -75,6 +78,25 @@ impl Metrics {
         self.latency_count.fetch_add(1, Ordering::Relaxed);
         self.latency_sum_ns
             .fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    pub fn faq_reload_failed(&self) {
+        self.faq_reload_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The served FAQ snapshot (version, when it was loaded in Unix seconds, how long loading took) and
+    /// the refused reloads.
+    pub fn faq_snapshot(&self, kb: &Snapshot) -> String {
+        let failures = self.faq_reload_failures.load(Ordering::Relaxed);
+        format!(
+            "# TYPE policybot_faq_snapshot_version gauge\npolicybot_faq_snapshot_version {}\n\
+             # TYPE policybot_faq_snapshot_loaded_at_seconds gauge\npolicybot_faq_snapshot_loaded_at_seconds {:.3}\n\
+             # TYPE policybot_faq_snapshot_load_duration_seconds gauge\npolicybot_faq_snapshot_load_duration_seconds {:.3}\n\
+             # TYPE policybot_faq_reload_failures_total counter\npolicybot_faq_reload_failures_total {failures}\n",
+            kb.version,
+            kb.loaded_at_unix_secs(),
+            kb.load_duration.as_secs_f64(),
+        )
     }
 
     /// The Prometheus exposition text. `outbox` is the current outbox length.
@@ -145,6 +167,32 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("policybot_outbox_pending 3"));
+    }
+
+    #[test]
+    fn the_faq_snapshot_is_its_version_load_time_and_duration_with_the_refused_reloads() {
+        let base = crate::faq::fixtures::base(
+            vec![crate::faq::fixtures::entry("a", "q", &[], &[], "x")],
+            "x",
+        );
+        let kb = Snapshot::build(base, crate::matcher::Thresholds::default());
+        let m = Metrics::default();
+        m.faq_reload_failed();
+        let text = m.faq_snapshot(&kb);
+        assert!(
+            text.contains("policybot_faq_snapshot_version 1\n"),
+            "{text}"
+        );
+        let at = format!(
+            "policybot_faq_snapshot_loaded_at_seconds {:.3}\n",
+            kb.loaded_at_unix_secs()
+        );
+        assert!(text.contains(&at), "{text}");
+        assert!(text.contains("# TYPE policybot_faq_snapshot_load_duration_seconds gauge\n"));
+        assert!(
+            text.contains("policybot_faq_reload_failures_total 1\n"),
+            "{text}"
+        );
     }
 
     #[test]

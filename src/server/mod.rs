@@ -1,12 +1,13 @@
-//! The running bot: `policybot serve`. [`App::build`] opens the store, loads the FAQ, builds the matcher
-//! and binds the listener (so tests can ask for port 0 and read [`App::local_addr`]); [`App::run`] serves
-//! until the shutdown future resolves, then drains in-flight requests, stops the workers and flushes sled.
+//! The running bot: `policybot serve`. [`App::build`] opens the store, loads the FAQ snapshot (base and
+//! matcher) and binds the listener (so tests can ask for port 0 and read [`App::local_addr`]);
+//! [`App::run`] serves until the shutdown future resolves, then drains in-flight requests, stops the
+//! workers and flushes sled.
 //!
 //! Modules: [`listen`] the accept loop and connection limit, [`conn`] one connection and its timeouts,
 //! [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
-//! [`officer`] officer commands, [`teach`] answers with an FAQ entry, [`deliver`] the outbox worker,
-//! [`send`] one outbound post, [`daily`] questions per day for the console,
-//! [`outbound`] the allow-list and rate limits, [`housekeeping`] SLA reminders and expiry, [`metrics`],
+//! [`officer`] officer commands, [`teach`] answers with an FAQ entry, [`deliver`] the outbox worker
+//! (which posts through the platform layer's [`Outbound`]), [`housekeeping`] SLA reminders and expiry,
+//! [`reload`] new FAQ snapshots while serving, [`metrics`], [`daily`] questions per day for the console,
 //! [`telemetry`].
 
 pub mod conn;
@@ -18,15 +19,14 @@ pub mod http;
 pub mod listen;
 pub mod metrics;
 pub mod officer;
-pub mod outbound;
-pub mod send;
+pub mod reload;
 pub mod teach;
 pub mod telemetry;
 
 use crate::config::Config;
-use crate::faq::{self, FaqBase};
-use crate::matcher::Matcher;
-use crate::platform::wxcrypt::WxCrypt;
+use crate::platform::wecom::{GroupRobot, WxCrypt};
+use crate::platform::{Outbound, dingtalk};
+use crate::snapshot::{self, Snapshot};
 use crate::store::Database;
 use anyhow::{Context, Result};
 use std::future::Future;
@@ -38,15 +38,16 @@ use tokio_util::task::TaskTracker;
 /// Everything request handlers and workers share. Built once.
 pub struct AppState {
     pub config: Config,
-    pub base: FaqBase,
-    pub matcher: Matcher,
+    /// The FAQ base and its matcher: take [`snapshot::Live::current`] once per request and use only it.
+    pub faq: snapshot::Live,
     pub store: Database,
     /// WXBizMsgCrypt for the configured WeCom callback, if a token and key are set.
     pub wecom: Option<WxCrypt>,
     pub metrics: metrics::Metrics,
     /// Wakes the delivery worker when something was queued.
     pub outbox_ready: tokio::sync::Notify,
-    pub http: reqwest::Client,
+    /// Every platform's channel for later messages, and the allow-listed client they post with.
+    pub outbound: Outbound,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -62,20 +63,10 @@ pub struct App {
 impl App {
     /// Opens the data dir, loads the FAQ, builds the matcher and binds `server.listen`.
     pub async fn build(config: Config) -> Result<App> {
-        let base = faq::load_dir(&config.server.faq_dir).with_context(|| {
-            format!(
-                "loading the FAQ base from {}",
-                config.server.faq_dir.display()
-            )
-        })?;
-        if base.entries.is_empty() {
-            anyhow::bail!(
-                "the FAQ base in {} has no entries: every question would be escalated. Check \
-                 server.faq_dir and that faq/entries/*.toml are readable (`policybot faq check`).",
-                config.server.faq_dir.display()
-            );
-        }
-        let matcher = Matcher::build(&base, config.matcher);
+        let dir = &config.server.faq_dir;
+        let first = Snapshot::load(dir, config.matcher)
+            .with_context(|| format!("loading the FAQ base from {}", dir.display()))?;
+        let faq = snapshot::Live::new(first, dir.clone(), config.matcher);
         let store = Database::open(&config.server.data_dir).with_context(|| {
             format!(
                 "opening the database in {}",
@@ -91,17 +82,17 @@ impl App {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .context("building the HTTP client")?;
+        let outbound = outbound(&config, http);
         let metrics = metrics::Metrics::default();
         metrics.daily.open(&config.server.data_dir);
         let state = Arc::new(AppState {
             config,
-            base,
-            matcher,
+            faq,
             store,
             wecom,
             metrics,
             outbox_ready: tokio::sync::Notify::new(),
-            http,
+            outbound,
         });
         Ok(App {
             listener,
@@ -135,7 +126,10 @@ impl App {
         let tracker = TaskTracker::new();
         tracker.spawn(deliver::run(self.state.clone(), cancel.clone()));
         tracker.spawn(housekeeping::run(self.state.clone(), cancel.clone()));
-        tracing::info!(addr = %self.local_addr(), entries = self.state.base.entries.len(), "policybot serving");
+        // Caught before the bot says it serves: from then on a SIGHUP reloads and never kills.
+        tracker.spawn(reload::on_hangup(self.state.clone(), cancel.clone()));
+        let entries = self.state.faq.current().base.entries.len();
+        tracing::info!(addr = %self.local_addr(), entries, "policybot serving");
         warn_unconfigured(&self.state.config);
         let router = http::router(self.state.clone(), self.mounted);
         listen::serve(self.listener, router, self.state.clone(), shutdown).await;
@@ -186,7 +180,7 @@ fn warn_off_the_allow_list(c: &Config) {
     let named = officers.map(|(i, url)| (format!("officers.notify_webhooks[{i}]"), url));
     let api = std::iter::once(("dingtalk.api_base".to_owned(), &c.dingtalk.api_base));
     for (key, url) in named.chain(api) {
-        if !outbound::allowed(url, hosts) {
+        if !crate::platform::allowed(url, hosts) {
             tracing::warn!(
                 key,
                 "its host is not on server.allowed_outbound_hosts (or it is plain HTTP to a host that \
@@ -194,6 +188,20 @@ fn warn_off_the_allow_list(c: &Config) {
             );
         }
     }
+}
+
+/// The channel of every platform, registered for the routes it delivers to.
+fn outbound(config: &Config, http: reqwest::Client) -> Outbound {
+    let d = &config.dingtalk;
+    let api = dingtalk::OpenApi {
+        base: d.api_base.clone(),
+        app_key: d.app_key.expose().to_owned(),
+        app_secret: d.app_secret.expose().to_owned(),
+        robot_code: d.robot_code.clone(),
+    };
+    Outbound::new(http, config.server.allowed_outbound_hosts.clone())
+        .with(dingtalk::Robot::new(api))
+        .with(GroupRobot)
 }
 
 fn wecom_crypt(config: &Config) -> Result<Option<WxCrypt>> {

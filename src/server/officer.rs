@@ -4,7 +4,7 @@
 //! officers wrote passed through [`crate::sanitize`].
 
 use super::AppState;
-use super::dispatch::Inbound;
+use crate::platform::Inbound;
 use crate::sanitize::{NAME_CHARS, QUESTION_CHARS, staff_text, user_text};
 use crate::store::{Store, StoreError, Ticket, TicketFilter};
 use regex::Regex;

@@ -26,14 +26,12 @@ pub fn answer_with_entry(
     render: impl Fn(&Ticket) -> String,
 ) -> Result<Ticket, TeachError> {
     let faq_id = faq_id.trim().trim_start_matches('#');
-    let entry = state
-        .base
-        .entries
-        .iter()
-        .position(|e| e.id == faq_id)
+    let kb = state.faq.current();
+    let entry = kb
+        .entry(faq_id)
         .ok_or_else(|| TeachError::UnknownEntry(faq_id.to_owned()))?;
     let on = state.config.knowledge.as_of.day();
-    let quote = crate::reply::answer(&state.base, entry, on);
+    let quote = crate::reply::answer(&kb.base, entry, on);
     let ticket = store.answer(id, officer, &quote, now, render)?;
     store.draft_phrasings(id, faq_id, officer, now)?;
     Ok(ticket)

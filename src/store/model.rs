@@ -1,41 +1,9 @@
-//! What the store keeps: tickets with their history and reply routes, outbox messages, clarify state and
-//! officer drafts. Stored as JSON values; ids are big-endian u64 keys so byte order is numeric order.
+//! What the store keeps: tickets with their history and reply routes (a [`ReplyRoute`] is the platform
+//! layer's; its serde form is part of what is stored), outbox messages, clarify state and officer
+//! drafts. Stored as JSON values; ids are big-endian u64 keys so byte order is numeric order.
 
+use crate::platform::{Platform, ReplyRoute};
 use serde::{Deserialize, Serialize};
-
-/// Which platform a message came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    DingTalk,
-    WeCom,
-}
-
-impl Platform {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::DingTalk => "dingtalk",
-            Platform::WeCom => "wecom",
-        }
-    }
-}
-
-/// Everything a late reply into the originating group needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ReplyRoute {
-    DingTalk {
-        robot_code: Option<String>,
-        conversation_id: String,
-        session_webhook: Option<String>,
-        /// Epoch ms after which the session webhook no longer works.
-        session_webhook_expires_ms: Option<i64>,
-    },
-    WeCom {
-        webhook_url: Option<String>,
-        chat_id: Option<String>,
-    },
-}
 
 /// A person who asked the question of a ticket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! touches; callers make it durable with [`Store::commit`] before acknowledging.
 
 use super::*;
+use crate::platform::{Platform, ReplyRoute};
 use sled::Transactional;
 use sled::transaction::{
     ConflictableTransactionError as Abort, TransactionError, TransactionalTree,
@@ -172,9 +173,9 @@ pub fn message(
     }
 }
 
-/// A message for `target` as outbox items that each fit the platform's text limit (WeCom: 2048 bytes),
-/// so that each part is sent, retried and rate-limited on its own and never posted twice. The first
-/// part carries the mentions; every part but the last says more follow.
+/// A message for `target` as outbox items that each fit the route's text limit (see
+/// [`ReplyRoute::split`]), so that each part is sent, retried and rate-limited on its own and never
+/// posted twice. The first part carries the mentions; every part but the last says more follow.
 pub fn parts(
     target: Target,
     text: &str,
@@ -183,10 +184,8 @@ pub fn parts(
     now_ms: i64,
 ) -> Vec<OutboxItem> {
     let pieces = match &target {
-        Target::Group(ReplyRoute::WeCom { .. }) => {
-            crate::reply::split_for_limit(text, crate::reply::WECOM_TEXT_LIMIT)
-        }
-        _ => vec![text.to_owned()],
+        Target::Group(route) => route.split(text),
+        Target::OfficerWebhook { .. } => vec![text.to_owned()],
     };
     let n = pieces.len();
     pieces

@@ -167,7 +167,7 @@ impl Equivalence {
         let quote = |id: &str| {
             self.base
                 .entry(id)
-                .map(|e| policybot::faq::check::squeeze(&e.answer))
+                .map(|e| policybot::text::squeeze(&e.answer))
         };
         expected == got
             || (quote(expected).is_some() && quote(expected) == quote(got))

@@ -20,7 +20,7 @@ use serde_json::Value;
 use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -571,9 +571,36 @@ pub fn markdown_text(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("not a markdown reply: {body}"))
 }
 
+/// A copy of the repository's `faq/` in a temp dir, changed by `edit`.
+pub fn faq_copy(edit: impl FnOnce(&Path)) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = dir.path().join("faq");
+    copy_dir(&repo_faq(), &faq);
+    edit(&faq);
+    (dir, faq)
+}
+
+/// The repository's `faq/`.
+pub fn repo_faq() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
 fn config_toml(dir: &TempDir, fake: &FakePlatform, setup: &Setup) -> String {
     let s = |v: &str| serde_json::to_string(v).unwrap();
-    let repo_faq = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq"));
+    let repo_faq = repo_faq();
     let faq = setup.faq.as_ref().unwrap_or(&repo_faq);
     let server_lines = &setup.server;
     let knowledge = setup

@@ -6,7 +6,7 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Answered by `fg-eia-exemption`, an epidemic-period measure (period `epidemic`, ended 2023-01-08).
 const MASK_QUESTION: &str = "我们厂临时转产口罩，要办环评吗？";
@@ -146,32 +146,6 @@ async fn with_lapsed_escalate_a_lapsed_measure_goes_to_the_officers_as_a_referen
         (outcome.as_str(), id, status),
         ("escalated", Value::Null, json!("lapsed"))
     );
-}
-
-/// A copy of the repository's `faq/` in a temp dir, changed by `edit`.
-fn faq_copy(edit: impl FnOnce(&Path)) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let faq = dir.path().join("faq");
-    copy_dir(&repo_faq(), &faq);
-    edit(&faq);
-    (dir, faq)
-}
-
-fn repo_faq() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// The exemption replaced by a (test) document of 2021-06-01 that is in the base.

@@ -26,5 +26,7 @@ mod cli;
 mod mixed;
 // FAQ accuracy on our own labelled questions (tests/questions), with floors.
 mod accuracy;
+// Hot reload of faq/ while callbacks arrive: API, CLI and SIGHUP; a broken faq/ is refused.
+mod reload;
 // The officers' console in headless Chromium: sign-in, tickets, try-it, drafts, refusals.
 mod console;

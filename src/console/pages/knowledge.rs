@@ -6,9 +6,9 @@ use crate::console::Ctx;
 use crate::console::backend;
 use crate::console::guard::{Admin, Officer, Posted};
 use crate::console::view::PageError;
-use crate::faq::{Entry, FaqBase};
-use crate::matcher::Matcher;
-use crate::matcher::normalize::normalize;
+use crate::faq::Entry;
+use crate::snapshot::Snapshot;
+use crate::text::normalize;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -25,19 +25,19 @@ pub async fn entries(
     Officer(me): Officer,
     Query(q): Query<SearchQuery>,
 ) -> Response {
-    let rows: Vec<Value> = backend::with_faq(&ctx.app, |base, matcher| {
-        let list: Vec<&Entry> = if q.q.trim().is_empty() {
-            base.entries.iter().collect()
-        } else {
-            search(base, matcher, &q.q, 50)
-        };
-        list.iter()
-            .map(|e| {
-                let source = base.source_of(e).map(|s| s.title.clone());
-                context! { id => e.id, question => e.question, source => source, clause => e.clause }
-            })
-            .collect()
-    });
+    let kb = backend::faq(&ctx.app);
+    let list: Vec<&Entry> = if q.q.trim().is_empty() {
+        kb.base.entries.iter().collect()
+    } else {
+        search(&kb, &q.q, 50)
+    };
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|e| {
+            let source = kb.base.source_of(e).map(|s| s.title.clone());
+            context! { id => e.id, question => e.question, source => source, clause => e.clause }
+        })
+        .collect();
     let data = context! { rows => rows, q => q.q, nav => "knowledge" };
     let views = &ctx.console.views;
     views
@@ -47,13 +47,13 @@ pub async fn entries(
 
 /// Entries for `q`: the matcher's candidates first, then entries whose id, question, phrasings or answer
 /// contain it; at most `n`.
-pub fn search<'a>(base: &'a FaqBase, matcher: &Matcher, q: &str, n: usize) -> Vec<&'a Entry> {
+pub fn search<'a>(kb: &'a Snapshot, q: &str, n: usize) -> Vec<&'a Entry> {
     let wanted = normalize(q);
-    let mut out: Vec<&Entry> = matcher
-        .decide(q)
+    let decided = kb.decide(q);
+    let mut out: Vec<&Entry> = decided
         .candidates
         .iter()
-        .map(|c| &base.entries[c.entry])
+        .filter_map(|c| kb.entry(c.id.as_str()))
         .collect();
     let contains = |e: &Entry| {
         e.id.contains(q.trim())
@@ -62,7 +62,7 @@ pub fn search<'a>(base: &'a FaqBase, matcher: &Matcher, q: &str, n: usize) -> Ve
                 .chain(std::iter::once(&e.answer))
                 .any(|t| normalize(t).contains(&wanted))
     };
-    for e in base.entries.iter().filter(|e| contains(e)) {
+    for e in kb.base.entries.iter().filter(|e| contains(e)) {
         if !out.iter().any(|o| o.id == e.id) {
             out.push(e);
         }
@@ -77,15 +77,16 @@ pub async fn entry(
     Path(id): Path<String>,
 ) -> Response {
     let views = &ctx.console.views;
-    let data = backend::with_faq(&ctx.app, |base, _| {
-        let e = base.entry(&id)?;
-        let source = base.source_of(e);
+    let kb = backend::faq(&ctx.app);
+    let data = (|| {
+        let e = kb.entry(&id)?;
+        let source = kb.base.source_of(e);
         let parts = source.and_then(|s| {
             highlight(&s.body, &e.answer).map(|(a, b)| (&s.body[..a], &s.body[a..b], &s.body[b..]))
         });
         Some(context! {
             e => context! {
-                id => e.id, question => e.question, alternates => e.alternates, keywords => e.keywords,
+                id => e.id, question => e.question, alternates => e.alternates, keywords => e.keywords.iter().map(crate::console::why::written).collect::<Vec<_>>(),
                 answer => e.answer, clause => e.clause, date => e.date, note => e.note,
                 officer_authored => e.officer_authored, reviewed_by => e.reviewed_by,
             },
@@ -93,7 +94,7 @@ pub async fn entry(
             before => parts.map(|p| p.0), quote => parts.map(|p| p.1), after => parts.map(|p| p.2),
             nav => "knowledge",
         })
-    });
+    })();
     let Some(data) = data else {
         return PageError::NotFound(format!("没有条目 `{id}`")).into_page(views);
     };

@@ -47,15 +47,14 @@ pub async fn page(
 
 /// The stored guesses with why each came up.
 fn guesses(ctx: &Ctx, t: &Ticket) -> Vec<Value> {
-    backend::with_faq(&ctx.app, |base, _| {
-        t.guesses
-            .iter()
-            .map(|g| {
-                let why = base.entry(&g.faq_id).map(|e| why(e, &t.question));
-                context! { faq_id => g.faq_id, question => g.question, score => g.score, why => why }
-            })
-            .collect()
-    })
+    let kb = backend::faq(&ctx.app);
+    t.guesses
+        .iter()
+        .map(|g| {
+            let why = kb.entry(&g.faq_id).map(|e| why(e, &t.question));
+            context! { faq_id => g.faq_id, question => g.question, score => g.score, why => why }
+        })
+        .collect()
 }
 
 /// Entries matching the officer's search, to answer with.
@@ -63,12 +62,11 @@ fn found(ctx: &Ctx, q: &str) -> Vec<Value> {
     if q.trim().is_empty() {
         return vec![];
     }
-    backend::with_faq(&ctx.app, |base, matcher| {
-        search(base, matcher, q, 10)
-            .into_iter()
-            .map(|e| context! { id => e.id, question => e.question, answer => e.answer })
-            .collect()
-    })
+    let kb = backend::faq(&ctx.app);
+    search(&kb, q, 10)
+        .into_iter()
+        .map(|e| context! { id => e.id, question => e.question, answer => e.answer })
+        .collect()
 }
 
 fn delivery(d: &Delivery) -> String {

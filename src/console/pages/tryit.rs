@@ -39,15 +39,15 @@ pub async fn ask(State(ctx): State<Ctx>, posted: Posted<Question>) -> Response {
         .collect();
     let result = (!question.is_empty()).then(|| {
         let r = backend::ask(&ctx.app, &question);
-        let candidates: Vec<Value> = backend::with_faq(&ctx.app, |base, _| {
-            r.candidates
-                .iter()
-                .map(|c| {
-                    let why = base.entry(&c.faq_id).map(|e| why(e, &question));
-                    context! { faq_id => c.faq_id, question => c.question, score => c.score, why => why }
-                })
-                .collect()
-        });
+        let kb = backend::faq(&ctx.app);
+        let candidates: Vec<Value> = r
+            .candidates
+            .iter()
+            .map(|c| {
+                let why = kb.entry(&c.faq_id).map(|e| why(e, &question));
+                context! { faq_id => c.faq_id, question => c.question, score => c.score, why => why }
+            })
+            .collect();
         context! { r => r, outcome_name => outcome_name(r.outcome), candidates => candidates }
     });
     let data = context! { question => question, result => result, nav => "try" };

@@ -6,14 +6,17 @@
 //! type wobbles: `createAt` arrives as a number although documented as a
 //! string, and `conversationType` is documented as the string `"1"`/`"2"`.
 //! Unknown fields are ignored; DingTalk adds new ones over time.
+//!
+//! [`DingTalkCallback::inbound`] is the one place a DingTalk message becomes an [`Inbound`], whatever
+//! transport carried it.
 
 use serde::Deserialize;
 
-use crate::platform::ParseError;
+use crate::platform::{Inbound, ParseError, Platform, ReplyRoute};
 
 /// A robot message, reduced to what policybot uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DingTalkCallback {
+pub(crate) struct DingTalkCallback {
     /// `msgId`: unique per message; the dedupe key.
     pub msg_id: String,
     /// `msgtype`: `text`, `richText`, `picture`, `audio`, `video`, `file`.
@@ -46,29 +49,40 @@ pub struct DingTalkCallback {
 }
 
 impl DingTalkCallback {
-    /// True for group conversations (`conversationType == "2"`).
-    pub fn is_group(&self) -> bool {
-        self.conversation_type == "2"
-    }
-
     /// The userId to put in `at.atUserIds` (and as `@id` in the text), if
     /// DingTalk disclosed one.
-    pub fn at_user_id(&self) -> Option<&str> {
+    pub(crate) fn at_user_id(&self) -> Option<&str> {
         self.sender_staff_id.as_deref().filter(|id| !id.is_empty())
     }
 
-    /// The session webhook if it is still usable at `now_ms`. A webhook
-    /// without an expiry time is assumed usable; the caller falls back to
-    /// the OpenAPI when posting to it fails.
-    pub fn session_webhook_at(&self, now_ms: i64) -> Option<&str> {
-        let alive = self.session_webhook_expired_time.is_none_or(|t| now_ms < t);
-        self.session_webhook.as_deref().filter(|_| alive)
+    /// The message in the platform-neutral shape; its route answers through the session webhook while
+    /// it lives, else the robot OpenAPI. A one-to-one chat is titled 单聊; non-text messages have no
+    /// text.
+    pub(crate) fn inbound(&self) -> Inbound {
+        Inbound {
+            platform: Platform::DingTalk,
+            msg_id: self.msg_id.clone(),
+            group_id: self.conversation_id.clone(),
+            group_title: self
+                .conversation_title
+                .clone()
+                .unwrap_or_else(|| "单聊".to_owned()),
+            sender_id: self.at_user_id().unwrap_or_default().to_owned(),
+            sender_nick: self.sender_nick.clone(),
+            text: (self.msgtype == "text").then(|| self.text.clone().unwrap_or_default()),
+            route: ReplyRoute::DingTalk {
+                robot_code: self.robot_code.clone(),
+                conversation_id: self.conversation_id.clone(),
+                session_webhook: self.session_webhook.clone(),
+                session_webhook_expires_ms: self.session_webhook_expired_time,
+            },
+        }
     }
 }
 
 /// Parses a callback body. Invalid UTF-8, invalid JSON, wrongly typed
 /// fields and a missing `msgId`/`msgtype`/`conversationId` are errors.
-pub fn parse_callback(body: &[u8]) -> Result<DingTalkCallback, ParseError> {
+pub(crate) fn parse_callback(body: &[u8]) -> Result<DingTalkCallback, ParseError> {
     let raw: RawCallback = serde_json::from_slice(body).map_err(ParseError::Json)?;
     Ok(DingTalkCallback {
         msg_id: required(raw.msg_id, "msgId")?,
@@ -205,7 +219,7 @@ mod tests {
         assert_eq!(cb.msgtype, "text");
         assert_eq!(cb.text.as_deref(), Some("你好"));
         assert_eq!(cb.conversation_id, "cid6KeBBLoveMJOGXoYKF5x7EeiodoA==");
-        assert!(cb.is_group());
+        assert_eq!(cb.conversation_type, "2");
         assert_eq!(cb.conversation_title.as_deref(), Some("机器人测试-TEST"));
         assert_eq!(cb.sender_id, "$:LWCP_v1:$Ff09GIxxxxx");
         assert_eq!(cb.at_user_id(), Some("manager4220"));
@@ -220,8 +234,6 @@ mod tests {
         let cb = parse_callback(SAMPLE.as_bytes()).unwrap();
         let expiry = cb.session_webhook_expired_time.unwrap();
         assert_eq!(expiry - cb.create_at.unwrap(), 5_400_060);
-        assert!(cb.session_webhook_at(expiry - 1).is_some());
-        assert_eq!(cb.session_webhook_at(expiry), None);
     }
 
     #[test]
@@ -240,7 +252,6 @@ mod tests {
     fn numeric_conversation_type_is_read_as_text() {
         let cb = parse_callback(with("conversationType", "1").as_bytes()).unwrap();
         assert_eq!(cb.conversation_type, "1");
-        assert!(!cb.is_group());
     }
 
     #[test]
@@ -280,9 +291,10 @@ mod tests {
     }
 
     #[test]
-    fn a_webhook_without_expiry_is_assumed_usable() {
+    fn a_webhook_without_expiry_is_kept_without_one() {
         let cb = parse_callback(without("sessionWebhookExpiredTime").as_bytes()).unwrap();
-        assert!(cb.session_webhook_at(i64::MAX).is_some());
+        assert!(cb.session_webhook.is_some());
+        assert_eq!(cb.session_webhook_expired_time, None);
     }
 
     #[test]
@@ -306,5 +318,45 @@ mod tests {
     fn null_optional_fields_are_treated_as_absent() {
         let cb = parse_callback(with("robotCode", "null").as_bytes()).unwrap();
         assert_eq!(cb.robot_code, None);
+    }
+
+    #[test]
+    fn the_sample_becomes_an_inbound_that_answers_through_its_session_webhook() {
+        let msg = parse_callback(SAMPLE.as_bytes()).unwrap().inbound();
+        assert_eq!(msg.platform, Platform::DingTalk);
+        assert_eq!(msg.msg_id, "msgPXSbdBr2HV0Py6pv1G5Z8w==");
+        assert_eq!(msg.group_id, "cid6KeBBLoveMJOGXoYKF5x7EeiodoA==");
+        assert_eq!(msg.group_title, "机器人测试-TEST");
+        assert_eq!(
+            (msg.sender_id.as_str(), msg.sender_nick.as_str()),
+            ("manager4220", "杨xx")
+        );
+        assert_eq!(msg.text.as_deref(), Some("你好"));
+        let route = ReplyRoute::DingTalk {
+            robot_code: Some("dingd8e1123006514592".into()),
+            conversation_id: "cid6KeBBLoveMJOGXoYKF5x7EeiodoA==".into(),
+            session_webhook: Some(
+                "https://oapi.dingtalk.com/robot/sendBySession?session=xxxxx".into(),
+            ),
+            session_webhook_expires_ms: Some(1_613_635_652_738),
+        };
+        assert_eq!(msg.route, route);
+    }
+
+    #[test]
+    fn external_members_one_to_one_chats_and_pictures_keep_their_gaps_in_the_inbound() {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&with("msgtype", r#""picture""#)).unwrap();
+        let fields = doc.as_object_mut().unwrap();
+        for gone in ["text", "senderStaffId", "conversationTitle"] {
+            fields.remove(gone);
+        }
+        let msg = parse_callback(doc.to_string().as_bytes())
+            .unwrap()
+            .inbound();
+        assert_eq!(msg.text, None);
+        assert_eq!(msg.sender_id, "");
+        assert_eq!(msg.sender_id_or_nick(), "杨xx");
+        assert_eq!(msg.group_title, "单聊");
     }
 }

@@ -1,22 +1,20 @@
-//! Outbound DingTalk bodies and the response envelope.
+//! Outbound DingTalk bodies. Their responses are checked with the union envelope
+//! (`platform::error::check_any_envelope`): DingTalk answers with `errcode` or with a string `code`.
 //!
 //! The `msgtype` bodies serve both as the synchronous callback response and
 //! as POSTs to `sessionWebhook`. @-mentions only notify when the `@<userId>`
-//! also appears in the text, which the caller writes. The OpenAPI group
+//! also appears in the text, which `decorate` writes. The OpenAPI group
 //! send (for answers posted after the webhook expired) cannot @ anyone.
 
 use serde_json::{Value, json};
 
-use crate::platform::ApiError;
-use crate::platform::error::check_errcode;
-
 /// Path of the robot group-send OpenAPI on `https://api.dingtalk.com`.
-pub const GROUP_SEND_PATH: &str = "/v1.0/robot/groupMessages/send";
+pub(crate) const GROUP_SEND_PATH: &str = "/v1.0/robot/groupMessages/send";
 /// Header carrying the OpenAPI access token.
-pub const ACCESS_TOKEN_HEADER: &str = "x-acs-dingtalk-access-token";
+pub(crate) const ACCESS_TOKEN_HEADER: &str = "x-acs-dingtalk-access-token";
 
 /// A markdown message notifying `at_user_ids`; put `@<id>` in `text`.
-pub fn markdown_message(title: &str, text: &str, at_user_ids: &[String]) -> Value {
+pub(crate) fn markdown_message(title: &str, text: &str, at_user_ids: &[String]) -> Value {
     json!({
         "msgtype": "markdown",
         "markdown": { "title": title, "text": text },
@@ -24,19 +22,14 @@ pub fn markdown_message(title: &str, text: &str, at_user_ids: &[String]) -> Valu
     })
 }
 
-/// A plain text message.
-pub fn text_message(content: &str) -> Value {
-    json!({ "msgtype": "text", "text": { "content": content } })
-}
-
 /// The callback response meaning "no reply in the chat".
-pub fn empty_message() -> Value {
+pub(crate) fn empty_message() -> Value {
     json!({ "msgtype": "empty" })
 }
 
 /// Body for `POST {GROUP_SEND_PATH}` with a `sampleMarkdown` message.
 /// `msgParam` is a JSON *string* (limit 15 000 bytes, not checked here).
-pub fn openapi_group_send_body(
+pub(crate) fn openapi_group_send_body(
     robot_code: &str,
     open_conversation_id: &str,
     title: &str,
@@ -49,21 +42,6 @@ pub fn openapi_group_send_body(
         "msgKey": "sampleMarkdown",
         "msgParam": param.to_string(),
     })
-}
-
-/// Checks a response body from the webhook or the OpenAPI. A non-zero
-/// `errcode` or a string `code` (the `api.dingtalk.com` error shape) is an
-/// error; a body with neither, e.g. `{"processQueryKey": …}`, is success,
-/// provided the caller has already checked the HTTP status.
-pub fn parse_api_envelope(body: &[u8]) -> Result<(), ApiError> {
-    let envelope = check_errcode(body, false)?;
-    match envelope.code {
-        Some(Value::String(code)) if !code.is_empty() => Err(ApiError::Service {
-            code,
-            message: envelope.message.unwrap_or_default(),
-        }),
-        _ => Ok(()),
-    }
 }
 
 #[cfg(test)]
@@ -89,9 +67,7 @@ mod tests {
     }
 
     #[test]
-    fn text_and_empty_messages_have_the_documented_shape() {
-        let text = json!({"msgtype": "text", "text": {"content": "好的"}});
-        assert_eq!(text_message("好的"), text);
+    fn the_empty_message_has_the_documented_shape() {
         assert_eq!(empty_message(), json!({"msgtype": "empty"}));
     }
 
@@ -104,38 +80,5 @@ mod tests {
         let param = body["msgParam"].as_str().expect("msgParam is a string");
         let param: Value = serde_json::from_str(param).unwrap();
         assert_eq!(param, json!({"title": "标题", "text": "正文 \"引号\""}));
-    }
-
-    #[test]
-    fn zero_errcode_and_bare_openapi_responses_are_success() {
-        assert_eq!(
-            parse_api_envelope(br#"{"errcode":0,"errmsg":"ok"}"#),
-            Ok(())
-        );
-        assert_eq!(parse_api_envelope(br#"{"processQueryKey":"k=="}"#), Ok(()));
-    }
-
-    #[test]
-    fn non_zero_errcode_is_an_api_error() {
-        let err = parse_api_envelope(br#"{"errcode":130101,"errmsg":"send too fast"}"#);
-        let err = err.unwrap_err();
-        assert_eq!(err.code(), Some(130101));
-        assert!(err.is_rate_limited());
-    }
-
-    #[test]
-    fn openapi_string_codes_are_service_errors() {
-        let body = br#"{"requestid":"r","code":"invalidParameter.robotCode.empty","message":"robotCode is empty"}"#;
-        let expected = ApiError::Service {
-            code: "invalidParameter.robotCode.empty".into(),
-            message: "robotCode is empty".into(),
-        };
-        assert_eq!(parse_api_envelope(body), Err(expected));
-    }
-
-    #[test]
-    fn a_non_json_response_is_an_invalid_body() {
-        let err = parse_api_envelope(b"Internal Server Error").unwrap_err();
-        assert!(matches!(err, ApiError::InvalidBody { .. }));
     }
 }

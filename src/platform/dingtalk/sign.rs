@@ -13,11 +13,11 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// Name of the header carrying the request time in epoch milliseconds.
-pub const TIMESTAMP_HEADER: &str = "timestamp";
+pub(crate) const TIMESTAMP_HEADER: &str = "timestamp";
 /// Name of the header carrying the Base64 HMAC.
-pub const SIGN_HEADER: &str = "sign";
+pub(crate) const SIGN_HEADER: &str = "sign";
 /// Largest accepted distance between `timestamp` and now: one hour.
-pub const MAX_CLOCK_SKEW_MS: u64 = 3_600_000;
+pub(crate) const MAX_CLOCK_SKEW_MS: u64 = 3_600_000;
 /// Longest decimal `i64`; anything longer cannot be a valid timestamp.
 const MAX_TIMESTAMP_DIGITS: usize = 19;
 
@@ -25,7 +25,7 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Why a DingTalk callback was not authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum VerifyError {
+pub(crate) enum VerifyError {
     /// The named header is absent or empty.
     #[error("missing `{0}` header")]
     MissingHeader(&'static str),
@@ -40,17 +40,17 @@ pub enum VerifyError {
     BadSignature,
 }
 
-/// The header form of the signature for `timestamp` (used by tests and
-/// local tools to build signed callbacks, and for custom-robot URLs).
-pub fn sign(app_secret: &str, timestamp: &str) -> String {
+/// The header form of the signature for `timestamp`, as DingTalk computes
+/// it (tests build signed callbacks with it).
+#[cfg(test)]
+pub(crate) fn sign(app_secret: &str, timestamp: &str) -> String {
     STANDARD.encode(mac(app_secret, timestamp).finalize().into_bytes())
 }
 
-/// Checks the `timestamp` and `sign` headers of a callback received at
-/// `now_ms` (epoch milliseconds). Empty headers count as missing. An empty
-/// `app_secret` (a configuration mistake that would let anyone sign)
-/// rejects every request as [`VerifyError::BadSignature`].
-pub fn verify_sign(
+/// [`verify_sign_within`] DingTalk's own hour: what the platform's vectors
+/// are checked against.
+#[cfg(test)]
+pub(crate) fn verify_sign(
     app_secret: &str,
     timestamp: &str,
     sign: &str,
@@ -59,9 +59,12 @@ pub fn verify_sign(
     verify_sign_within(app_secret, timestamp, sign, now_ms, MAX_CLOCK_SKEW_MS)
 }
 
-/// [`verify_sign`] with a window of `max_skew_ms` (at most an hour) instead
-/// of DingTalk's hour.
-pub fn verify_sign_within(
+/// Checks the `timestamp` and `sign` headers of a callback received at
+/// `now_ms` (epoch milliseconds) within `max_skew_ms` (at most DingTalk's
+/// hour). Empty headers count as missing. An empty `app_secret` (a
+/// configuration mistake that would let anyone sign) rejects every request
+/// as [`VerifyError::BadSignature`].
+pub(crate) fn verify_sign_within(
     app_secret: &str,
     timestamp: &str,
     sign: &str,
@@ -91,7 +94,7 @@ pub fn verify_sign_within(
 
 /// [`verify_sign_within`] for headers that may be absent, as extracted from
 /// a request (`None` becomes [`VerifyError::MissingHeader`]).
-pub fn verify_headers(
+pub(crate) fn verify_headers(
     app_secret: &str,
     timestamp: Option<&str>,
     sign: Option<&str>,

@@ -4,14 +4,15 @@
 //! folded into one [`WeComMessage`].
 //!
 //! Values are only trimmed (WeCom's own samples put stray spaces around
-//! CDATA); the caller strips the `@Robot` prefix from `content`.
+//! CDATA). [`WeComMessage::inbound`], the one place a WeCom message becomes
+//! an [`Inbound`], strips the leading `@Robot` from the text.
 
-use crate::platform::ParseError;
-use crate::platform::xml::{Fields, flatten};
+use super::xml::{Fields, flatten};
+use crate::platform::{Inbound, ParseError, Platform, ReplyRoute};
 
 /// One inbound WeCom message or event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WeComMessage {
+pub(crate) struct WeComMessage {
     /// `MsgId`; for app events (which have none) `FromUserName:CreateTime`
     /// plus `:Event` when present. The dedupe key.
     pub msg_id: String,
@@ -42,8 +43,8 @@ pub struct WeComMessage {
 
 /// Parses a decrypted robot or app callback. Malformed XML, a missing
 /// `MsgType` or sender, and an app event without `CreateTime` are errors.
-pub fn parse_robot_message(xml: &str) -> Result<WeComMessage, ParseError> {
-    let fields = flatten(xml.as_bytes()).map_err(ParseError::Xml)?;
+pub(crate) fn parse_robot_message(xml: &str) -> Result<WeComMessage, ParseError> {
+    let fields = flatten(xml.as_bytes()).map_err(|e| ParseError::Xml(Box::new(e)))?;
     let from_user_id = first(&fields, &["From/UserId", "FromUserName"])
         .ok_or(ParseError::MissingField("From/UserId"))?;
     let create_time = create_time(&fields)?;
@@ -62,6 +63,53 @@ pub fn parse_robot_message(xml: &str) -> Result<WeComMessage, ParseError> {
         agent_id: first(&fields, &["AgentID"]),
         create_time,
     })
+}
+
+impl WeComMessage {
+    /// The message in the platform-neutral shape; its route answers through the chat's `WebhookUrl`.
+    /// A chat without `ChatId` is a one-to-one chat with the sender (titled 单聊); a "mixed" message
+    /// (text with a picture) is asked by its text items; anything else but text has no text.
+    pub(crate) fn inbound(&self) -> Inbound {
+        let group = self
+            .chat_id
+            .clone()
+            .unwrap_or_else(|| self.from_user_id.clone());
+        Inbound {
+            platform: Platform::WeCom,
+            msg_id: self.msg_id.clone(),
+            group_id: group,
+            group_title: self
+                .chat_id
+                .clone()
+                .map_or_else(|| "单聊".to_owned(), |c| format!("企业微信群 {c}")),
+            sender_id: self.from_user_id.clone(),
+            sender_nick: self
+                .from_name
+                .clone()
+                .unwrap_or_else(|| self.from_user_id.clone()),
+            text: match (self.msg_type.as_str(), self.content.as_deref()) {
+                ("text", c) => Some(strip_mentions(c.unwrap_or_default()).to_owned()),
+                ("mixed", Some(c)) => Some(strip_mentions(c).to_owned()),
+                _ => None,
+            },
+            route: ReplyRoute::WeCom {
+                webhook_url: self.webhook_url.clone(),
+                chat_id: self.chat_id.clone(),
+            },
+        }
+    }
+}
+
+/// The text after the leading `@name` mentions: unlike DingTalk, WeCom keeps the "@机器人" the message
+/// started with, and officer commands ("认领 12") and stored ticket questions must not carry it.
+fn strip_mentions(content: &str) -> &str {
+    let mut rest = content.trim_start();
+    while let Some(after_at) = rest.strip_prefix('@') {
+        rest = after_at
+            .find(char::is_whitespace)
+            .map_or("", |i| after_at[i..].trim_start());
+    }
+    rest
 }
 
 /// The first non-blank value among `paths`, trimmed.
@@ -113,6 +161,7 @@ fn msg_id(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platform::vectors;
 
     /// The group-robot text sample from platforms.md §2.2b (PostId and the
     /// pretty-printing as in the doc-derived wecom_bot_svr samples).
@@ -162,15 +211,11 @@ mod tests {
 
     #[test]
     fn every_decrypted_xml_vector_parses() {
-        for v in crate::platform::vectors::list("/wecom/generated") {
-            let text = crate::platform::vectors::str_field(&v, "plaintext");
+        for v in vectors::list("/wecom/generated") {
+            let text = vectors::str_field(&v, "plaintext");
             if text.starts_with("<xml><ToUserName>") || text.contains("<WebhookUrl>") {
                 let msg = parse_robot_message(text).unwrap();
-                assert!(
-                    msg.content.is_some(),
-                    "{}",
-                    crate::platform::vectors::name(&v)
-                );
+                assert!(msg.content.is_some(), "{}", vectors::name(&v));
             }
         }
     }
@@ -256,5 +301,79 @@ mod tests {
             assert!(expected, "{bad}: {err:?}");
         }
         assert!(matches!(parse_robot_message(cut), Err(ParseError::Xml(_))));
+    }
+
+    #[test]
+    fn leading_mentions_are_stripped_and_the_rest_is_kept() {
+        assert_eq!(strip_mentions("@政策助手 认领 12"), "认领 12");
+        assert_eq!(strip_mentions(" @a  @b\n房租 @c 呢"), "房租 @c 呢");
+        assert_eq!(strip_mentions("@政策助手"), "");
+        assert_eq!(strip_mentions("房租能减免吗"), "房租能减免吗");
+    }
+
+    #[test]
+    fn a_robot_message_becomes_an_inbound_from_its_chat_answered_through_its_webhook() {
+        let msg = parse_robot_message(ROBOT_TEXT).unwrap().inbound();
+        assert_eq!(msg.platform, Platform::WeCom);
+        assert_eq!(msg.msg_id, "abcdabcdabcd");
+        assert_eq!(msg.group_id, "wrkSFfCgAALFgnrSsWU38puiv4yvExuw");
+        assert_eq!(
+            msg.group_title,
+            "企业微信群 wrkSFfCgAALFgnrSsWU38puiv4yvExuw"
+        );
+        assert_eq!(
+            (msg.sender_id.as_str(), msg.sender_nick.as_str()),
+            ("zhangsan", "张三")
+        );
+        assert_eq!(msg.text.as_deref(), Some("hello robot"));
+        let route = ReplyRoute::WeCom {
+            webhook_url: Some("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc".into()),
+            chat_id: Some("wrkSFfCgAALFgnrSsWU38puiv4yvExuw".into()),
+        };
+        assert_eq!(msg.route, route);
+    }
+
+    #[test]
+    fn an_app_message_is_a_one_to_one_chat_with_its_sender() {
+        let msg = parse_robot_message(APP_TEXT).unwrap().inbound();
+        assert_eq!(
+            (msg.group_id.as_str(), msg.group_title.as_str()),
+            ("ChenJiaShun", "单聊")
+        );
+        assert_eq!(msg.sender_nick, "ChenJiaShun");
+        assert_eq!(msg.text.as_deref(), Some("你好"));
+    }
+
+    #[test]
+    fn every_generated_vector_message_becomes_an_inbound_with_text() {
+        for v in vectors::list("/wecom/generated") {
+            let text = vectors::str_field(&v, "plaintext");
+            if text.contains("<WebhookUrl>") || text.starts_with("<xml><ToUserName>") {
+                let msg = parse_robot_message(text).unwrap().inbound();
+                let asked = msg.text.unwrap_or_default();
+                assert!(
+                    !asked.is_empty() && !asked.starts_with('@'),
+                    "{}",
+                    vectors::name(&v)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn images_have_no_text_and_mixed_messages_are_asked_by_their_text() {
+        let image = ROBOT_TEXT.replace(
+            "<MsgType>text</MsgType><Text><Content><![CDATA[@RobotA hello robot]]></Content></Text>",
+            "<MsgType>image</MsgType><Image><ImageUrl><![CDATA[https://p.qpic.cn/x]]></ImageUrl></Image>",
+        );
+        assert_eq!(parse_robot_message(&image).unwrap().inbound().text, None);
+        let mixed = ROBOT_TEXT.replace(
+            "<MsgType>text</MsgType><Text><Content><![CDATA[@RobotA hello robot]]></Content></Text>",
+            "<MsgType>mixed</MsgType><MixedMessage>\
+             <MsgItem><MsgType>text</MsgType><Text><Content><![CDATA[@机器人 社保怎么交]]></Content></Text></MsgItem>\
+             </MixedMessage>",
+        );
+        let asked = parse_robot_message(&mixed).unwrap().inbound().text;
+        assert_eq!(asked.as_deref(), Some("社保怎么交"));
     }
 }

@@ -1,30 +1,26 @@
 //! Outbound WeCom bodies: passive-reply plaintext XML (encrypt it with
-//! [`WxCrypt::encrypt_reply`](crate::platform::wxcrypt::WxCrypt::encrypt_reply)),
-//! group-robot webhook JSON, and the `errcode` response envelope.
+//! [`WxCrypt::encrypt_reply`](super::WxCrypt::encrypt_reply)),
+//! group-robot webhook JSON, and the `errcode` response envelope. Replies
+//! are text: `mentioned_list` works for text only (markdown would need
+//! `<@userid>` inside the content).
 //!
-//! Limits the caller must respect (not enforced here): webhook text
-//! `content` ≤ 2048 bytes, markdown ≤ 4096 bytes (UTF-8), 20 messages per
-//! minute per robot (errcode 45009 when exceeded). `mentioned_list` works
-//! for text only; markdown mentions are `<@userid>` inside the content.
+//! Limits the caller must respect (not enforced here): text `content` ≤
+//! [`TEXT_LIMIT`] bytes (UTF-8), 20 messages per minute per robot (errcode
+//! 45009 when exceeded).
 
 use serde_json::{Value, json};
 
+use super::xml::cdata;
 use crate::platform::ApiError;
 use crate::platform::error::check_errcode;
-use crate::platform::xml::cdata;
+
+/// WeCom's text message limit in bytes (UTF-8), for passive replies and webhook texts alike.
+pub(crate) const TEXT_LIMIT: usize = 2048;
 
 /// Robot passive reply with a text message, before encryption.
-pub fn passive_text_reply(content: &str) -> String {
+pub(crate) fn passive_text_reply(content: &str) -> String {
     format!(
         "<xml><MsgType>text</MsgType><Text><Content>{}</Content></Text></xml>",
-        cdata(content)
-    )
-}
-
-/// Robot passive reply with a markdown message, before encryption.
-pub fn passive_markdown_reply(content: &str) -> String {
-    format!(
-        "<xml><MsgType>markdown</MsgType><Markdown><Content>{}</Content></Markdown></xml>",
         cdata(content)
     )
 }
@@ -32,7 +28,7 @@ pub fn passive_markdown_reply(content: &str) -> String {
 /// Self-built app passive text reply, before encryption: to `to_user`
 /// (the message's `FromUserName`) from `corp_id`, at `create_time`
 /// (epoch seconds).
-pub fn app_passive_text_reply(
+pub(crate) fn app_passive_text_reply(
     to_user: &str,
     corp_id: &str,
     create_time: i64,
@@ -50,21 +46,16 @@ pub fn app_passive_text_reply(
 }
 
 /// Webhook text message; `mentioned_user_ids` are userids (or `@all`).
-pub fn webhook_text_body(content: &str, mentioned_user_ids: &[String]) -> Value {
+pub(crate) fn webhook_text_body(content: &str, mentioned_user_ids: &[String]) -> Value {
     json!({
         "msgtype": "text",
         "text": { "content": content, "mentioned_list": mentioned_user_ids },
     })
 }
 
-/// Webhook markdown message.
-pub fn webhook_markdown_body(content: &str) -> Value {
-    json!({ "msgtype": "markdown", "markdown": { "content": content } })
-}
-
 /// Checks a WeCom API response: `errcode` must be present and 0. Use
 /// [`ApiError::is_rate_limited`] to spot 45009.
-pub fn parse_api_envelope(body: &[u8]) -> Result<(), ApiError> {
+pub(crate) fn parse_api_envelope(body: &[u8]) -> Result<(), ApiError> {
     check_errcode(body, true).map(|_| ())
 }
 
@@ -72,7 +63,7 @@ pub fn parse_api_envelope(body: &[u8]) -> Result<(), ApiError> {
 mod tests {
     use super::*;
     use crate::platform::vectors;
-    use crate::platform::xml::flatten;
+    use crate::platform::wecom::xml::flatten;
 
     #[test]
     fn passive_text_reply_has_the_documented_shape() {
@@ -82,22 +73,12 @@ mod tests {
     }
 
     #[test]
-    fn passive_markdown_reply_has_the_documented_shape() {
-        let expected = "<xml><MsgType>markdown</MsgType><Markdown><Content><![CDATA[**答复**]]></Content></Markdown></xml>";
-        assert_eq!(passive_markdown_reply("**答复**"), expected);
-    }
-
-    #[test]
     fn cdata_terminators_in_content_cannot_break_out() {
         let hostile = "a]]></Content><MsgType>evil</MsgType><Content><![CDATA[b";
-        for reply in [passive_text_reply(hostile), passive_markdown_reply(hostile)] {
-            let fields = flatten(reply.as_bytes()).unwrap();
-            let content = fields
-                .get("Text/Content")
-                .or(fields.get("Markdown/Content"));
-            assert_eq!(content, Some(hostile));
-            assert_eq!(fields.all("MsgType").count(), 1);
-        }
+        let reply = passive_text_reply(hostile);
+        let fields = flatten(reply.as_bytes()).unwrap();
+        assert_eq!(fields.get("Text/Content"), Some(hostile));
+        assert_eq!(fields.all("MsgType").count(), 1);
     }
 
     #[test]
@@ -128,12 +109,6 @@ mod tests {
             webhook_text_body("x", &[])["text"]["mentioned_list"],
             json!([])
         );
-    }
-
-    #[test]
-    fn webhook_markdown_body_has_the_documented_shape() {
-        let expected = json!({"msgtype": "markdown", "markdown": {"content": "<@zhangsan> 见下"}});
-        assert_eq!(webhook_markdown_body("<@zhangsan> 见下"), expected);
     }
 
     #[test]

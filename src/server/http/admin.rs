@@ -28,7 +28,8 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
         .route_layer(middleware::from_fn_with_state(state, auth_layer))
 }
 
-async fn auth_layer(
+/// The admin bearer token check, for every `/api/v1` route.
+pub(super) async fn auth_layer(
     State(state): State<SharedState>,
     req: Request,
     next: Next,
@@ -183,10 +184,6 @@ async fn ask_one(
     body: Bytes,
 ) -> Result<Json<crate::ask::AskResult>, ApiError> {
     let b: AskBody = json_body(&headers, &body)?;
-    Ok(Json(ask(
-        &state.base,
-        &state.matcher,
-        state.config.knowledge,
-        &b.question,
-    )))
+    let kb = state.faq.current();
+    Ok(Json(ask(&kb, state.config.knowledge, &b.question)))
 }

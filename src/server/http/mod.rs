@@ -4,9 +4,11 @@
 
 mod admin;
 mod dingtalk;
+mod faq;
 mod wecom;
 
-use super::SharedState;
+use super::{AppState, SharedState};
+use crate::platform::{Platform, Refusal, Rejected};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, StatusCode};
@@ -30,7 +32,7 @@ pub fn router(state: SharedState, mounted: Router<SharedState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .nest("/api/v1", admin::routes(state.clone()))
+        .nest("/api/v1", admin::routes(state.clone()).merge(faq::routes(state.clone())))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response()))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(10)))
@@ -70,8 +72,10 @@ async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
         "# TYPE policybot_data_dir_bytes gauge\npolicybot_data_dir_bytes {bytes}\n"
     ));
     let on = state.config.knowledge.as_of.day();
-    let counts = crate::faq::validity::counts(&state.base, on);
+    let kb = state.faq.current();
+    let counts = crate::faq::validity::counts(&kb.base, on);
     body.push_str(&super::metrics::faq_status(&counts));
+    body.push_str(&state.metrics.faq_snapshot(&kb));
     ([("content-type", "text/plain; version=0.0.4")], body)
 }
 
@@ -132,6 +136,26 @@ impl From<crate::store::StoreError> for ApiError {
             }
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+/// A request its platform's transport refused: counted under its reason and then logged at warn with
+/// its cause (a counted refusal may be an attack or a misconfiguration worth seeing), answered by its
+/// kind.
+fn rejected(state: &AppState, platform: Platform, r: Rejected) -> ApiError {
+    let cause = std::error::Error::source(&r).map(ToString::to_string);
+    let (platform, answer, cause) = (platform.as_str(), r.message(), cause.as_deref());
+    match r.counted_as {
+        Some(reason) => {
+            state.metrics.rejected(platform, reason);
+            tracing::warn!(platform, reason, answer, cause, "callback rejected");
+        }
+        None => tracing::debug!(platform, answer, cause, "callback rejected"),
+    }
+    match r.refusal {
+        Refusal::Unauthorized(message) => ApiError::Unauthorized(message),
+        Refusal::Malformed(message) => ApiError::BadRequest(message),
+        Refusal::NotJson => ApiError::UnsupportedMediaType,
     }
 }
 

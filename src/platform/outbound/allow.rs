@@ -1,15 +1,16 @@
-//! Outbound policy: which URLs the bot may post to (`server.allowed_outbound_hosts`) and how often per
-//! robot (the platforms allow 20 messages a minute and throttle beyond; the count is kept in the store,
-//! see `Store::take_send_slot`). Pure logic, no I/O.
+//! Outbound policy: which URLs the bot may post to (`server.allowed_outbound_hosts`, checked by the
+//! poster before every request, whatever the platform or transport) and how often per robot (the
+//! platforms allow 20 messages a minute and throttle beyond; the server keeps the count per
+//! [`Outbound::rate_key`](super::Outbound::rate_key)). Pure logic, no I/O.
 
 use url::Url;
 
 /// Messages a robot (or webhook) may send in any 60 seconds.
-pub const PER_MINUTE: usize = 20;
+pub(crate) const PER_MINUTE: usize = 20;
 
 /// True when `url` may be posted to: HTTPS to a listed host, or plain HTTP to a listed loopback host.
 /// List entries are `host` (any port) or `host:port`.
-pub fn allowed(url: &str, hosts: &[String]) -> bool {
+pub(crate) fn allowed(url: &str, hosts: &[String]) -> bool {
     let Ok(u) = Url::parse(url) else { return false };
     let Some(host) = u.host_str() else {
         return false;

@@ -1,6 +1,8 @@
 //! WXBizMsgCrypt, the callback envelope of WeCom (and WeChat): used by
 //! group-robot callbacks (receiveid `""`), AI-bot callbacks (`""`) and
-//! self-built app callbacks (receiveid = corpid).
+//! self-built app callbacks (receiveid = corpid). The AI bot's JSON body
+//! (`{"encrypt": …}`) is not read yet: its transport will pass the field to
+//! the same check.
 //!
 //! `msg_signature = hex(SHA1(concat(sort([token, timestamp, nonce,
 //! encrypt]))))` authenticates the request; it is checked, in constant time,
@@ -21,16 +23,15 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
-use serde::Deserialize;
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 
-use crate::platform::xml::{cdata, flatten};
+use super::xml::{cdata, flatten};
 
 /// Why a WeCom callback could not be verified or decrypted, with the
 /// official WXBizMsgCrypt code of each cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum CryptoError {
+pub(crate) enum CryptoError {
     /// -40001: `msg_signature` does not match (wrong token or tampering).
     #[error("msg_signature does not match")]
     BadSignature,
@@ -57,7 +58,7 @@ pub enum CryptoError {
 
 impl CryptoError {
     /// The official WXBizMsgCrypt error code (`ierror.py`).
-    pub fn code(&self) -> i32 {
+    pub(crate) fn code(&self) -> i32 {
         match self {
             CryptoError::BadSignature => -40001,
             CryptoError::ParseXml => -40002,
@@ -86,16 +87,10 @@ impl fmt::Debug for WxCrypt {
     }
 }
 
-/// The AI-bot (智能机器人) callback body: `{"encrypt": "…"}`.
-#[derive(Deserialize)]
-struct JsonEnvelope {
-    encrypt: String,
-}
-
 impl WxCrypt {
     /// `receive_id` is `""` for group robots and AI bots, the corpid for
     /// self-built apps. The key is decoded leniently (see `cipher`).
-    pub fn new(
+    pub(crate) fn new(
         token: &str,
         encoding_aes_key: &str,
         receive_id: &str,
@@ -108,7 +103,7 @@ impl WxCrypt {
     }
 
     /// `msg_signature` over `encrypt` (the echostr for URL verification).
-    pub fn signature(&self, timestamp: &str, nonce: &str, encrypt: &str) -> String {
+    pub(crate) fn signature(&self, timestamp: &str, nonce: &str, encrypt: &str) -> String {
         let mut parts = [self.token.as_str(), timestamp, nonce, encrypt];
         parts.sort_unstable();
         hex::encode(Sha1::digest(parts.concat().as_bytes()))
@@ -116,7 +111,7 @@ impl WxCrypt {
 
     /// URL verification (`GET ?msg_signature&timestamp&nonce&echostr`, all
     /// already URL-decoded). Returns the plaintext to answer with, verbatim.
-    pub fn verify_url(
+    pub(crate) fn verify_url(
         &self,
         msg_signature: &str,
         timestamp: &str,
@@ -127,7 +122,7 @@ impl WxCrypt {
     }
 
     /// Decrypts a POSTed XML body (`<xml>…<Encrypt>…</Encrypt>…</xml>`).
-    pub fn decrypt_post(
+    pub(crate) fn decrypt_post(
         &self,
         msg_signature: &str,
         timestamp: &str,
@@ -139,22 +134,9 @@ impl WxCrypt {
         self.verify_and_decrypt(msg_signature, timestamp, nonce, encrypt)
     }
 
-    /// Decrypts a POSTed AI-bot JSON body (`{"encrypt": "…"}`).
-    pub fn decrypt_post_json(
-        &self,
-        msg_signature: &str,
-        timestamp: &str,
-        nonce: &str,
-        body: &[u8],
-    ) -> Result<String, CryptoError> {
-        let envelope: JsonEnvelope =
-            serde_json::from_slice(body).map_err(|_| CryptoError::ParseXml)?;
-        self.verify_and_decrypt(msg_signature, timestamp, nonce, envelope.encrypt.trim())
-    }
-
     /// Checks `msg_signature` over `encrypt`, then decrypts it and checks
     /// the receiveid. The plaintext must be UTF-8.
-    pub fn verify_and_decrypt(
+    fn verify_and_decrypt(
         &self,
         msg_signature: &str,
         timestamp: &str,
@@ -171,7 +153,7 @@ impl WxCrypt {
 
     /// Base64 `Encrypt` for `plaintext`; `random16` is any 16 bytes (see
     /// [`random16`]), fixed here so that tests are reproducible.
-    pub fn encrypt(&self, plaintext: &str, random16: [u8; 16]) -> String {
+    pub(crate) fn encrypt(&self, plaintext: &str, random16: [u8; 16]) -> String {
         let sealed = cipher::seal(
             &self.key,
             &random16,
@@ -183,7 +165,7 @@ impl WxCrypt {
 
     /// The encrypted passive-reply XML for `plaintext`, in the exact wire
     /// form of the official library.
-    pub fn encrypt_reply(
+    pub(crate) fn encrypt_reply(
         &self,
         plaintext: &str,
         timestamp: &str,
@@ -215,7 +197,7 @@ impl WxCrypt {
 
 /// 16 random alphanumeric bytes for [`WxCrypt::encrypt`] (the official
 /// library uses ASCII digits, wechatpy alphanumerics; receivers ignore them).
-pub fn random16() -> [u8; 16] {
+pub(crate) fn random16() -> [u8; 16] {
     let mut out = [0; 16];
     let mut rng = rand::thread_rng();
     for byte in &mut out {

@@ -26,7 +26,7 @@ pub(crate) const MAX_DEPTH: usize = 8;
 
 /// Why a document was refused.
 #[derive(Debug, thiserror::Error)]
-pub enum XmlError {
+pub(crate) enum XmlError {
     #[error(transparent)]
     Syntax(#[from] quick_xml::Error),
     #[error("nested deeper than {MAX_DEPTH} elements")]
@@ -83,12 +83,12 @@ pub(crate) struct Fields {
 
 impl Fields {
     /// The text of the first element at `path`, if any (possibly empty).
-    pub fn get(&self, path: &str) -> Option<&str> {
+    pub(crate) fn get(&self, path: &str) -> Option<&str> {
         self.all(path).next()
     }
 
     /// The texts of every element at `path`, in document order.
-    pub fn all(&self, path: &str) -> impl Iterator<Item = &str> {
+    pub(crate) fn all(&self, path: &str) -> impl Iterator<Item = &str> {
         self.values
             .get(path)
             .into_iter()
@@ -97,7 +97,7 @@ impl Fields {
     }
 
     /// The trimmed text at `path`, or `None` if absent or blank.
-    pub fn non_empty(&self, path: &str) -> Option<&str> {
+    pub(crate) fn non_empty(&self, path: &str) -> Option<&str> {
         self.get(path).map(str::trim).filter(|s| !s.is_empty())
     }
 }

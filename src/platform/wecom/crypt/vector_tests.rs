@@ -185,7 +185,10 @@ fn check_wire(v: &Vector) {
     } else if wire.contains("<MsgSignature>") {
         Ok(crypt.encrypt_reply(&v.plaintext, ts, nonce, v.random()))
     } else if wire.starts_with('{') {
-        crypt.decrypt_post_json(sig, ts, nonce, wire.as_bytes())
+        // The AI bot's JSON envelope: its `encrypt` field goes through the same check.
+        let envelope: serde_json::Value = serde_json::from_str(&wire).expect("JSON wire");
+        let encrypt = envelope["encrypt"].as_str().expect("an encrypt field");
+        crypt.verify_and_decrypt(sig, ts, nonce, encrypt.trim())
     } else {
         crypt.decrypt_post(sig, ts, nonce, wire.as_bytes())
     };

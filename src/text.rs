@@ -1,8 +1,10 @@
-//! Text normalisation shared by the index and the questions: one function, so both sides agree.
+//! Text rules shared by the FAQ base and the matcher, below both so that neither depends on the other
+//! for them: normalisation (one function for FAQ text and questions, so both sides agree) and
+//! [`squeeze`], the white-space-blind form verbatim quotes are compared in.
 //!
-//! Steps: traditional → simplified, full width → half width, lower case, @mentions and emoji removed,
-//! white space collapsed. Politeness fillers (请问, 您好, 谢谢…) are removed by [`strip_fillers`], which
-//! the matcher applies after it has looked for small talk.
+//! Normalisation: traditional → simplified, full width → half width, lower case, @mentions and emoji
+//! removed, white space collapsed. Politeness fillers (请问, 您好, 谢谢…) are removed by
+//! [`strip_fillers`], which the matcher applies after it has looked for small talk.
 
 use regex::Regex;
 use std::sync::LazyLock;
@@ -69,6 +71,11 @@ fn collapse_spaces(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Text with every white-space character removed, for verbatim comparison.
+pub fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 /// True for characters that only punctuate: they never form terms.
 pub fn is_punct(c: char) -> bool {
     c.is_ascii_punctuation()
@@ -133,6 +140,11 @@ mod tests {
         assert_eq!(strip_fillers("【转发】王工：危废怎么转移"), "危废怎么转移");
         assert_eq!(strip_fillers(">> 环评怎么办"), "环评怎么办");
         assert_eq!(strip_fillers("客户问的：能豁免吗"), "能豁免吗");
+    }
+
+    #[test]
+    fn squeeze_drops_every_white_space_character() {
+        assert_eq!(squeeze("可豁免 环评\n\u{3000}手续。"), "可豁免环评手续。");
     }
 
     #[test]

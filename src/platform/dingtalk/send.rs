@@ -1,0 +1,129 @@
+//! The DingTalk channel: a later message into a group goes to the message's session webhook while it
+//! lives (a minute of margin, so it does not expire in flight), @-ing the askers; after that, through
+//! the robot OpenAPI's group send with a cached access token, which cannot @ anyone. Both answer with
+//! either of DingTalk's envelopes.
+
+use super::decorate::{LATER_TITLE, later};
+use super::reply::{ACCESS_TOKEN_HEADER, GROUP_SEND_PATH, openapi_group_send_body};
+use super::token::{OpenApi, TokenCache};
+use crate::platform::error::check_any_envelope;
+use crate::platform::{Channel, Outgoing, Poster, ReplyRoute, SendError, Sending};
+
+/// A session webhook this close to its expiry is not used.
+const WEBHOOK_MARGIN_MS: i64 = 60_000;
+
+/// Delivers to [`ReplyRoute::DingTalk`] routes.
+pub(crate) struct Robot {
+    api: OpenApi,
+    tokens: TokenCache,
+}
+
+impl Robot {
+    pub(crate) fn new(mut api: OpenApi) -> Robot {
+        api.base = api.base.trim_end_matches('/').to_owned();
+        Robot {
+            api,
+            tokens: TokenCache::default(),
+        }
+    }
+
+    async fn send(
+        &self,
+        post: &Poster,
+        route: &ReplyRoute,
+        msg: Outgoing<'_>,
+    ) -> Result<(), SendError> {
+        let ReplyRoute::DingTalk {
+            robot_code,
+            conversation_id,
+            session_webhook,
+            session_webhook_expires_ms,
+        } = route
+        else {
+            return Err(SendError::NoChannel);
+        };
+        let fresh = session_webhook_expires_ms
+            .is_some_and(|exp| exp > msg.now_ms.saturating_add(WEBHOOK_MARGIN_MS));
+        if let (Some(url), true) = (session_webhook, fresh) {
+            let body = later(msg.text, msg.mention);
+            return post.send(url, &body, None, check_any_envelope).await;
+        }
+        let robot = robot_code
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&self.api.robot_code);
+        if robot.is_empty() {
+            return Err(SendError::NoRobotCode);
+        }
+        let token = self.tokens.get(post, &self.api).await?;
+        let body = openapi_group_send_body(robot, conversation_id, LATER_TITLE, msg.text);
+        let url = format!("{}{GROUP_SEND_PATH}", self.api.base);
+        let header = Some((ACCESS_TOKEN_HEADER, token.as_str()));
+        post.send(&url, &body, header, check_any_envelope).await
+    }
+}
+
+impl Channel for Robot {
+    fn serves(&self, route: &ReplyRoute) -> bool {
+        matches!(route, ReplyRoute::DingTalk { .. })
+    }
+
+    /// One robot, one limit: the route's robot code, else the configured one.
+    fn rate_key(&self, route: &ReplyRoute) -> String {
+        let robot = match route {
+            ReplyRoute::DingTalk { robot_code, .. } => robot_code.as_deref(),
+            _ => None,
+        };
+        format!("dingtalk:{}", robot.unwrap_or(&self.api.robot_code))
+    }
+
+    fn deliver<'a>(
+        &'a self,
+        post: &'a Poster,
+        route: &'a ReplyRoute,
+        msg: Outgoing<'a>,
+    ) -> Sending<'a> {
+        Box::pin(self.send(post, route, msg))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn robot() -> Robot {
+        Robot::new(OpenApi {
+            base: "https://api.dingtalk.com/".into(),
+            app_key: "k".into(),
+            app_secret: "s".into(),
+            robot_code: "dingdefault".into(),
+        })
+    }
+
+    fn route(robot_code: Option<&str>) -> ReplyRoute {
+        ReplyRoute::DingTalk {
+            robot_code: robot_code.map(str::to_owned),
+            conversation_id: "cid1==".into(),
+            session_webhook: None,
+            session_webhook_expires_ms: None,
+        }
+    }
+
+    #[test]
+    fn sends_are_counted_per_robot_with_the_configured_one_as_default() {
+        let r = robot();
+        assert_eq!(r.rate_key(&route(Some("dingabc"))), "dingtalk:dingabc");
+        assert_eq!(r.rate_key(&route(None)), "dingtalk:dingdefault");
+        assert_eq!(r.api.base, "https://api.dingtalk.com");
+    }
+
+    #[test]
+    fn only_dingtalk_routes_are_served() {
+        let wecom = ReplyRoute::WeCom {
+            webhook_url: None,
+            chat_id: None,
+        };
+        assert!(robot().serves(&route(None)));
+        assert!(!robot().serves(&wecom));
+    }
+}
