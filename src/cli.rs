@@ -294,12 +294,12 @@ fn run_build(source: &Path, supersedes: &[String], faq_dir: &Path) -> Result<()>
     let text =
         std::fs::read_to_string(source).with_context(|| format!("reading {}", source.display()))?;
     let (slug, date, body, title) = match faq::parse_source_file(source, &text) {
-        Ok(s) => (s.slug, s.date, s.body, Some(s.title)),
+        Ok(s) => (s.slug, Some(s.date), s.body, Some(s.title)),
         Err(_) => {
             let slug = source
                 .file_stem()
                 .map_or("new".into(), |s| s.to_string_lossy().into_owned());
-            (slug, "YYYY-MM-DD".to_owned(), text, None)
+            (slug, None, text, None)
         }
     };
     if !supersedes.is_empty() {
@@ -312,8 +312,16 @@ fn run_build(source: &Path, supersedes: &[String], faq_dir: &Path) -> Result<()>
         print!("{}", note.map_err(anyhow::Error::msg)?);
     }
     let analyzer = Analyzer::build(&FaqBase::default());
-    let terms = |t: &str| analyzer.all_terms(t);
-    print!("{}", faq::draft::draft_toml(terms, &slug, &date, &body));
+    let doc = faq::draft::Document {
+        path: &source.display().to_string(),
+        slug: &slug,
+        date: date.as_deref(),
+        body: &body,
+    };
+    print!(
+        "{}",
+        faq::draft::draft_toml(|t| analyzer.all_terms(t), &doc)
+    );
     Ok(())
 }
 

@@ -223,39 +223,71 @@ pub fn drafts_toml(drafts: &[Draft]) -> String {
         "# Officer drafts: review, then move into faq/entries/. Not served until they are there.\n",
     );
     for d in drafts {
-        if let Some(faq_id) = &d.faq_id {
-            out.push_str(&phrasings_toml(d, faq_id));
-            continue;
+        match &d.faq_id {
+            Some(faq_id) => out.push_str(&phrasings_toml(d, faq_id)),
+            None => out.push_str(&entry_toml(d)),
         }
-        let entry = toml::toml! {
-            id = (format!("officer-{}", d.ticket))
-            question = (d.question.clone())
-            alternates = (d.alternates.iter().filter(|a| **a != d.question).cloned().collect::<Vec<_>>())
-            keywords = []
-            answer = (d.answer.clone())
-            source = "officer-answers"
-            clause = (format!("工单 #{} 工作人员答复（{}）", d.ticket, d.officer))
-            date = "TODO"
-            officer_authored = true
-        };
-        out.push_str("\n[[entry]]\n");
-        out.push_str(&toml::to_string(&entry).unwrap_or_default());
     }
     out
 }
 
-/// Questions an officer answered with an existing entry: phrasings to review into that entry's
-/// `alternates`.
-fn phrasings_toml(d: &Draft, faq_id: &str) -> String {
+/// An officer's draft in the field order of `faq/entries/*.toml`.
+#[derive(serde::Serialize)]
+struct OfficerEntry<'a> {
+    id: String,
+    question: &'a str,
+    alternates: Vec<String>,
+    keywords: [&'a str; 0],
+    answer: &'a str,
+    source: &'a str,
+    clause: &'a str,
+    date: &'a str,
+    officer_authored: bool,
+}
+
+/// An officer's answer as a draft entry. The ticket and the officer stay in a comment: the clause is the
+/// citation enterprises read, so the reviewer writes a public one (`faq check` refuses the `TODO`, a
+/// ticket number or an officer's name there, fewer than 4 alternates and a missing review).
+fn entry_toml(d: &Draft) -> String {
+    let answered = crate::faq::Date::in_china_at_ms(d.created_ms).to_string();
+    let entry = OfficerEntry {
+        id: format!("officer-{}", d.ticket),
+        question: &d.question,
+        alternates: phrasings(d),
+        keywords: [],
+        answer: &d.answer,
+        source: "officer-answers",
+        clause: "TODO: 答复的主题或依据（企业可见，不写内部编号和姓名）",
+        date: &answered,
+        officer_authored: true,
+    };
+    format!(
+        "\n# 工单 #{} answered by {} on {answered}: write the question as enterprises ask it (the askers' \
+         words stay in alternates), at least 4 alternates, the clause, reviewed_by and reviewed_on.\n\
+         [[entry]]\n{}",
+        d.ticket,
+        d.officer,
+        toml::to_string(&entry).unwrap_or_default()
+    )
+}
+
+/// The ticket's question and its askers' questions, each once.
+fn phrasings(d: &Draft) -> Vec<String> {
     let mut phrasings: Vec<String> = vec![d.question.clone()];
     for a in &d.alternates {
         if !phrasings.contains(a) {
             phrasings.push(a.clone());
         }
     }
+    phrasings
+}
+
+/// Questions an officer answered with an existing entry: phrasings to review into that entry's
+/// `alternates`.
+fn phrasings_toml(d: &Draft, faq_id: &str) -> String {
     let table = toml::toml! {
         entry = (faq_id.to_owned())
-        alternates = (phrasings)
+        alternates = (phrasings(d))
         ticket = (d.ticket as i64)
         officer = (d.officer.clone())
     };
@@ -283,4 +315,50 @@ pub fn ticket_table(tickets: &[Ticket], now_ms: i64) -> String {
         out.push_str("(no tickets)\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(faq_id: Option<&str>) -> Draft {
+        Draft {
+            ticket: 12,
+            faq_id: faq_id.map(Into::into),
+            question: "食堂饭卡能退吗".into(),
+            alternates: vec!["食堂饭卡能退吗".into(), "饭卡里的钱怎么退".into()],
+            answer: "饭卡余额可到食堂窗口退还。".into(),
+            officer: "刘干事(u-liu)".into(),
+            // 2026-12-02 09:00 in Beijing.
+            created_ms: 1_796_173_200_000,
+        }
+    }
+
+    #[test]
+    fn an_officer_draft_keeps_the_question_among_its_alternates_and_the_ticket_out_of_its_citation()
+    {
+        let text = drafts_toml(&[draft(None)]);
+        let parsed: toml::Table = toml::from_str(&text).unwrap();
+        let e = &parsed["entry"][0];
+        assert_eq!(
+            e["alternates"],
+            toml::Value::from(vec!["食堂饭卡能退吗", "饭卡里的钱怎么退"])
+        );
+        assert_eq!(e["date"].as_str(), Some("2026-12-02"));
+        let clause = e["clause"].as_str().unwrap();
+        assert!(clause.starts_with("TODO") && !clause.contains("12") && !clause.contains("刘"));
+        assert!(
+            text.contains("# 工单 #12 answered by 刘干事(u-liu) on 2026-12-02"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn phrasings_for_an_entry_list_each_question_once() {
+        let text = drafts_toml(&[draft(Some("fg-canteen"))]);
+        let parsed: toml::Table = toml::from_str(&text).unwrap();
+        let p = &parsed["phrasings"][0];
+        assert_eq!(p["entry"].as_str(), Some("fg-canteen"));
+        assert_eq!(p["alternates"].as_array().unwrap().len(), 2);
+    }
 }

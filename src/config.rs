@@ -1,7 +1,10 @@
 //! Configuration: `config.example.toml` is the documented default and is embedded in the binary, so
 //! `policybot serve` with no `--config` runs on exactly those values. A file given with `--config` is read
 //! over the same structure (missing keys keep their defaults), then secrets may come from the environment,
-//! then everything is validated; an error names the key.
+//! then everything is validated; an error names the key. Durations are written with their unit
+//! ([`duration`]: `sla = "24h"`).
+
+pub mod duration;
 
 use crate::matcher::Thresholds;
 use regex::Regex;
@@ -9,6 +12,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
+use std::time::Duration;
 
 /// The shipped example, which is also the built-in default.
 pub const EXAMPLE: &str = include_str!("../config.example.toml");
@@ -63,6 +67,9 @@ pub struct Config {
     pub officers: Officers,
     /// The officers' console in the browser (`[console]`, accounts in `[[console.accounts]]`).
     pub console: Console,
+    /// Deprecated keys that were used, each with what to write instead: logged at start-up.
+    #[serde(skip)]
+    pub deprecations: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,7 +129,12 @@ pub struct Officers {
     /// Officers' user ids (DingTalk senderStaffId / WeCom UserId): officer commands need one of these
     /// senders in one of `groups`.
     pub staff_ids: Vec<String>,
-    pub sla_hours: u64,
+    /// Tickets waiting longer are announced to the officers again, once per period.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub sla: Duration,
+    /// Deprecated: `sla` in hours. Read into `sla` (with a deprecation) when given.
+    #[serde(default)]
+    pub sla_hours: Option<f64>,
     /// New tickets one sender may open in any hour; beyond, the question is politely refused.
     pub max_new_tickets_per_sender_per_hour: u64,
     /// New tickets one group may open in any hour.
@@ -137,8 +149,9 @@ pub struct Console {
     pub enabled: bool,
     /// Mark session cookies `Secure` (set behind an HTTPS reverse proxy).
     pub secure_cookies: bool,
-    /// A session ends this many hours after sign-in.
-    pub session_hours: u64,
+    /// A session ends this long after sign-in.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub session: Duration,
     /// Failed sign-ins allowed per account name in 15 minutes before further tries are refused.
     pub max_failed_signins: u64,
     /// "What people ask" groups the unanswered questions of this many days into topics.
@@ -197,6 +210,7 @@ impl Config {
             toml::from_str(EXAMPLE).map_err(|e| err("config.example.toml", e.to_string()))?;
         let overlay: toml::Table =
             toml::from_str(text).map_err(|e| err(&syntax_error_at(text, &e), e.message()))?;
+        let sla_given = overlay.get("officers").and_then(|o| o.get("sla")).is_some();
         merge(&mut merged, overlay);
         // Through text again so that a wrongly typed value's error has a span, hence a key.
         let merged = toml::to_string(&merged).map_err(|e| err("config", e.to_string()))?;
@@ -205,8 +219,30 @@ impl Config {
             err(key.as_deref().unwrap_or("config"), e.message())
         })?;
         cfg.apply_env(env);
+        cfg.read_sla_hours(sla_given)?;
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// The deprecated `officers.sla_hours` (a number of hours) into `officers.sla`, with a deprecation.
+    fn read_sla_hours(&mut self, sla_given: bool) -> Result<(), ConfigError> {
+        let Some(hours) = self.officers.sla_hours else {
+            return Ok(());
+        };
+        if sla_given {
+            return Err(err(
+                "officers.sla_hours",
+                "replaced by officers.sla: give only officers.sla",
+            ));
+        }
+        self.officers.sla = Duration::try_from_secs_f64(hours * 3600.0)
+            .map_err(|_| err("officers.sla_hours", "must be a positive number of hours"))?;
+        self.deprecations.push(format!(
+            "officers.sla_hours is deprecated: write officers.sla = \"{}\" (a duration with its unit: \
+             \"30m\", \"24h\", \"2d\")",
+            duration::show(self.officers.sla)
+        ));
+        Ok(())
     }
 
     fn apply_env(&mut self, env: &[(String, String)]) {
@@ -290,7 +326,14 @@ impl Config {
             url::Url::parse(w)
                 .map_err(|e| err(&format!("officers.notify_webhooks[{i}]"), e.to_string()))?;
         }
-        in_range("officers.sla_hours", self.officers.sla_hours, 1, 24 * 365)?;
+        let sla_key = match self.officers.sla_hours {
+            Some(_) => "officers.sla_hours",
+            None => "officers.sla",
+        };
+        let sla = self.officers.sla;
+        if !(Duration::from_secs(60)..=Duration::from_secs(365 * 86_400)).contains(&sla) {
+            return Err(err(sla_key, "must be between 1m and 365d"));
+        }
         let o = &self.officers;
         let per_sender = o.max_new_tickets_per_sender_per_hour;
         in_range(
@@ -311,7 +354,9 @@ impl Config {
 
     fn validate_console(&self) -> Result<(), ConfigError> {
         let c = &self.console;
-        in_range("console.session_hours", c.session_hours, 1, 24 * 30)?;
+        if !(Duration::from_secs(300)..=Duration::from_secs(30 * 86_400)).contains(&c.session) {
+            return Err(err("console.session", "must be between 5m and 30d"));
+        }
         in_range("console.max_failed_signins", c.max_failed_signins, 1, 1000)?;
         in_range("console.topic_days", c.topic_days, 1, 365)?;
         for (i, a) in c.accounts.iter().enumerate() {
@@ -436,10 +481,21 @@ mod tests {
     }
 
     #[test]
+    fn the_local_try_out_config_is_valid() {
+        let local = include_str!("../config.local.example.toml");
+        let c = Config::from_toml(local, &[]).unwrap();
+        assert!(c.dingtalk.app_secret.is_set() && c.server.admin_token.is_set());
+        assert_eq!(
+            c.officers.notify_webhooks,
+            ["http://127.0.0.1:9009/officers"]
+        );
+    }
+
+    #[test]
     fn a_partial_file_keeps_the_defaults() {
         let c = Config::from_toml("[server]\nlisten = \"127.0.0.1:0\"\n", &[]).unwrap();
         assert_eq!(c.server.listen, "127.0.0.1:0");
-        assert_eq!(c.officers.sla_hours, 24);
+        assert_eq!(c.officers.sla, Duration::from_secs(24 * 3600));
     }
 
     #[test]
@@ -460,6 +516,8 @@ mod tests {
                 "officers.sla_hours",
             ),
             ("[officers]\nsla_hours = 0\n", "officers.sla_hours"),
+            ("[officers]\nsla = \"30s\"\n", "officers.sla"),
+            ("[officers]\nsla = \"400d\"\n", "officers.sla"),
             (
                 "[server]\nsignature_window_secs = 7200\n",
                 "server.signature_window_secs",
@@ -526,6 +584,62 @@ mod tests {
                 "[server]\nallowed_outbound_hosts = [\n  \"a\",\n  3,\n]\n",
                 "server.allowed_outbound_hosts",
             ),
+        ] {
+            let e = Config::from_toml(toml, &[]).unwrap_err();
+            assert_eq!(e.key, key, "{toml:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn durations_take_units_and_a_bare_or_invalid_one_names_the_key() {
+        let c = Config::from_toml("[officers]\nsla = \"1.5h\"\n", &[]).unwrap();
+        assert_eq!(c.officers.sla, Duration::from_secs(5400));
+        assert!(c.deprecations.is_empty());
+        for bad in ["0.01", "24", "\"24\"", "\"soon\"", "\"1.5 hours\""] {
+            let e = Config::from_toml(&format!("[officers]\nsla = {bad}\n"), &[]).unwrap_err();
+            assert_eq!(e.key, "officers.sla", "{bad}: {e}");
+            assert!(
+                e.to_string()
+                    .starts_with("config: officers.sla: invalid duration `"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_old_sla_hours_still_works_with_a_deprecation() {
+        let c = Config::from_toml("[officers]\nsla_hours = 2\n", &[]).unwrap();
+        assert_eq!(c.officers.sla, Duration::from_secs(7200));
+        assert_eq!(
+            c.deprecations,
+            [
+                "officers.sla_hours is deprecated: write officers.sla = \"2h\" (a duration with its unit: \
+              \"30m\", \"24h\", \"2d\")"
+            ]
+        );
+        let c = Config::from_toml("[officers]\nsla_hours = 0.5\n", &[]).unwrap();
+        assert_eq!(c.officers.sla, Duration::from_secs(1800));
+        let e = Config::from_toml("[officers]\nsla_hours = 0.01\n", &[]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "config: officers.sla_hours: must be between 1m and 365d"
+        );
+        let both = "[officers]\nsla = \"2h\"\nsla_hours = 2\n";
+        assert_eq!(
+            Config::from_toml(both, &[]).unwrap_err().key,
+            "officers.sla_hours"
+        );
+    }
+
+    #[test]
+    fn wrong_values_anywhere_name_their_key() {
+        for (toml, key) in [
+            ("[officers]\nstaff_ids = \"u1\"\n", "officers.staff_ids"),
+            ("[officers]\nunknown = 1\n", "officers.unknown"),
+            ("[knowledge]\nlapsed = \"never\"\n", "knowledge.lapsed"),
+            ("[matcher]\nanswer = \"high\"\n", "matcher.answer"),
+            ("[dingtalk]\napp_secret = 5\n", "dingtalk.app_secret"),
+            ("officers = 3\n", "officers"),
         ] {
             let e = Config::from_toml(toml, &[]).unwrap_err();
             assert_eq!(e.key, key, "{toml:?}: {e}");

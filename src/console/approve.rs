@@ -1,7 +1,8 @@
 //! An admin approves a draft: it is written into `faq/entries/` as reviewable TOML (edited in place with
 //! `toml_edit`, so the rest of the file keeps its layout and comments). A new answer becomes an
 //! officer-authored entry of `entries/officer.toml` citing the officers' source, reviewed by the
-//! approving admin; new phrasings of an existing entry are appended to its `alternates`. Whether the
+//! approving admin, with the question, phrasings, answer and public citation (`clause`) as the admin
+//! completed them on the page; new phrasings of an existing entry are appended to its `alternates`. Whether the
 //! edited base is fit to serve is the reload's `faq check`; when it is not, [`Written::undo`] puts the
 //! file back as it was.
 
@@ -42,10 +43,12 @@ pub enum ApproveError {
     Io(String),
 }
 
-/// Writes draft `d` into the base in `faq_dir` as reviewed by `reviewer` on `today` (`YYYY-MM-DD`).
+/// Writes draft `d` into the base in `faq_dir` as reviewed by `reviewer` on `today` (`YYYY-MM-DD`); a new
+/// entry cites `clause`.
 pub fn write(
     faq_dir: &Path,
     d: &Draft,
+    clause: &str,
     reviewer: &str,
     today: &str,
 ) -> Result<Written, ApproveError> {
@@ -61,7 +64,7 @@ pub fn write(
         .parse()
         .map_err(|e| io(&file, e))?;
     match &d.faq_id {
-        None => add_entry(&mut doc, d, &entry, reviewer, today)?,
+        None => add_entry(&mut doc, d, &entry, clause, (reviewer, today))?,
         Some(id) => add_phrasings(&mut doc, d, id)?,
     }
     std::fs::write(&file, doc.to_string()).map_err(|e| io(&file, e))?;
@@ -83,11 +86,13 @@ fn add_entry(
     doc: &mut DocumentMut,
     d: &Draft,
     id: &str,
-    reviewer: &str,
-    today: &str,
+    clause: &str,
+    (reviewer, today): (&str, &str),
 ) -> Result<(), ApproveError> {
-    if d.answer.trim().is_empty() {
-        return Err(ApproveError::Refused("the draft has no answer".into()));
+    if d.answer.trim().is_empty() || clause.trim().is_empty() {
+        return Err(ApproveError::Refused(
+            "the entry needs an answer and a clause".into(),
+        ));
     }
     let list = entry_list(doc)?;
     if list
@@ -108,7 +113,7 @@ fn add_entry(
     ));
     t["answer"] = value(d.answer.trim());
     t["source"] = value(OFFICER_SOURCE);
-    t["clause"] = value(format!("工单 #{} 工作人员答复（{}）", d.ticket, d.officer));
+    t["clause"] = value(clause.trim());
     t["date"] = value(today);
     t["officer_authored"] = value(true);
     t["reviewed_by"] = value(reviewer);

@@ -76,21 +76,53 @@ pub fn ask(app: &AppState, question: &str) -> AskResult {
     crate::ask::ask(&faq(app), app.config.knowledge, question)
 }
 
+/// What the approving admin completed on the drafts page for a new entry (empty fields keep the
+/// draft's); a draft of new phrasings for an existing entry needs none of it.
+#[derive(Debug, Clone, Default)]
+pub struct Review {
+    pub question: String,
+    pub alternates: Vec<String>,
+    pub answer: String,
+    /// The public citation: the policy or topic the answer is about.
+    pub clause: String,
+}
+
+impl Review {
+    fn apply(self, d: &mut Draft) {
+        if !self.question.trim().is_empty() {
+            d.question = self.question;
+        }
+        if !self.alternates.is_empty() {
+            d.alternates = self.alternates;
+        }
+        if !self.answer.trim().is_empty() {
+            d.answer = self.answer;
+        }
+    }
+}
+
 /// One approval at a time: two admins must not interleave edits of one file and its reload.
 static APPROVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Approves the draft of ticket `ticket`: writes it into `faq/entries/`, reloads the base the bot answers
 /// with (which runs `faq check`; refused, the file is put back), removes the draft and records the
 /// approval in the ticket's history.
-pub async fn approve_draft(app: &SharedState, ticket: u64, admin: &str) -> Result<(), PageError> {
+pub async fn approve_draft(
+    app: &SharedState,
+    ticket: u64,
+    admin: &str,
+    review: Review,
+) -> Result<(), PageError> {
     let _one = APPROVING.lock().await;
-    let draft = drafts(app)?
+    let mut draft = drafts(app)?
         .into_iter()
         .find(|d| d.ticket == ticket)
         .ok_or_else(|| PageError::NotFound(format!("工单 #{ticket} 没有草稿")))?;
+    let clause = review.clause.clone();
+    review.apply(&mut draft);
     let dir = &app.config.server.faq_dir;
     let today = crate::faq::Date::today_in_china().to_string();
-    let written = approve::write(dir, &draft, admin, &today).map_err(|e| match e {
+    let written = approve::write(dir, &draft, &clause, admin, &today).map_err(|e| match e {
         ApproveError::Io(m) => PageError::Internal(m),
         ApproveError::Refused(m) => PageError::Conflict(format!("未能写入知识库：{m}")),
     })?;

@@ -53,7 +53,7 @@ pub fn router(app: SharedState, addr: SocketAddr) -> anyhow::Result<Router<Share
         return Ok(Router::new());
     }
     let accounts = accounts::Accounts::load(&c.accounts, &app.config.server.data_dir)?;
-    let ttl = Duration::from_secs(c.session_hours * 3600);
+    let ttl = c.session;
     let sessions = session::Sessions::new(ttl, c.max_failed_signins as usize);
     if accounts.is_empty() {
         let token = sessions.new_setup_token();

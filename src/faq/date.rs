@@ -45,12 +45,30 @@ impl Date {
 
     /// Today in China Standard Time, where the measures apply.
     pub fn today_in_china() -> Date {
-        let secs = std::time::SystemTime::now()
+        let ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+            .map_or(0, |d| d.as_millis() as i64);
+        Date::in_china_at_ms(ms)
+    }
+
+    /// The day in China Standard Time at `ms` milliseconds since the Unix epoch.
+    pub fn in_china_at_ms(ms: i64) -> Date {
         Date {
-            days: ((secs + 8 * 3600).div_euclid(86_400)) as i32,
+            days: ((ms.div_euclid(1000) + 8 * 3600).div_euclid(86_400)) as i32,
         }
+    }
+
+    /// `n` days later (earlier for a negative `n`): the day after 有效期至 is the first day no longer in force.
+    pub fn add_days(self, n: i32) -> Date {
+        Date {
+            days: self.days + n,
+        }
+    }
+
+    /// The same day `n` years later (29 February becomes 1 March in a common year).
+    pub fn add_years(self, n: i32) -> Option<Date> {
+        let (y, m, d) = civil_from_days(self.days);
+        Date::from_ymd(y + n, m, d).or_else(|| Date::from_ymd(y + n, 3, 1))
     }
 
     /// Whole days from `self` to `later` (negative if `later` is earlier).
@@ -162,6 +180,20 @@ mod tests {
             Date::parse("2020-03-01")
         );
         assert_eq!(Date::parse_document_date("2020-3"), None);
+    }
+
+    #[test]
+    fn days_in_china_and_date_arithmetic() {
+        // 2026-12-01T16:00:00Z is midnight of 12-02 in Beijing.
+        let ms = 1_796_140_800_000;
+        assert_eq!(Date::in_china_at_ms(ms).to_string(), "2026-12-02");
+        assert_eq!(Date::in_china_at_ms(ms - 1).to_string(), "2026-12-01");
+        let last = Date::parse("2027-03-31").unwrap();
+        assert_eq!(last.add_days(1).to_string(), "2027-04-01");
+        assert_eq!(last.add_days(-31).to_string(), "2027-02-28");
+        let leap = Date::parse("2024-02-29").unwrap();
+        assert_eq!(leap.add_years(2).unwrap().to_string(), "2026-03-01");
+        assert_eq!(last.add_years(1).unwrap().to_string(), "2028-03-31");
     }
 
     #[test]

@@ -30,6 +30,14 @@ impl Keyword {
         }
     }
 
+    /// The keyword's text: the phrase, or the pattern without its `re:` prefix.
+    pub fn as_written(&self) -> &str {
+        match self {
+            Keyword::Plain(p) => p,
+            Keyword::Regex(r) => r.as_str(),
+        }
+    }
+
     /// The phrase of a plain keyword.
     pub fn plain(&self) -> Option<&str> {
         match self {

@@ -19,9 +19,9 @@ pub enum LoadError {
     },
     #[error("{origin}: {message}")]
     Invalid { origin: Origin, message: String },
-    /// Every problem with dates and replacements, one per line.
+    /// Every problem with dates, replacements and unfinished drafts ([`super::ready`]), one per line.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Dates(Vec<Problem>),
+    Entries(Vec<Problem>),
 }
 
 fn invalid(file: &Path, line: usize, message: impl Into<String>) -> LoadError {
@@ -87,9 +87,12 @@ pub fn load_dir(dir: &Path) -> Result<FaqBase, LoadError> {
     base.places = parse_optional::<PlacesFile>(&dir.join("places.toml"))?.place;
     base.reports = parse_optional::<ReportsFile>(&dir.join("reports.toml"))?.report;
     validate_references(&base)?;
-    let problems = validity::resolve(&mut base);
+    let mut problems = super::ready::check(&base.entries);
+    problems.extend(validity::resolve(&mut base));
     if !problems.is_empty() {
-        return Err(LoadError::Dates(problems));
+        // Each entry's problems together, in file order: one run lists everything to fix.
+        problems.sort_by_key(|p| base.entries.iter().position(|e| e.id == p.id));
+        return Err(LoadError::Entries(problems));
     }
     Ok(base)
 }

@@ -7,6 +7,8 @@
 //! applies to, its editor's note and its review trail are checked in [`applies`]. That each phrasing is
 //! answered by its entry needs the matcher: `crate::snapshot` checks it. This module depends on neither
 //! the matcher nor the snapshot; both build on it.
+//! A loaded base holds no draft ([`ready`]: no `TODO`, enough phrasings, officer answers reviewed and
+//! publicly cited), so nothing that loads it can serve one.
 
 pub mod applies;
 pub mod check;
@@ -16,6 +18,7 @@ mod keyword;
 mod lexicon;
 mod load;
 pub mod problem;
+pub mod ready;
 pub mod report;
 pub mod scope;
 pub mod thesaurus;

@@ -189,8 +189,7 @@ fn problem(e: &super::Entry, message: String) -> Problem {
 /// Effective date and end of an entry, from its own fields, else its source's.
 fn span(e: &Entry, src: &Source, periods: &[Period]) -> Result<Timeline, String> {
     let own = own_terms(e);
-    let document_date = Date::parse_document_date(&e.date)
-        .ok_or_else(|| format!("`date` `{}` is not a date (YYYY-MM-DD or YYYY-MM)", e.date))?;
+    let document_date = Date::parse_document_date(&e.date).ok_or_else(|| bad_date(&e.date))?;
     let effective = own
         .effective
         .or(src.terms.effective)
@@ -210,6 +209,18 @@ fn span(e: &Entry, src: &Source, periods: &[Period]) -> Result<Timeline, String>
         end,
         superseded: None,
     })
+}
+
+/// Why `date` is not a document date: a placeholder a draft left, or a date written wrongly.
+fn bad_date(date: &str) -> String {
+    if super::ready::is_placeholder_date(date) {
+        format!(
+            "`date` is still the placeholder `{date}`: write the document's issue date (YYYY-MM-DD, or \
+             YYYY-MM when only the month is known)"
+        )
+    } else {
+        format!("`date` `{date}` is not a date (YYYY-MM-DD or YYYY-MM)")
+    }
 }
 
 /// The end named by one level's `expires` or `period` (not both).
@@ -433,6 +444,18 @@ mod tests {
             vec![
                 "e.toml:1: entry `a`: ends on 2020-01-01 but takes effect only on 2020-02-21",
                 "e.toml:1: entry `b`: give `expires` or `period`, not both",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_draft_placeholder_date_says_what_to_write() {
+        let mut b = base_with(|a, _| a.date = "YYYY-MM-DD".into());
+        assert_eq!(
+            messages(&mut b),
+            vec![
+                "e.toml:1: entry `a`: `date` is still the placeholder `YYYY-MM-DD`: write the document's \
+                 issue date (YYYY-MM-DD, or YYYY-MM when only the month is known)"
             ]
         );
     }

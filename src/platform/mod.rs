@@ -55,7 +55,7 @@ pub use outbound::Outbound;
 pub(crate) use outbound::{
     Channel, Destination, Outgoing, PER_MINUTE, Poster, SendError, Sending, allowed,
 };
-pub(crate) use reject::{Refusal, Rejected};
+pub(crate) use reject::{NotConfigured, Refusal, Rejected};
 pub use route::ReplyRoute;
 pub use wecom::WxCrypt;
 

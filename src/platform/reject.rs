@@ -22,7 +22,7 @@ pub(crate) enum Refusal {
 #[error("{}", self.message())]
 pub(crate) struct Rejected {
     pub refusal: Refusal,
-    /// The `reason` label it is counted under (`signature`, `stale`, `replay`, `malformed`), if any.
+    /// The `reason` label it is counted under (`unconfigured`, `signature`, `stale`, `replay`, `malformed`), if any.
     pub counted_as: Option<&'static str>,
     #[source]
     cause: Option<Box<dyn Error + Send + Sync>>,
@@ -59,6 +59,14 @@ impl Rejected {
         self
     }
 }
+
+/// The cause of a callback refused because the platform's secret is not configured: the log names the
+/// config key to set, so it does not look like a bad signature.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{0} callback refused: {1} is not configured (set it in the config or its POLICYBOT_ environment variable)"
+)]
+pub(crate) struct NotConfigured(pub &'static str, pub &'static str);
 
 #[cfg(test)]
 mod tests {

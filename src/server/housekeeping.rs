@@ -1,4 +1,4 @@
-//! Housekeeping: SLA reminders to officers for tickets waiting longer than `officers.sla_hours` (once per
+//! Housekeeping: SLA reminders to officers for tickets waiting longer than `officers.sla` (once per
 //! period); every hour, expiry of old de-duplication, signature, rate and flood records and of closed
 //! tickets past `server.closed_ticket_retention_days`.
 
@@ -17,7 +17,7 @@ pub async fn run(state: SharedState, cancel: CancellationToken) {
             _ = tick.tick() => {},
         }
         let now = now_ms();
-        let sla_ms = state.config.officers.sla_hours as i64 * 3_600_000;
+        let sla_ms = state.config.officers.sla.as_millis() as i64;
         let hooks = &state.config.officers.notify_webhooks;
         let reminded = state
             .store

@@ -1,5 +1,9 @@
 //! Counters and a latency histogram, rendered in the Prometheus text format at `GET /metrics`.
 //! Hand-written: a handful of series does not justify a metrics framework.
+//!
+//! Every family has its `# HELP` and `# TYPE` ([`FAMILIES`]), and every series whose labels are known in
+//! advance is present from start at zero, so a dashboard or an alert (`increase(…[5m]) > 0`) sees it
+//! before the first event.
 
 use crate::faq::Status;
 use crate::platform::Platform;
@@ -14,17 +18,162 @@ const BUCKETS: [f64; 8] = [
     0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.001, 0.005, 0.025,
 ];
 
-#[derive(Default)]
+/// Every family: name, type, help text, in the order `/metrics` lists them.
+pub const FAMILIES: [(&str, &str, &str); 13] = [
+    (
+        "policybot_questions_total",
+        "counter",
+        "Questions from enterprise groups, by platform and outcome (answered, clarify, escalated, smalltalk, throttled).",
+    ),
+    (
+        "policybot_duplicates_dropped_total",
+        "counter",
+        "Platform redeliveries of a message already handled, dropped.",
+    ),
+    (
+        "policybot_callbacks_rejected_total",
+        "counter",
+        "Callbacks refused, by platform and reason (unconfigured, signature, stale, replay, malformed).",
+    ),
+    (
+        "policybot_connections_closed_total",
+        "counter",
+        "Client connections the server closed itself, by reason (header_timeout, idle_timeout, limit, shutdown_grace).",
+    ),
+    (
+        "policybot_outbound_total",
+        "counter",
+        "Outbound posts to groups and officers, by result (sent, retry, failed).",
+    ),
+    (
+        "policybot_match_seconds",
+        "histogram",
+        "Time to match one question against the FAQ base.",
+    ),
+    (
+        "policybot_outbox_pending",
+        "gauge",
+        "Messages queued for delivery and not yet sent.",
+    ),
+    (
+        "policybot_data_dir_bytes",
+        "gauge",
+        "Bytes used by the data dir (the sled database).",
+    ),
+    (
+        "policybot_faq_entries",
+        "gauge",
+        "FAQ entries by status on the as-of day (in_force, expiring, upcoming, lapsed, superseded).",
+    ),
+    (
+        "policybot_faq_snapshot_version",
+        "gauge",
+        "Version of the FAQ snapshot served: 1 at start, one more for each reload served.",
+    ),
+    (
+        "policybot_faq_snapshot_loaded_at_seconds",
+        "gauge",
+        "When the FAQ snapshot served was loaded, in Unix seconds.",
+    ),
+    (
+        "policybot_faq_snapshot_load_duration_seconds",
+        "gauge",
+        "How long loading and checking the FAQ snapshot served took.",
+    ),
+    (
+        "policybot_faq_reload_failures_total",
+        "counter",
+        "FAQ reloads refused (faq check failed or the base did not load); the old snapshot kept serving.",
+    ),
+];
+
+/// Platforms as labelled.
+const PLATFORMS: [&str; 2] = ["dingtalk", "wecom"];
+/// What the bot did with a question.
+const OUTCOMES: [&str; 5] = ["answered", "clarify", "escalated", "smalltalk", "throttled"];
+/// Why a callback was refused, per platform (DingTalk's sign can be replayed; WeCom's cannot).
+const REJECTIONS: [(&str, &[&str]); 2] = [
+    (
+        "dingtalk",
+        &["unconfigured", "signature", "stale", "replay", "malformed"],
+    ),
+    (
+        "wecom",
+        &["unconfigured", "signature", "stale", "malformed"],
+    ),
+];
+const CLOSE_REASONS: [&str; 4] = ["header_timeout", "idle_timeout", "limit", "shutdown_grace"];
+const OUTBOUND_RESULTS: [&str; 3] = ["sent", "retry", "failed"];
+
 pub struct Metrics {
     /// (metric name, label string) → count.
     counters: Mutex<BTreeMap<(&'static str, String), u64>>,
     latency_buckets: [AtomicU64; 8],
     latency_count: AtomicU64,
     latency_sum_ns: AtomicU64,
-    /// Reloads of `faq/` refused (the served snapshot stayed).
-    faq_reload_failures: AtomicU64,
     /// Questions per day by outcome, kept in the data dir for the console.
     pub daily: super::daily::Daily,
+}
+
+impl Default for Metrics {
+    /// Every known series at zero.
+    fn default() -> Metrics {
+        let mut zeros = BTreeMap::new();
+        for p in PLATFORMS {
+            for o in OUTCOMES {
+                zeros.insert(("policybot_questions_total", questions(p, o)), 0);
+            }
+            zeros.insert(("policybot_duplicates_dropped_total", platform(p)), 0);
+        }
+        for (p, reasons) in REJECTIONS {
+            for r in reasons {
+                zeros.insert(("policybot_callbacks_rejected_total", rejected(p, r)), 0);
+            }
+        }
+        for r in CLOSE_REASONS {
+            zeros.insert(("policybot_connections_closed_total", reason(r)), 0);
+        }
+        for r in OUTBOUND_RESULTS {
+            zeros.insert(("policybot_outbound_total", result(r)), 0);
+        }
+        zeros.insert(("policybot_faq_reload_failures_total", String::new()), 0);
+        Metrics {
+            counters: Mutex::new(zeros),
+            latency_buckets: Default::default(),
+            latency_count: AtomicU64::new(0),
+            latency_sum_ns: AtomicU64::new(0),
+            daily: super::daily::Daily::default(),
+        }
+    }
+}
+
+fn questions(platform: &str, outcome: &str) -> String {
+    format!("platform=\"{platform}\",outcome=\"{outcome}\"")
+}
+
+fn platform(platform: &str) -> String {
+    format!("platform=\"{platform}\"")
+}
+
+fn rejected(platform: &str, reason: &str) -> String {
+    format!("platform=\"{platform}\",reason=\"{reason}\"")
+}
+
+fn reason(reason: &str) -> String {
+    format!("reason=\"{reason}\"")
+}
+
+fn result(result: &str) -> String {
+    format!("result=\"{result}\"")
+}
+
+/// `# HELP` and `# TYPE` of family `name`.
+fn describe(name: &str) -> String {
+    let (_, kind, help) = FAMILIES
+        .iter()
+        .find(|(n, ..)| *n == name)
+        .expect("every rendered family is in FAMILIES");
+    format!("# HELP {name} {help}\n# TYPE {name} {kind}\n")
 }
 
 impl Metrics {
@@ -37,35 +186,31 @@ impl Metrics {
         self.daily.record(outcome, super::now_ms());
         self.inc(
             "policybot_questions_total",
-            format!("platform=\"{}\",outcome=\"{outcome}\"", platform.as_str()),
+            questions(platform.as_str(), outcome),
         );
     }
 
-    pub fn duplicate(&self, platform: Platform) {
-        self.inc(
-            "policybot_duplicates_dropped_total",
-            format!("platform=\"{}\"", platform.as_str()),
-        );
+    pub fn duplicate(&self, p: Platform) {
+        self.inc("policybot_duplicates_dropped_total", platform(p.as_str()));
     }
 
-    pub fn rejected(&self, platform: &str, reason: &str) {
+    /// A refused callback: `unconfigured` (no secret to check it with), `signature`, `stale` (its
+    /// timestamp is outside the window), `replay`, `malformed`.
+    pub fn rejected(&self, platform: &str, why: &str) {
         self.inc(
             "policybot_callbacks_rejected_total",
-            format!("platform=\"{platform}\",reason=\"{reason}\""),
+            rejected(platform, why),
         );
     }
 
     /// A client connection the server closed itself: `header_timeout`, `idle_timeout`, `limit` (refused),
     /// `shutdown_grace`.
-    pub fn connection_closed(&self, reason: &str) {
-        self.inc(
-            "policybot_connections_closed_total",
-            format!("reason=\"{reason}\""),
-        );
+    pub fn connection_closed(&self, why: &str) {
+        self.inc("policybot_connections_closed_total", reason(why));
     }
 
-    pub fn outbound(&self, result: &str) {
-        self.inc("policybot_outbound_total", format!("result=\"{result}\""));
+    pub fn outbound(&self, r: &str) {
+        self.inc("policybot_outbound_total", result(r));
     }
 
     pub fn match_latency(&self, d: Duration) {
@@ -80,38 +225,47 @@ impl Metrics {
             .fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
     }
 
+    /// A reload of `faq/` refused (the served snapshot stayed).
     pub fn faq_reload_failed(&self) {
-        self.faq_reload_failures.fetch_add(1, Ordering::Relaxed);
+        self.inc("policybot_faq_reload_failures_total", String::new());
     }
 
-    /// The served FAQ snapshot (version, when it was loaded in Unix seconds, how long loading took) and
-    /// the refused reloads.
+    /// The served FAQ snapshot: its version, when it was loaded (Unix seconds), how long loading took.
     pub fn faq_snapshot(&self, kb: &Snapshot) -> String {
-        let failures = self.faq_reload_failures.load(Ordering::Relaxed);
         format!(
-            "# TYPE policybot_faq_snapshot_version gauge\npolicybot_faq_snapshot_version {}\n\
-             # TYPE policybot_faq_snapshot_loaded_at_seconds gauge\npolicybot_faq_snapshot_loaded_at_seconds {:.3}\n\
-             # TYPE policybot_faq_snapshot_load_duration_seconds gauge\npolicybot_faq_snapshot_load_duration_seconds {:.3}\n\
-             # TYPE policybot_faq_reload_failures_total counter\npolicybot_faq_reload_failures_total {failures}\n",
+            "{}policybot_faq_snapshot_version {}\n{}policybot_faq_snapshot_loaded_at_seconds {:.3}\n\
+             {}policybot_faq_snapshot_load_duration_seconds {:.3}\n",
+            describe("policybot_faq_snapshot_version"),
             kb.version,
+            describe("policybot_faq_snapshot_loaded_at_seconds"),
             kb.loaded_at_unix_secs(),
+            describe("policybot_faq_snapshot_load_duration_seconds"),
             kb.load_duration.as_secs_f64(),
         )
     }
 
-    /// The Prometheus exposition text. `outbox` is the current outbox length.
+    /// The Prometheus exposition text of the counters, the histogram and the outbox gauge (`outbox`
+    /// messages pending).
     pub fn render(&self, outbox: usize) -> String {
         let mut out = String::new();
         let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        let mut last = "";
-        for ((name, labels), v) in counters.iter() {
-            if *name != last {
-                out.push_str(&format!("# TYPE {name} counter\n"));
-                last = name;
+        for (family, ..) in FAMILIES.iter().filter(|(_, kind, _)| *kind == "counter") {
+            out.push_str(&describe(family));
+            for ((_, labels), v) in counters.iter().filter(|((name, _), _)| name == family) {
+                match labels.as_str() {
+                    "" => out.push_str(&format!("{family} {v}\n")),
+                    _ => out.push_str(&format!("{family}{{{labels}}} {v}\n")),
+                }
             }
-            out.push_str(&format!("{name}{{{labels}}} {v}\n"));
         }
-        out.push_str("# TYPE policybot_match_seconds histogram\n");
+        drop(counters);
+        out.push_str(&self.histogram());
+        out.push_str(&gauge("policybot_outbox_pending", outbox as u64));
+        out
+    }
+
+    fn histogram(&self) -> String {
+        let mut out = describe("policybot_match_seconds");
         for (b, bound) in self.latency_buckets.iter().zip(BUCKETS) {
             out.push_str(&format!(
                 "policybot_match_seconds_bucket{{le=\"{bound}\"}} {}\n",
@@ -126,16 +280,18 @@ impl Metrics {
         out.push_str(&format!(
             "policybot_match_seconds_sum {sum}\npolicybot_match_seconds_count {count}\n"
         ));
-        out.push_str(&format!(
-            "# TYPE policybot_outbox_pending gauge\npolicybot_outbox_pending {outbox}\n"
-        ));
         out
     }
 }
 
+/// One unlabelled gauge of [`FAMILIES`] with its help.
+pub fn gauge(name: &str, value: u64) -> String {
+    format!("{}{name} {value}\n", describe(name))
+}
+
 /// Gauges of FAQ entries by status on the as-of day (in force, expiring, upcoming, lapsed, superseded).
 pub fn faq_status(counts: &[(Status, usize)]) -> String {
-    let mut out = String::from("# TYPE policybot_faq_entries gauge\n");
+    let mut out = describe("policybot_faq_entries");
     for (status, n) in counts {
         out.push_str(&format!(
             "policybot_faq_entries{{status=\"{}\"}} {n}\n",
@@ -169,16 +325,20 @@ mod tests {
         assert!(text.contains("policybot_outbox_pending 3"));
     }
 
-    #[test]
-    fn the_faq_snapshot_is_its_version_load_time_and_duration_with_the_refused_reloads() {
+    fn snapshot() -> Snapshot {
         let base = crate::faq::fixtures::base(
             vec![crate::faq::fixtures::entry("a", "q", &[], &[], "x")],
             "x",
         );
-        let kb = Snapshot::build(base, crate::matcher::Thresholds::default());
+        Snapshot::build(base, crate::matcher::Thresholds::default())
+    }
+
+    #[test]
+    fn the_faq_snapshot_is_its_version_load_time_and_duration_with_the_refused_reloads() {
+        let kb = snapshot();
         let m = Metrics::default();
         m.faq_reload_failed();
-        let text = m.faq_snapshot(&kb);
+        let text = m.faq_snapshot(&kb) + &m.render(0);
         assert!(
             text.contains("policybot_faq_snapshot_version 1\n"),
             "{text}"
@@ -196,12 +356,42 @@ mod tests {
     }
 
     #[test]
+    fn every_family_is_described_once_and_known_series_start_at_zero() {
+        let mut text = Metrics::default().render(0);
+        text.push_str(&gauge("policybot_data_dir_bytes", 0));
+        text.push_str(&faq_status(&[(Status::InForce, 1)]));
+        text.push_str(&Metrics::default().faq_snapshot(&snapshot()));
+        for (name, kind, _) in FAMILIES {
+            assert_eq!(
+                text.matches(&format!("# HELP {name} ")).count(),
+                1,
+                "{name}"
+            );
+            assert_eq!(
+                text.matches(&format!("# TYPE {name} {kind}\n")).count(),
+                1,
+                "{name}"
+            );
+        }
+        for zero in [
+            "policybot_questions_total{platform=\"wecom\",outcome=\"escalated\"} 0\n",
+            "policybot_callbacks_rejected_total{platform=\"dingtalk\",reason=\"stale\"} 0\n",
+            "policybot_connections_closed_total{reason=\"limit\"} 0\n",
+            "policybot_outbound_total{result=\"failed\"} 0\n",
+        ] {
+            assert!(text.contains(zero), "{zero} in:\n{text}");
+        }
+    }
+
+    #[test]
     fn faq_status_is_one_gauge_per_status() {
         let text = faq_status(&[(Status::InForce, 5), (Status::Lapsed, 2)]);
-        assert_eq!(
-            text,
-            "# TYPE policybot_faq_entries gauge\npolicybot_faq_entries{status=\"in_force\"} 5\n\
-             policybot_faq_entries{status=\"lapsed\"} 2\n"
+        assert!(
+            text.ends_with(
+                "# TYPE policybot_faq_entries gauge\npolicybot_faq_entries{status=\"in_force\"} 5\n\
+                 policybot_faq_entries{status=\"lapsed\"} 2\n"
+            ),
+            "{text}"
         );
     }
 }

@@ -163,12 +163,33 @@ fn warn_unconfigured(c: &Config) {
             "officers.staff_ids is empty: officer commands will be refused in every officer group"
         );
     }
-    if c.officers.notify_webhooks.is_empty() {
-        tracing::warn!(
-            "officers.notify_webhooks is empty: officers are not notified of new tickets"
-        );
+    warn_no_officers(c);
+    for d in &c.deprecations {
+        tracing::warn!("{d}");
     }
     warn_off_the_allow_list(c);
+}
+
+/// Says plainly when escalated questions reach nobody: no webhook announces them, no officer can list them
+/// in a group, and the admin API is off.
+fn warn_no_officers(c: &Config) {
+    let o = &c.officers;
+    let in_groups = !o.groups.is_empty() && !o.staff_ids.is_empty();
+    if !o.notify_webhooks.is_empty() {
+        return;
+    }
+    if !in_groups && !c.server.admin_token.is_set() {
+        tracing::warn!(
+            "no officer channel is configured (officers.notify_webhooks, officers.groups with \
+             officers.staff_ids, server.admin_token are all empty): escalated questions become tickets \
+             that nobody sees and nobody answers"
+        );
+    } else {
+        tracing::warn!(
+            "officers.notify_webhooks is empty: officers are not notified of new tickets; they see them \
+             only by asking (待办 in an officer group, or `policybot queue list`)"
+        );
+    }
 }
 
 /// Destinations from the config itself that the allow-list would refuse at every send: a warning names

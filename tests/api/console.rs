@@ -133,13 +133,9 @@ async fn the_try_it_pane_answers_a_question_as_the_bot_would_on_a_phone() {
 
 #[tokio::test]
 async fn an_admin_approves_a_draft_and_the_next_question_is_answered_from_it() {
-    let faq = tempfile::tempdir().unwrap();
-    copy_dir(
-        &PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq")),
-        faq.path(),
-    );
+    let (_dir, faq) = faq_copy(|_| {});
     let app = spawn(Setup {
-        faq: Some(faq.path().to_owned()),
+        faq: Some(faq.clone()),
         ..Setup::default()
     })
     .await;
@@ -161,16 +157,22 @@ async fn an_admin_approves_a_draft_and_the_next_question_is_answered_from_it() {
     b.goto(&app.url("/drafts")).await;
     b.find(&format!("#draft-{id}")).await;
     b.screenshot("console-drafts").await;
+    // The admin completes what a served entry needs: phrasings and a public citation.
+    let phrasings =
+        "园区食堂周末开门吗\n周六周日共享食堂开不开\n共享食堂双休日营业吗\n周末去园区食堂能吃饭吗";
+    b.fill(&format!("#alt-{id}"), phrasings).await;
+    b.fill(&format!("#clause-{id}"), "园区共享食堂开放时间")
+        .await;
     b.click(&format!("#approve-{id}")).await;
     b.find("#no-drafts").await;
 
-    let written = std::fs::read_to_string(faq.path().join("entries/officer.toml")).unwrap();
+    let written = std::fs::read_to_string(faq.join("entries/officer.toml")).unwrap();
     assert!(
         written.contains(&format!("id = \"officer-{id}\""))
             && written.contains("reviewed_by = \"李处长\""),
         "{written}"
     );
-    let (ok, out, err) = run_cli(&["faq", "check", "--faq", &faq.path().display().to_string()]);
+    let (ok, out, err) = run_cli(&["faq", "check", "--faq", &faq.display().to_string()]);
     assert!(ok, "{out}{err}");
     let msg = DingTalkMsg::new(&app, question).in_group("cid-another-group==");
     let (_, body) = app.send_dingtalk(&msg).await;
@@ -293,18 +295,3 @@ async fn the_console_can_be_switched_off() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(!app.log_tail(200).contains("/setup?token="));
 }
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
-use std::path::PathBuf;

@@ -8,11 +8,13 @@
 mod browser;
 mod crypto;
 mod fake;
+mod faq;
 mod messages;
 
 pub use browser::Browser;
 pub use crypto::{WeComCrypto, dingtalk_sign};
 pub use fake::{FAKE_ACCESS_TOKEN, Failure, FakePlatform, Recorded};
+pub use faq::{faq_copy, repo_faq};
 pub use messages::{DingTalkMsg, wecom_robot_text};
 
 use reqwest::StatusCode;
@@ -20,7 +22,7 @@ use serde_json::Value;
 use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -244,6 +246,50 @@ impl TestApp {
         (out.status.success(), text)
     }
 
+    /// Runs `policybot serve` on this config (the app stopped) with stderr a pipe, as under a service
+    /// manager, and `NO_COLOR` unset; once it answers `/healthz` stops it and returns all it logged.
+    pub async fn serve_to_a_pipe(&self) -> String {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(self.config_path())
+            .env("RUST_LOG", "policybot=info")
+            .env_remove("NO_COLOR")
+            .envs_removed_tokio()
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawning policybot");
+        let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut logged = String::new();
+        let serving = async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                logged.push_str(&line);
+                logged.push('\n');
+                if let Some(addr) = served_at(&line) {
+                    return addr;
+                }
+            }
+            panic!("policybot exited before serving:\n{logged}")
+        };
+        let addr = tokio::time::timeout(Duration::from_secs(15), serving)
+            .await
+            .expect("policybot did not report its address within 15 s");
+        let health = format!("http://{addr}/healthz");
+        poll("/healthz", Duration::from_secs(10), || async {
+            let r = self.http.get(&health).send().await.ok()?;
+            (r.status() == StatusCode::OK).then_some(())
+        })
+        .await;
+        child.start_kill().unwrap();
+        while let Ok(Some(line)) = lines.next_line().await {
+            logged.push_str(&line);
+            logged.push('\n');
+        }
+        logged
+    }
+
     /// Sets the running server's soft file-size limit (RLIMIT_FSIZE) with util-linux `prlimit`: a way
     /// to make every write that grows a file fail, as on a full disk, without privileges.
     pub fn limit_file_size(&self, bytes: Option<u64>) {
@@ -292,6 +338,26 @@ impl TestApp {
     pub fn log_tail(&self, n: usize) -> String {
         let logs = self.logs.lock().unwrap();
         logs[logs.len().saturating_sub(n)..].join("\n")
+    }
+
+    /// Waits (bounded) for a logged line containing every one of `words`; returns it. The log is read
+    /// by another thread, so a line written just before a response may arrive just after it.
+    pub async fn logged(&self, words: &[&str]) -> String {
+        let found = || {
+            let logs = self.logs.lock().unwrap();
+            logs.iter()
+                .find(|l| words.iter().all(|w| l.contains(w)))
+                .cloned()
+        };
+        poll(
+            &format!("a log line with {words:?}"),
+            Duration::from_secs(10),
+            || {
+                let line = found();
+                async move { line }
+            },
+        )
+        .await
     }
 
     /// `/healthz`: status and body.
@@ -571,33 +637,6 @@ pub fn markdown_text(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("not a markdown reply: {body}"))
 }
 
-/// A copy of the repository's `faq/` in a temp dir, changed by `edit`.
-pub fn faq_copy(edit: impl FnOnce(&Path)) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let faq = dir.path().join("faq");
-    copy_dir(&repo_faq(), &faq);
-    edit(&faq);
-    (dir, faq)
-}
-
-/// The repository's `faq/`.
-pub fn repo_faq() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
 fn config_toml(dir: &TempDir, fake: &FakePlatform, setup: &Setup) -> String {
     let s = |v: &str| serde_json::to_string(v).unwrap();
     let repo_faq = repo_faq();
@@ -631,6 +670,20 @@ fn config_toml(dir: &TempDir, fake: &FakePlatform, setup: &Setup) -> String {
     )
 }
 
+/// The address of a "policybot serving" line, in the text or the JSON log format.
+fn served_at(line: &str) -> Option<SocketAddr> {
+    if let Ok(v) = serde_json::from_str::<Value>(line) {
+        return (v["fields"]["message"] == "policybot serving")
+            .then(|| v["fields"]["addr"].as_str()?.parse().ok())
+            .flatten();
+    }
+    let rest = &line[line.find("policybot serving")?..];
+    let addr = rest
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("addr="))?;
+    addr.parse().ok()
+}
+
 /// Copies the server's stderr into `logs` and reports the address of the "policybot serving" line.
 fn read_logs(
     stderr: std::process::ChildStderr,
@@ -639,12 +692,10 @@ fn read_logs(
 ) {
     let mut tx = Some(tx);
     for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        if let Ok(v) = serde_json::from_str::<Value>(&line)
-            && v["fields"]["message"] == "policybot serving"
-            && let Some(addr) = v["fields"]["addr"].as_str()
+        if let Some(addr) = served_at(&line)
             && let Some(tx) = tx.take()
         {
-            let _ = tx.send(addr.parse().expect("a socket address"));
+            let _ = tx.send(addr);
         }
         if std::env::var_os("TEST_LOG").is_some() {
             eprintln!("[policybot] {line}");

@@ -12,6 +12,8 @@ mod escalation;
 mod hardening;
 // Time in the knowledge base: measures in force, expiring, lapsed, superseded, upcoming; as_of; faq status.
 mod knowledge;
+// Drafts (faq build, 入库) are refused by faq check and serve until written and reviewed.
+mod drafts;
 // Officers answer with an FAQ entry; the questions become draft phrasings.
 mod teach;
 // Markdown injection: hostile titles, nicks, questions and officer text reach groups neutralised.
@@ -20,6 +22,8 @@ mod injection;
 mod slow_clients;
 // Small faults: non-JSON 200 from a send API, destinations off the allow-list, TOML errors by key.
 mod small_faults;
+// What operators see: /metrics, logs, durations in the config, start-up warnings.
+mod operations;
 // `policybot queue …` against a running server.
 mod cli;
 // An escalation with a reference, a greeting + question, a two-question message.

@@ -1,4 +1,4 @@
-//! The inbox: tickets by status and age, the overdue ones (pending past `officers.sla_hours`) marked
+//! The inbox: tickets by status and age, the overdue ones (pending past `officers.sla`) marked
 //! and listed first. The table's rows are also served alone (`/inbox/rows`), which the page's script
 //! fetches every few seconds so new tickets appear without a reload.
 
@@ -85,7 +85,7 @@ fn rows_of(ctx: &Ctx, status: &str) -> Result<Vec<Value>, PageError> {
 }
 
 pub fn sla_ms(ctx: &Ctx) -> i64 {
-    ctx.app.config.officers.sla_hours as i64 * 3_600_000
+    ctx.app.config.officers.sla.as_millis() as i64
 }
 
 fn overdue(t: &Ticket, now: i64, sla: i64) -> bool {

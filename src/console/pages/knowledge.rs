@@ -130,22 +130,50 @@ pub async fn drafts(State(ctx): State<Ctx>, Admin(me): Admin) -> Response {
     result.map_or_else(|e| e.into_page(views), IntoResponse::into_response)
 }
 
+/// The approval form: for a new entry, the question, phrasings (one a line), answer and citation as
+/// the admin completed them.
 #[derive(Deserialize)]
-pub struct Nothing {}
+pub struct ReviewForm {
+    #[serde(default)]
+    question: String,
+    #[serde(default)]
+    alternates: String,
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    clause: String,
+}
+
+impl From<ReviewForm> for backend::Review {
+    fn from(f: ReviewForm) -> Self {
+        backend::Review {
+            question: f.question.trim().to_owned(),
+            alternates: f
+                .alternates
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            answer: f.answer.trim().to_owned(),
+            clause: f.clause.trim().to_owned(),
+        }
+    }
+}
 
 pub async fn decide(
     State(ctx): State<Ctx>,
     Path((ticket, verdict)): Path<(u64, String)>,
-    posted: Posted<Nothing>,
+    posted: Posted<ReviewForm>,
 ) -> Response {
     let views = &ctx.console.views;
-    let me = posted.session;
+    let (me, review) = (posted.session, backend::Review::from(posted.form));
     if !me.is_admin() {
         tracing::warn!(officer = %me.name, "console: draft decision refused, not an admin");
         return PageError::Forbidden("此操作仅限管理员").into_page(views);
     }
     let done = match verdict.as_str() {
-        "approve" => backend::approve_draft(&ctx.app, ticket, &me.name).await,
+        "approve" => backend::approve_draft(&ctx.app, ticket, &me.name, review).await,
         "reject" => backend::reject_draft(&ctx.app, ticket, &me.name).await,
         other => Err(PageError::NotFound(format!("未知操作 `{other}`"))),
     };

@@ -12,9 +12,9 @@ use serde_json::Value;
 use super::callback::parse_callback;
 use super::decorate::reply_to;
 use super::reply::empty_message;
-use super::sign::verify_headers;
 pub(crate) use super::sign::{SIGN_HEADER, TIMESTAMP_HEADER};
-use crate::platform::{Inbound, Refusal, Rejected};
+use super::sign::{VerifyError, verify_headers};
+use crate::platform::{Inbound, NotConfigured, Refusal, Rejected};
 
 /// What the transport needs of a request: the two headers, whether the body is declared JSON, the body.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +49,12 @@ pub(crate) struct SignatureUse {
 
 /// Verifies and parses one callback received at `now_ms`.
 pub(crate) fn receive(auth: Auth<'_>, req: Request<'_>, now_ms: i64) -> Result<Received, Rejected> {
+    if auth.app_secret.is_empty() {
+        let refused = Rejected::new(Refusal::Unauthorized("DingTalk callback is not configured"));
+        return Err(refused
+            .counted("unconfigured")
+            .caused_by(NotConfigured("DingTalk", "dingtalk.app_secret")));
+    }
     let verified = verify_headers(
         auth.app_secret,
         req.timestamp,
@@ -57,8 +63,12 @@ pub(crate) fn receive(auth: Auth<'_>, req: Request<'_>, now_ms: i64) -> Result<R
         auth.window_ms,
     );
     if let Err(e) = verified {
+        let reason = match e {
+            VerifyError::Stale => "stale",
+            _ => "signature",
+        };
         let refused = Rejected::new(Refusal::Unauthorized("invalid timestamp or sign"));
-        return Err(refused.counted("signature").caused_by(e));
+        return Err(refused.counted(reason).caused_by(e));
     }
     if !req.json {
         return Err(Rejected::new(Refusal::NotJson));

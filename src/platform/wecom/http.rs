@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use super::crypt::{CryptoError, WxCrypt, random16};
 use super::message::parse_robot_message;
 use super::reply::{app_passive_text_reply, passive_text_reply};
-use crate::platform::{Inbound, Refusal, Rejected};
+use crate::platform::{Inbound, NotConfigured, Refusal, Rejected};
 
 /// Longest decimal timestamp accepted (seconds; a millisecond value is refused as out of the window).
 const MAX_TIMESTAMP_DIGITS: usize = 12;
@@ -131,7 +131,14 @@ impl Received<'_> {
 }
 
 fn configured(crypt: Option<&WxCrypt>) -> Result<&WxCrypt, Rejected> {
-    crypt.ok_or_else(|| Rejected::new(Refusal::Unauthorized("WeCom callback is not configured")))
+    crypt.ok_or_else(|| {
+        Rejected::new(Refusal::Unauthorized("WeCom callback is not configured"))
+            .counted("unconfigured")
+            .caused_by(NotConfigured(
+                "WeCom",
+                "wecom.token and wecom.encoding_aes_key",
+            ))
+    })
 }
 
 /// `msg_signature`, `timestamp` and `nonce`.
@@ -268,7 +275,7 @@ mod tests {
         let q = Query::parse(Some(&query));
         let err = receive(None, &q, wire.as_bytes(), 300, now).err().unwrap();
         let off = Refusal::Unauthorized("WeCom callback is not configured");
-        assert_eq!((&err.refusal, err.counted_as), (&off, None));
+        assert_eq!((&err.refusal, err.counted_as), (&off, Some("unconfigured")));
         let no_nonce = Query::parse(Some(query.split("&nonce").next().unwrap()));
         let err = receive(Some(&crypt), &no_nonce, wire.as_bytes(), 300, now)
             .err()

@@ -68,9 +68,7 @@ async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
     let outbox = state.store.get().map_or(0, |s| s.outbox_len());
     let mut body = state.metrics.render(outbox);
     let bytes = crate::store::dir_bytes(&state.config.server.data_dir);
-    body.push_str(&format!(
-        "# TYPE policybot_data_dir_bytes gauge\npolicybot_data_dir_bytes {bytes}\n"
-    ));
+    body.push_str(&super::metrics::gauge("policybot_data_dir_bytes", bytes));
     let on = state.config.knowledge.as_of.day();
     let kb = state.faq.current();
     let counts = crate::faq::validity::counts(&kb.base, on);
