@@ -244,7 +244,7 @@ mod tests {
         );
         let mut e = finished();
         e.validity = Some("有效期至YYYY年MM月DD日".into());
-        e.keywords.push("todo".into());
+        e.keywords.push(crate::faq::Keyword::parse("todo").unwrap());
         let m = messages(e);
         assert_eq!(m.len(), 2, "{m:?}");
         assert!(
