@@ -647,6 +647,41 @@ mod tests {
     }
 
     #[test]
+    fn console_accounts_are_validated_by_key() {
+        let acct = |name: &str, hash: &str, role: &str| {
+            format!(
+                "[[console.accounts]]\nname = \"{name}\"\npassword_hash = \"{hash}\"\nrole = \"{role}\"\n"
+            )
+        };
+        let good = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+        let c = Config::from_toml(&acct("王科长", good, "officer"), &[]).unwrap();
+        assert_eq!(c.console.accounts[0].name, "王科长");
+        assert!(
+            !format!("{c:?}").contains("aGFzaGhhc2hoYXNo"),
+            "the hash never prints"
+        );
+        for (toml, key) in [
+            (acct("a", good, "boss"), "console.accounts[0].role"),
+            (
+                acct("a", "plain", "admin"),
+                "console.accounts[0].password_hash",
+            ),
+            (acct(" ", good, "admin"), "console.accounts[0].name"),
+            (
+                format!("{}{}", acct("a", good, "admin"), acct("a", good, "officer")),
+                "console.accounts[1].name",
+            ),
+            (
+                "[console]\nsession = \"1s\"\n".to_owned(),
+                "console.session",
+            ),
+        ] {
+            let e = Config::from_toml(&toml, &[]).unwrap_err();
+            assert_eq!(e.key, key, "{toml}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         let e = Config::from_toml("[server]\nlisten_addr = \"x\"\n", &[]).unwrap_err();
         assert!(e.message.contains("listen_addr"), "{e}");

@@ -197,3 +197,90 @@ fn file_of(entries: &Path, id: &str) -> Result<PathBuf, ApproveError> {
         entries.display()
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(faq_id: Option<&str>) -> Draft {
+        Draft {
+            ticket: 7,
+            faq_id: faq_id.map(str::to_owned),
+            question: "园区食堂周末开门吗".into(),
+            alternates: vec!["园区食堂周末开门吗".into(), "周六食堂开不开".into()],
+            answer: "周末照常开放。".into(),
+            officer: "王科长".into(),
+            created_ms: 0,
+        }
+    }
+
+    fn base_with(entries: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("entries")).unwrap();
+        std::fs::write(dir.path().join("entries/a.toml"), entries).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_new_entry_is_appended_reviewed_and_undo_removes_the_file_it_made() {
+        let dir = base_with("");
+        let w = write(
+            dir.path(),
+            &draft(None),
+            "园区食堂开放时间",
+            "李处长",
+            "2026-12-02",
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&w.file).unwrap();
+        let doc: toml::Table = toml::from_str(&text).unwrap();
+        let e = &doc["entry"][0];
+        assert_eq!(e["id"].as_str(), Some("officer-7"));
+        assert_eq!(
+            e["alternates"].as_array().unwrap().len(),
+            1,
+            "the question is not repeated"
+        );
+        assert_eq!(e["clause"].as_str(), Some("园区食堂开放时间"));
+        assert_eq!(e["reviewed_by"].as_str(), Some("李处长"));
+        assert_eq!(e["officer_authored"].as_bool(), Some(true));
+        assert!(text.starts_with("# Officer-authored entries"));
+        w.undo().unwrap();
+        assert!(!w.file.exists());
+    }
+
+    #[test]
+    fn new_phrasings_are_added_in_place_keeping_the_file_and_undo_restores_it() {
+        let original = "# kept comment\n[[entry]]\nid = \"x\"\nquestion = \"Q\"\nalternates = [\"周六食堂开不开\"]\n";
+        let dir = base_with(original);
+        let w = write(dir.path(), &draft(Some("x")), "", "李处长", "2026-12-02").unwrap();
+        let text = std::fs::read_to_string(&w.file).unwrap();
+        assert!(
+            text.starts_with("# kept comment\n[[entry]]\nid = \"x\""),
+            "{text}"
+        );
+        let doc: toml::Table = toml::from_str(&text).unwrap();
+        let alts: Vec<&str> = doc["entry"][0]["alternates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert_eq!(alts, vec!["周六食堂开不开", "园区食堂周末开门吗"]);
+        w.undo().unwrap();
+        assert_eq!(std::fs::read_to_string(&w.file).unwrap(), original);
+    }
+
+    #[test]
+    fn a_new_entry_without_a_clause_or_for_an_unknown_entry_is_refused() {
+        let dir = base_with("");
+        assert!(matches!(
+            write(dir.path(), &draft(None), " ", "李处长", "2026-12-02"),
+            Err(ApproveError::Refused(_))
+        ));
+        assert!(matches!(
+            write(dir.path(), &draft(Some("nope")), "", "李处长", "2026-12-02"),
+            Err(ApproveError::Refused(_))
+        ));
+    }
+}
