@@ -60,14 +60,16 @@ pub fn write(
     let before = std::fs::read_to_string(&file).ok();
     let mut doc: DocumentMut = before
         .as_deref()
-        .unwrap_or(HEADER)
+        .unwrap_or("")
         .parse()
         .map_err(|e| io(&file, e))?;
     match &d.faq_id {
         None => add_entry(&mut doc, d, &entry, clause, (reviewer, today))?,
         Some(id) => add_phrasings(&mut doc, d, id)?,
     }
-    std::fs::write(&file, doc.to_string()).map_err(|e| io(&file, e))?;
+    // A new file opens with what it is (toml_edit would not keep a comment above the first table).
+    let header = if before.is_none() { HEADER } else { "" };
+    std::fs::write(&file, format!("{header}{doc}")).map_err(|e| io(&file, e))?;
     Ok(Written {
         entry,
         file,
