@@ -1,7 +1,8 @@
 //! The officers' console in a real headless Chromium (issue 10): sign in, work a ticket that a signed
 //! DingTalk callback created until the group receives the answer, try a question, approve a draft that
-//! then answers, the first-start set-up link, and the refusals (wrong password, missing CSRF token, an
-//! officer on an admin page). Each test saves screenshots under `target/screenshots/`.
+//! then answers (and reject another), the first-start set-up link, and the refusals (wrong password,
+//! missing CSRF token, an officer on an admin page, a move the ticket's state does not allow). Each
+//! test saves screenshots under `target/screenshots/`.
 
 use crate::helpers::*;
 use reqwest::StatusCode;
@@ -142,12 +143,17 @@ async fn an_admin_approves_a_draft_and_the_next_question_is_answered_from_it() {
     let question = "园区的共享食堂周末还开不开门";
     let answer = "共享食堂周末照常开放，开放时间为上午十一点至下午一点。";
     let id = app.escalate(question).await;
-    for (action, body) in [
-        ("answer", json!({ "officer": "王科长", "text": answer })),
-        ("draft", json!({ "officer": "王科长" })),
-    ] {
-        let (status, v) = app.api_post(&format!("/tickets/{id}/{action}"), body).await;
-        assert_eq!(status, StatusCode::OK, "{action}: {v}");
+    let other = app.escalate("食堂饭卡能退吗").await;
+    for (ticket, text) in [(id, answer), (other, "饭卡余额可到食堂窗口退还。")] {
+        for (action, body) in [
+            ("answer", json!({ "officer": "王科长", "text": text })),
+            ("draft", json!({ "officer": "王科长" })),
+        ] {
+            let (status, v) = app
+                .api_post(&format!("/tickets/{ticket}/{action}"), body)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{action}: {v}");
+        }
     }
     let Some(b) = Browser::start(1280, 900).await else {
         return;
@@ -157,6 +163,10 @@ async fn an_admin_approves_a_draft_and_the_next_question_is_answered_from_it() {
     b.goto(&app.url("/drafts")).await;
     b.find(&format!("#draft-{id}")).await;
     b.screenshot("console-drafts").await;
+    // One draft is rejected: it leaves the list, nothing is written.
+    b.click(&format!("#reject-{other}")).await;
+    b.find(&format!("#draft-{id}")).await;
+    assert!(!b.page_text().await.contains(&format!("工单 #{other}")));
     // The admin completes what a served entry needs: phrasings and a public citation.
     let phrasings =
         "园区食堂周末开门吗\n周六周日共享食堂开不开\n共享食堂双休日营业吗\n周末去园区食堂能吃饭吗";
@@ -189,6 +199,30 @@ async fn an_admin_approves_a_draft_and_the_next_question_is_answered_from_it() {
     );
     b.screenshot("console-approved-entry").await;
     b.close().await;
+
+    // Both decisions are in their tickets' histories under the admin's name.
+    let last = |t: &Value| t["history"].as_array().unwrap().last().unwrap().clone();
+    let approved = last(&app.ticket(id).await);
+    assert_eq!(
+        (&approved["actor"], &approved["action"]),
+        (&json!(ADMIN.0), &json!("draft approved"))
+    );
+    assert!(
+        approved["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("officer-{id}")),
+        "{approved}"
+    );
+    let rejected = last(&app.ticket(other).await);
+    assert_eq!(
+        (&rejected["actor"], &rejected["action"]),
+        (&json!(ADMIN.0), &json!("draft rejected"))
+    );
+    assert!(
+        !written.contains("停车场"),
+        "a rejected draft is not written"
+    );
 }
 
 #[tokio::test]
@@ -252,6 +286,26 @@ async fn a_wrong_password_a_missing_csrf_token_and_an_officer_on_an_admin_page_a
     assert!(b.text("#error-message").await.contains("CSRF"));
     b.screenshot("console-missing-csrf").await;
     assert_eq!(app.ticket(id).await["status"], "open", "nothing changed");
+
+    // A move the ticket's state no longer allows is refused in the words officers read in chat.
+    b.goto(&app.url(&format!("/ticket/{id}"))).await;
+    let claim = || {
+        DingTalkMsg::new(&app, &format!("认领 {id}"))
+            .in_group(OFFICER_GROUP)
+            .from("o-wang", "王科长")
+    };
+    app.send_dingtalk(&claim()).await;
+    b.click("#claim").await;
+    let refusal = b.text("#error-message").await;
+    let (_, in_chat) = app.send_dingtalk(&claim()).await;
+    assert!(refusal.contains(&format!("工单 #{id}")), "{refusal}");
+    assert!(markdown_text(&in_chat).contains(&refusal), "{in_chat}");
+    assert_eq!(
+        app.ticket(id).await["claimed_by"],
+        "王科长(o-wang)",
+        "as claimed in chat"
+    );
+    b.screenshot("console-refused-claim").await;
 
     b.goto(&app.url("/drafts")).await;
     assert_eq!(b.text("#error-message").await, "此页面仅限管理员");

@@ -75,8 +75,28 @@ impl Browser {
         e.send_keys(text).await.expect("typing");
     }
 
+    /// Clicks the element with CSS selector `css` and waits for the page it leads to (every click in
+    /// these tests submits a form or follows a link), so that what is read next is the new page and
+    /// not the one being left.
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.expect("clicking");
+        let e = self.find(css).await;
+        let mark = "window.__left = true";
+        self.client
+            .execute(mark, vec![])
+            .await
+            .expect("marking the page");
+        e.click().await.expect("clicking");
+        let probe = "return window.__left === true ? 'old' : document.readyState";
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            // Between the two documents the script may fail: not there yet.
+            let state = self.client.execute(probe, vec![]).await.ok();
+            if state.as_ref().and_then(|v| v.as_str()) == Some("complete") {
+                return;
+            }
+            assert!(Instant::now() < deadline, "`{css}` led to no new page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The element with CSS selector `css`, waiting up to 10 s for it.
