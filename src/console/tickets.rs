@@ -52,8 +52,8 @@ fn refusal(e: ServiceError) -> PageError {
         ServiceError::NotFound(id) => PageError::NotFound(words::no_such_ticket(id)),
         ServiceError::Refused { id, status, .. } => PageError::Conflict(words::refused(id, status)),
         ServiceError::UnknownEntry(faq_id) => PageError::BadRequest(words::no_such_entry(&faq_id)),
-        // The forms send the officer's name and refuse empty text themselves.
-        ServiceError::Invalid(what) => PageError::BadRequest(format!("内容不完整（{what}）")),
+        // The forms send the officer's name and refuse empty text themselves, saying which field.
+        ServiceError::Invalid(_) => PageError::BadRequest("缺少必填内容，请检查后重试".to_owned()),
         ServiceError::Store(e) => e.into(),
     }
 }
