@@ -66,6 +66,11 @@ pub enum Command {
         #[command(subcommand)]
         command: FaqCommand,
     },
+    /// Console accounts.
+    Officer {
+        #[command(subcommand)]
+        command: OfficerCommand,
+    },
     /// Check, back up and restore the data dir.
     Db {
         #[command(subcommand)]
@@ -115,6 +120,13 @@ pub enum FaqCommand {
         #[command(flatten)]
         server: ServerArgs,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OfficerCommand {
+    /// Read a password on stdin (one line) and print its argon2id hash, for `password_hash` of a
+    /// `[[console.accounts]]` table.
+    HashPassword,
 }
 
 #[derive(Subcommand, Debug)]
@@ -173,6 +185,9 @@ pub fn run(cli: Cli) -> Result<()> {
             question,
         } => run_ask(json, config.as_deref(), faq, as_of, question),
         Command::Db { command } => crate::dbtool::run(command),
+        Command::Officer {
+            command: OfficerCommand::HashPassword,
+        } => run_hash_password(),
         Command::Faq { command } => match command {
             FaqCommand::Check { faq, config } => run_check(&faq, config.as_deref()),
             FaqCommand::Status { faq, config, as_of } => {
@@ -319,6 +334,21 @@ fn run_build(source: &Path, supersedes: &[String], faq_dir: &Path) -> Result<()>
     Ok(())
 }
 
+/// Prints the argon2id hash of the password on stdin's first line (its line ending removed).
+fn run_hash_password() -> Result<()> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    println!("{}", crate::console::accounts::hash_password(password)?);
+    Ok(())
+}
+
 fn run_serve(config: Option<&Path>) -> Result<()> {
     let cfg = Config::load(config)?;
     crate::telemetry::init(cfg.server.log_format);
@@ -326,7 +356,10 @@ fn run_serve(config: Option<&Path>) -> Result<()> {
         .context("starting the runtime")?
         .block_on(async {
             let app = crate::server::App::build(cfg).await?;
-            app.run(crate::server::shutdown_signal()).await
+            let console = crate::console::router(app.state(), app.local_addr())?;
+            app.mount(console)
+                .run(crate::server::shutdown_signal())
+                .await
         })
 }
 
@@ -380,7 +413,8 @@ async fn run_queue(args: ServerArgs, command: QueueCommand) -> Result<()> {
         | Outcome::Answered(t)
         | Outcome::Taught { ticket: t, .. }
         | Outcome::Closed(t)
-        | Outcome::Reopened(t) => serde_json::to_string_pretty(&t)?,
+        | Outcome::Reopened(t)
+        | Outcome::Settled(t) => serde_json::to_string_pretty(&t)?,
     };
     println!("{json}");
     Ok(())

@@ -132,6 +132,7 @@ impl Client {
                 officer,
                 reason,
             } => post(*id, json!({ "officer": officer, "reason": reason })),
+            Action::Settle { .. } => bail!("drafts are approved or rejected in the console"),
         };
         let value: Value = self.call(method, &path, body).await?;
         outcome(action, value).context("unexpected response from the server")
@@ -225,6 +226,7 @@ fn outcome(action: Action, v: Value) -> serde_json::Result<Outcome> {
         Action::Close { .. } => Outcome::Closed(from_value(v)?),
         Action::Reopen { .. } => Outcome::Reopened(from_value(v)?),
         Action::Draft { .. } => Outcome::Drafted(from_value(v)?),
+        Action::Settle { .. } => Outcome::Settled(from_value(v)?),
     })
 }
 

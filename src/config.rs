@@ -57,6 +57,8 @@ pub struct Config {
     pub dingtalk: DingTalk,
     pub wecom: WeCom,
     pub officers: Officers,
+    /// The officers' console in the browser (`[console]`, accounts in `[[console.accounts]]`).
+    pub console: Console,
     /// Deprecated keys that were used, each with what to write instead: logged at start-up.
     #[serde(skip)]
     pub deprecations: Vec<String>,
@@ -138,6 +140,35 @@ pub struct Officers {
     pub max_new_tickets_per_sender_per_hour: u64,
     /// New tickets one group may open in any hour.
     pub max_new_tickets_per_group_per_hour: u64,
+}
+
+/// The officers' console at `/` on the bot's listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Console {
+    /// Off: `/` and every console page answer 404.
+    pub enabled: bool,
+    /// Mark session cookies `Secure` (set behind an HTTPS reverse proxy).
+    pub secure_cookies: bool,
+    /// A session ends this long after sign-in.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub session: Duration,
+    /// Failed sign-ins allowed per account name in 15 minutes before further tries are refused.
+    pub max_failed_signins: u64,
+    /// "What people ask" groups the unanswered questions of this many days into topics.
+    pub topic_days: u64,
+    #[serde(default)]
+    pub accounts: Vec<ConsoleAccount>,
+}
+
+/// One console account: `password_hash` is an argon2id PHC string (`policybot officer hash-password`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleAccount {
+    pub name: String,
+    pub password_hash: Secret,
+    /// `officer` or `admin`.
+    pub role: String,
 }
 
 /// A configuration problem, naming the key.
@@ -297,6 +328,34 @@ impl Config {
             1,
             10_000,
         )?;
+        self.validate_console()
+    }
+
+    fn validate_console(&self) -> Result<(), ConfigError> {
+        let c = &self.console;
+        if !(Duration::from_secs(300)..=Duration::from_secs(30 * 86_400)).contains(&c.session) {
+            return Err(err("console.session", "must be between 5m and 30d"));
+        }
+        in_range("console.max_failed_signins", c.max_failed_signins, 1, 1000)?;
+        in_range("console.topic_days", c.topic_days, 1, 365)?;
+        for (i, a) in c.accounts.iter().enumerate() {
+            let key = |k: &str| format!("console.accounts[{i}].{k}");
+            if a.name.trim().is_empty() || a.name.chars().count() > 32 {
+                return Err(err(&key("name"), "must be 1 to 32 characters"));
+            }
+            if c.accounts[..i].iter().any(|b| b.name == a.name) {
+                return Err(err(&key("name"), "another account has this name"));
+            }
+            if !matches!(a.role.as_str(), "officer" | "admin") {
+                return Err(err(&key("role"), "must be \"officer\" or \"admin\""));
+            }
+            if !a.password_hash.expose().starts_with("$argon2id$") {
+                return Err(err(
+                    &key("password_hash"),
+                    "expected an argon2id hash from `policybot officer hash-password`",
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -563,6 +622,41 @@ mod tests {
         ] {
             let e = Config::from_toml(toml, &[]).unwrap_err();
             assert_eq!(e.key, key, "{toml:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn console_accounts_are_validated_by_key() {
+        let acct = |name: &str, hash: &str, role: &str| {
+            format!(
+                "[[console.accounts]]\nname = \"{name}\"\npassword_hash = \"{hash}\"\nrole = \"{role}\"\n"
+            )
+        };
+        let good = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+        let c = Config::from_toml(&acct("王科长", good, "officer"), &[]).unwrap();
+        assert_eq!(c.console.accounts[0].name, "王科长");
+        assert!(
+            !format!("{c:?}").contains("aGFzaGhhc2hoYXNo"),
+            "the hash never prints"
+        );
+        for (toml, key) in [
+            (acct("a", good, "boss"), "console.accounts[0].role"),
+            (
+                acct("a", "plain", "admin"),
+                "console.accounts[0].password_hash",
+            ),
+            (acct(" ", good, "admin"), "console.accounts[0].name"),
+            (
+                format!("{}{}", acct("a", good, "admin"), acct("a", good, "officer")),
+                "console.accounts[1].name",
+            ),
+            (
+                "[console]\nsession = \"1s\"\n".to_owned(),
+                "console.session",
+            ),
+        ] {
+            let e = Config::from_toml(&toml, &[]).unwrap_err();
+            assert_eq!(e.key, key, "{toml}");
         }
     }
 

@@ -13,6 +13,7 @@
 //! - [`ask`]: the side-effect-free answer object of `policybot ask --json` and `/api/v1/ask`.
 //! - [`knowledge`]: the as-of day and what to do with a measure not in force (`[knowledge]`).
 //! - [`config`]: `config.example.toml` as built-in defaults, overrides, secrets, validation.
+//! - [`console`]: the officers' console in the browser, at `/` on the bot's listener.
 //! - [`cli`]: the command line; [`dbtool`] its `db` commands.
 //! - [`platform`]: one home per chat platform (DingTalk, WeCom): transports that turn requests into an
 //!   `Inbound`, channels that deliver later messages to a `ReplyRoute`; it imports neither server nor store.
@@ -27,6 +28,7 @@ pub mod cli;
 pub(crate) mod client;
 pub(crate) mod clock;
 pub(crate) mod config;
+pub(crate) mod console;
 pub(crate) mod dbtool;
 pub mod faq;
 pub(crate) mod knowledge;

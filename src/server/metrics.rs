@@ -111,6 +111,8 @@ pub struct Metrics {
     latency_buckets: [AtomicU64; 8],
     latency_count: AtomicU64,
     latency_sum_ns: AtomicU64,
+    /// Questions per day by outcome, kept in the data dir for the console.
+    pub daily: super::daily::Daily,
 }
 
 impl Default for Metrics {
@@ -140,6 +142,7 @@ impl Default for Metrics {
             latency_buckets: Default::default(),
             latency_count: AtomicU64::new(0),
             latency_sum_ns: AtomicU64::new(0),
+            daily: super::daily::Daily::default(),
         }
     }
 }
@@ -180,6 +183,7 @@ impl Metrics {
     }
 
     pub fn question(&self, platform: Platform, outcome: &str) {
+        self.daily.record(outcome, super::now_ms());
         self.inc(
             "policybot_questions_total",
             questions(platform.as_str(), outcome),

@@ -7,10 +7,11 @@
 //! [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
 //! [`officer`] officer commands in chat, [`deliver`] the outbox worker (which posts through the
 //! platform layer's [`Outbound`]), [`housekeeping`] SLA reminders and expiry, [`reload`] new FAQ
-//! snapshots while serving, [`metrics`]. Tickets change only through the ticket service
+//! snapshots while serving, [`metrics`], [`daily`] questions per day for the console. Tickets change only through the ticket service
 //! ([`crate::ticket`]).
 
 pub mod conn;
+pub mod daily;
 pub mod deliver;
 pub mod dispatch;
 pub mod housekeeping;
@@ -56,6 +57,8 @@ pub type SharedState = Arc<AppState>;
 pub struct App {
     listener: tokio::net::TcpListener,
     state: SharedState,
+    /// Routes mounted from outside the server (the console), served with the same layers.
+    mounted: axum::Router<SharedState>,
 }
 
 impl App {
@@ -84,17 +87,34 @@ impl App {
         let outbox_ready = Arc::new(tokio::sync::Notify::new());
         let tickets =
             ticket::Service::new(store.clone(), config.officers.clone(), outbox_ready.clone());
+        let metrics = metrics::Metrics::default();
+        metrics.daily.open(&config.server.data_dir);
         let state = Arc::new(AppState {
             config,
             faq,
             store,
             tickets,
             wecom,
-            metrics: metrics::Metrics::default(),
+            metrics,
             outbox_ready,
             outbound,
         });
-        Ok(App { listener, state })
+        Ok(App {
+            listener,
+            state,
+            mounted: axum::Router::new(),
+        })
+    }
+
+    /// The shared state, for routes mounted with [`App::mount`].
+    pub fn state(&self) -> SharedState {
+        self.state.clone()
+    }
+
+    /// Serves `routes` too (the console), behind the same limits and layers as the API.
+    pub fn mount(mut self, routes: axum::Router<SharedState>) -> App {
+        self.mounted = self.mounted.merge(routes);
+        self
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -116,11 +136,12 @@ impl App {
         let entries = self.state.faq.current().base.entries.len();
         tracing::info!(addr = %self.local_addr(), entries, "policybot serving");
         warn_unconfigured(&self.state.config);
-        let router = http::router(self.state.clone());
+        let router = http::router(self.state.clone(), self.mounted);
         listen::serve(self.listener, router, self.state.clone(), shutdown).await;
         cancel.cancel();
         tracker.close();
         tracker.wait().await;
+        self.state.metrics.daily.flush();
         self.state
             .store
             .close()

@@ -122,7 +122,7 @@ fn render(outcome: &Outcome, now: i64) -> String {
         Outcome::Reopened(t) => words::reopened(t),
         Outcome::Drafted(d) => words::drafted(d),
         // No command asks for these.
-        Outcome::Shown(_) | Outcome::Drafts(_) => words::HELP.to_owned(),
+        Outcome::Shown(_) | Outcome::Drafts(_) | Outcome::Settled(_) => words::HELP.to_owned(),
     }
 }
 

@@ -42,6 +42,8 @@ pub struct Effects {
     pub messages: Vec<OutboxItem>,
     /// A draft to keep for review (replacing the ticket's earlier draft).
     pub draft: Option<Draft>,
+    /// Removes the ticket's draft (an admin approved or rejected it).
+    pub drop_draft: bool,
 }
 
 /// A storage engine. `Send + Sync`: one instance serves every task.

@@ -68,6 +68,7 @@ macro_rules! suite {
             new_tickets_beyond_the_flood_limits_are_refused_but_joining_is_not,
             officer_notices_wait_as_one_digest_until_it_is_sealed,
             a_save_applies_only_to_the_ticket_as_it_was_read,
+            a_save_can_drop_the_tickets_draft,
             a_ticket_that_is_no_longer_pending_is_not_joined,
             tickets_are_listed_by_filter_oldest_first,
             closed_tickets_past_retention_are_purged_and_numbering_goes_on,

@@ -44,6 +44,14 @@ pub enum Action {
         officer: String,
     },
     Drafts,
+    /// An admin's decision on the draft of ticket `id`, once the console has written an approved draft
+    /// into the FAQ base (`approved_into`: the entry and file) or for a rejection (`None`): the draft
+    /// is removed and the decision recorded in the ticket's history.
+    Settle {
+        id: u64,
+        officer: String,
+        approved_into: Option<String>,
+    },
 }
 
 impl Action {
@@ -58,6 +66,7 @@ impl Action {
             Action::Reopen { .. } => "reopen",
             Action::Draft { .. } => "draft",
             Action::Drafts => "drafts",
+            Action::Settle { .. } => "settle",
         }
     }
 
@@ -70,7 +79,8 @@ impl Action {
             | Action::Teach { id, .. }
             | Action::Close { id, .. }
             | Action::Reopen { id, .. }
-            | Action::Draft { id, .. } => Some(*id),
+            | Action::Draft { id, .. }
+            | Action::Settle { id, .. } => Some(*id),
             Action::List(_) | Action::Drafts => None,
         }
     }
@@ -92,6 +102,8 @@ pub enum Outcome {
     Reopened(Ticket),
     Drafted(Draft),
     Drafts(Vec<Draft>),
+    /// A draft approved or rejected (the ticket with the decision in its history).
+    Settled(Ticket),
 }
 
 /// Why an action was refused or failed.

@@ -73,6 +73,14 @@ impl Service {
                 Outcome::Reopened(self.change(id, now, reopen).await?)
             }
             Action::Draft { id, officer } => self.draft(id, named(&officer)?, now).await?,
+            Action::Settle {
+                id,
+                officer,
+                approved_into,
+            } => {
+                self.settle(id, named(&officer)?, approved_into.as_deref(), now)
+                    .await?
+            }
         })
     }
 
@@ -116,6 +124,18 @@ impl Service {
         Ok(Outcome::Drafted(
             draft.expect("a saved draft change carries its draft"),
         ))
+    }
+
+    async fn settle(
+        &self,
+        id: u64,
+        officer: &str,
+        approved_into: Option<&str>,
+        now: i64,
+    ) -> Result<Outcome, ServiceError> {
+        let has_draft = self.db.drafts().await?.iter().any(|d| d.ticket == id);
+        let settle = |t: &mut Ticket| rules::settle(t, officer, (has_draft, approved_into), now);
+        Ok(Outcome::Settled(self.change(id, now, settle).await?))
     }
 
     async fn teach(

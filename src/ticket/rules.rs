@@ -54,7 +54,7 @@ pub fn answer(
     let messages = parts(target, &words::answer_text(t), mentions(t), Some(t.id), now);
     Ok(Effects {
         messages,
-        draft: None,
+        ..Effects::default()
     })
 }
 
@@ -111,6 +111,29 @@ pub fn draft(t: &mut Ticket, officer: &str, now: i64) -> Result<Effects, Service
     Ok(Effects {
         messages: vec![],
         draft: Some(draft),
+        ..Effects::default()
+    })
+}
+
+/// An admin's decision on the ticket's draft: approved into the FAQ base (`approved_into` names where it
+/// was written) or rejected. The draft is removed; the decision stays in the history. Whether the
+/// ticket has a draft the caller knows (`has_draft`: drafts are not part of the ticket).
+pub fn settle(
+    t: &mut Ticket,
+    officer: &str,
+    (has_draft, approved_into): (bool, Option<&str>),
+    now: i64,
+) -> Result<Effects, ServiceError> {
+    if !has_draft {
+        return Err(refused(t, "settle the draft of (no draft)"));
+    }
+    match approved_into {
+        Some(into) => push_event(t, now, officer, "draft approved", into),
+        None => push_event(t, now, officer, "draft rejected", ""),
+    }
+    Ok(Effects {
+        drop_draft: true,
+        ..Effects::default()
     })
 }
 
@@ -147,7 +170,7 @@ pub fn remind(
     push_event(t, now, "bot", "sla reminder", "");
     Ok(Effects {
         messages: to_officers(hooks, &words::reminder(t, now), now),
-        draft: None,
+        ..Effects::default()
     })
 }
 

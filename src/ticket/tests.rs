@@ -246,6 +246,47 @@ async fn an_answered_ticket_becomes_a_draft_listed_for_review() {
 }
 
 #[tokio::test]
+async fn a_settled_draft_leaves_the_list_and_the_decision_stays_in_the_history() {
+    let f = Fixture::new();
+    let id = f.ticket("m1", "u1", "食堂饭卡能退吗").await;
+    let settle = |approved_into: Option<&str>| Action::Settle {
+        id,
+        officer: "管理员".into(),
+        approved_into: approved_into.map(str::to_owned),
+    };
+    let r = f.apply(settle(None), 1).await;
+    assert!(matches!(r, Err(ServiceError::Refused { .. })), "no draft");
+    let answer = Action::Answer {
+        id,
+        officer: officer(),
+        text: "可到窗口退还。".into(),
+    };
+    f.apply(answer, 2).await.unwrap();
+    let draft = Action::Draft {
+        id,
+        officer: officer(),
+    };
+    f.apply(draft, 3).await.unwrap();
+
+    let into = "of-canteen → faq/entries/officer.toml";
+    let Outcome::Settled(t) = f.apply(settle(Some(into)), 4).await.unwrap() else {
+        panic!("not settled");
+    };
+
+    let last = t.history.last().unwrap();
+    assert_eq!(
+        (last.actor.as_str(), last.action.as_str()),
+        ("管理员", "draft approved")
+    );
+    assert_eq!(last.detail, into);
+    let Outcome::Drafts(all) = f.apply(Action::Drafts, 5).await.unwrap() else {
+        panic!("no drafts");
+    };
+    assert!(all.is_empty());
+    assert!(f.apply(settle(None), 6).await.is_err(), "settled once");
+}
+
+#[tokio::test]
 async fn overdue_tickets_are_reminded_once_per_period() {
     let f = Fixture::new();
     let id = f.ticket("m1", "u1", "q").await;

@@ -5,12 +5,14 @@
 //! admin API calls. Waits are bounded polls ([`poll`]), never bare sleeps. Measures are judged on a fixed
 //! day ([`TEST_AS_OF`] unless a [`Setup`] says otherwise), so replies do not change with the calendar.
 
+mod browser;
 mod crypto;
 mod fake;
 mod faq;
 mod logs;
 mod messages;
 
+pub use browser::Browser;
 pub use crypto::{WeComCrypto, dingtalk_sign};
 pub use fake::{FAKE_ACCESS_TOKEN, Failure, FakePlatform, Recorded};
 pub use faq::{faq_copy, repo_faq};
@@ -62,6 +64,8 @@ pub struct Setup {
     pub faq: Option<PathBuf>,
     /// Extra lines of the `[server]` table (e.g. `"max_connections = 4"`).
     pub server: String,
+    /// Extra TOML after the standard tables (e.g. `[[console.accounts]]` tables).
+    pub extra: String,
 }
 
 impl Setup {
@@ -585,7 +589,7 @@ fn config_toml(dir: &TempDir, fake: &FakePlatform, setup: &Setup) -> String {
          [dingtalk]\napp_key = {key}\napp_secret = {secret}\nrobot_code = \"\"\napi_base = {api}\n\n\
          [wecom]\ntoken = {wt}\nencoding_aes_key = {wk}\nreceive_id = {wr}\n\n\
          [officers]\nnotify_webhooks = [{officers}]\ngroups = [{og}]\nstaff_ids = [{staff}]\n\
-         max_new_tickets_per_sender_per_hour = 10000\nmax_new_tickets_per_group_per_hour = 10000\n\n[knowledge]\n{knowledge}\n",
+         max_new_tickets_per_sender_per_hour = 10000\nmax_new_tickets_per_group_per_hour = 10000\n\n[knowledge]\n{knowledge}\n\n{extra}\n",
         data = s(&dir.path().join("data").display().to_string()),
         faq = s(&faq.display().to_string()),
         token = s(ADMIN_TOKEN),
@@ -599,6 +603,7 @@ fn config_toml(dir: &TempDir, fake: &FakePlatform, setup: &Setup) -> String {
         officers = s(&fake.url(OFFICERS_PATH)),
         og = s(OFFICER_GROUP),
         staff = OFFICERS.map(s).join(", "),
+        extra = setup.extra,
     )
 }
 

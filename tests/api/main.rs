@@ -32,3 +32,5 @@ mod mixed;
 mod accuracy;
 // Hot reload of faq/ while callbacks arrive: API, CLI and SIGHUP; a broken faq/ is refused.
 mod reload;
+// The officers' console in headless Chromium: sign-in, tickets, try-it, drafts, refusals.
+mod console;

@@ -69,7 +69,8 @@ async fn apply(state: &SharedState, action: Action) -> Result<Json<serde_json::V
         | Outcome::Answered(t)
         | Outcome::Taught { ticket: t, .. }
         | Outcome::Closed(t)
-        | Outcome::Reopened(t) => serde_json::to_value(t),
+        | Outcome::Reopened(t)
+        | Outcome::Settled(t) => serde_json::to_value(t),
         Outcome::Drafted(d) => serde_json::to_value(d),
         Outcome::Drafts(ds) => serde_json::to_value(ds),
     };

@@ -22,10 +22,11 @@ use tower_http::trace::TraceLayer;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// All routes with their layers.
-pub fn router(state: SharedState) -> Router {
+/// All routes, with `mounted` ones (the console), with their layers.
+pub fn router(state: SharedState, mounted: Router<SharedState>) -> Router {
     let limit = state.config.server.max_body_bytes;
     Router::new()
+        .merge(mounted)
         .route("/dingtalk/callback", post(dingtalk::callback))
         .route("/wecom/callback", get(wecom::verify_url).post(wecom::callback))
         .route("/healthz", get(healthz))

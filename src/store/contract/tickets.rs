@@ -98,6 +98,7 @@ pub async fn a_save_applies_only_to_the_ticket_as_it_was_read(h: Harness) {
     let effects = Effects {
         messages: vec![to_officers("claimed".into(), 5)],
         draft: Some(draft.clone()),
+        ..Effects::default()
     };
     assert!(
         db.save(before.clone(), claimed.clone(), effects)
@@ -108,7 +109,7 @@ pub async fn a_save_applies_only_to_the_ticket_as_it_was_read(h: Harness) {
     stale.status = Status::Closed;
     let stale_effects = Effects {
         messages: vec![to_officers("stale".into(), 5)],
-        draft: None,
+        ..Effects::default()
     };
     assert!(!db.save(before, stale, stale_effects).await.unwrap());
     assert_eq!(db.ticket(1).await.unwrap(), Some(claimed));
@@ -121,6 +122,33 @@ pub async fn a_save_applies_only_to_the_ticket_as_it_was_read(h: Harness) {
         .map(|i| i.text)
         .collect();
     assert_eq!(texts, ["#1 joined=false", "claimed"]);
+}
+
+pub async fn a_save_can_drop_the_tickets_draft(h: Harness) {
+    let db = h.db();
+    let before = open(&db, esc("m1", "u1", "cid1", "q")).await;
+    let draft = Draft {
+        ticket: 1,
+        faq_id: None,
+        question: "q".into(),
+        alternates: vec![],
+        answer: "a".into(),
+        officer: "o".into(),
+        created_ms: 5,
+    };
+    let keep = Effects {
+        draft: Some(draft),
+        ..Effects::default()
+    };
+    change(&db, 1, |t| t.updated_ms = 6, keep).await;
+    assert_eq!(db.drafts().await.unwrap().len(), 1);
+    let drop = Effects {
+        drop_draft: true,
+        ..Effects::default()
+    };
+    change(&db, 1, |t| t.updated_ms = 7, drop).await;
+    assert!(db.drafts().await.unwrap().is_empty());
+    assert_ne!(db.ticket(1).await.unwrap(), Some(before));
 }
 
 pub async fn a_ticket_that_is_no_longer_pending_is_not_joined(h: Harness) {

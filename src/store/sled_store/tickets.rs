@@ -184,6 +184,9 @@ pub(super) fn save(
         for m in &effects.messages {
             tx_enqueue(outbox, m)?;
         }
+        if effects.drop_draft {
+            drafts.remove(&after.id.to_be_bytes())?;
+        }
         if let Some(d) = &effects.draft {
             drafts.insert(&d.ticket.to_be_bytes(), to_json(d).map_err(Abort::Abort)?)?;
         }
