@@ -31,8 +31,8 @@ pub(crate) struct Outgoing<'a> {
     pub to: Destination<'a>,
     /// Within the destination's text limit (see [`ReplyRoute::split`]).
     pub text: &'a str,
-    /// User ids to @ (DingTalk staff ids / WeCom user ids).
-    pub mention: &'a [String],
+    /// Whom the message is for: @-ed where the channel can, named in the text where it cannot.
+    pub to_people: &'a [super::Addressee],
     /// Now, epoch ms: whether a route's temporary webhook is still usable depends on it.
     pub now_ms: i64,
 }

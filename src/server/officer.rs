@@ -1,5 +1,6 @@
-//! Officers at work from their own groups: `待办`, `认领 12`, `答复 12 <text>`, `答复 12 #<faq_id>`
-//! (answer with an FAQ entry), `关闭 12 <reason>`, `重开 12`, `入库 12`. A command is parsed into a
+//! Officers at work from their own groups: `待办`, `认领 12`, `接手 12` (take over another officer's
+//! claim), `答复 12 <text>`, `答复 12 #<faq_id>` (answer with an FAQ entry), `关闭 12 <reason>`,
+//! `重开 12`, `入库 12`; ticket numbers in full-width digits too (`认领１２`). A command is parsed into a
 //! ticket [`Action`], applied by the ticket service, and its outcome put in words
 //! ([`crate::reply::officer`]).
 
@@ -15,6 +16,8 @@ use std::sync::LazyLock;
 pub enum Command {
     List,
     Claim(u64),
+    TakeOver(u64),
+    /// Answer with the text given (empty: refused with the usage).
     Answer(u64, String),
     /// Answer with an FAQ entry: `答复 12 #faq_id`.
     AnswerWithEntry(u64, String),
@@ -26,8 +29,10 @@ pub enum Command {
 }
 
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(认领|答复|回复|关闭|重开|入库)\s*#?\s*(\d+)\s*[:：,，]?\s*([\s\S]*)$")
-        .expect("static regex")
+    Regex::new(
+        r"^(认领|接手|答复|回复|关闭|重开|入库)\s*[#＃]?\s*([0-9０-９]+)\s*[:：,，]?\s*([\s\S]*)$",
+    )
+    .expect("static regex")
 });
 
 /// Parses an officer's message (the @ to the bot already stripped).
@@ -39,20 +44,29 @@ pub fn parse(text: &str) -> Command {
     let Some(c) = COMMAND.captures(t) else {
         return Command::Help;
     };
-    let Ok(id) = c[2].parse::<u64>() else {
+    let digits: String = c[2].chars().map(half_width_digit).collect();
+    let Ok(id) = digits.parse::<u64>() else {
         return Command::Help;
     };
     let rest = c[3].trim().to_owned();
     match &c[1] {
         "认领" => Command::Claim(id),
+        "接手" => Command::TakeOver(id),
         "答复" | "回复" if is_entry_ref(&rest) => {
             Command::AnswerWithEntry(id, rest[1..].to_owned())
         }
-        "答复" | "回复" if !rest.is_empty() => Command::Answer(id, rest),
+        "答复" | "回复" => Command::Answer(id, rest),
         "关闭" => Command::Close(id, (!rest.is_empty()).then_some(rest)),
         "重开" => Command::Reopen(id),
-        "入库" => Command::Learn(id),
-        _ => Command::Help,
+        _ => Command::Learn(id),
+    }
+}
+
+/// `０`–`９` as `0`–`9`; anything else as it is.
+fn half_width_digit(c: char) -> char {
+    match c {
+        '０'..='９' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
     }
 }
 
@@ -73,6 +87,7 @@ fn action(command: Command, officer: &str) -> Option<Action> {
         Command::Help => return None,
         Command::List => Action::List(TicketFilter::Pending),
         Command::Claim(id) => Action::Claim { id, officer },
+        Command::TakeOver(id) => Action::TakeOver { id, officer },
         Command::Answer(id, text) => Action::Answer { id, officer, text },
         Command::AnswerWithEntry(id, faq_id) => Action::Teach {
             id,
@@ -100,6 +115,7 @@ pub async fn run(
     let Some(action) = action(command, officer) else {
         return Ok(words::HELP.to_owned());
     };
+    let id = action.ticket();
     let kb = state.faq.current();
     let cx = Context {
         kb: &kb,
@@ -108,7 +124,7 @@ pub async fn run(
     };
     match state.tickets.apply(action, cx).await {
         Ok(outcome) => Ok(render(&outcome, now)),
-        Err(e) => refusal(e),
+        Err(e) => refusal(e, id),
     }
 }
 
@@ -116,6 +132,7 @@ fn render(outcome: &Outcome, now: i64) -> String {
     match outcome {
         Outcome::Listed(tickets) => words::pending(tickets, now),
         Outcome::Claimed(t) => words::claimed(t),
+        Outcome::TakenOver { ticket, from } => words::taken_over(ticket, from),
         Outcome::Answered(t) => words::answered(t),
         Outcome::Taught { ticket, faq_id } => words::taught(ticket, faq_id),
         Outcome::Closed(t) => words::closed(t),
@@ -127,17 +144,14 @@ fn render(outcome: &Outcome, now: i64) -> String {
 }
 
 /// What officers are told when an action is refused; storage outages are passed on.
-fn refusal(e: ServiceError) -> Result<String, StoreError> {
+fn refusal(e: ServiceError, id: Option<u64>) -> Result<String, StoreError> {
     Ok(match e {
-        ServiceError::NotFound(id) => words::no_such_ticket(id),
-        ServiceError::Refused { id, status, .. } => words::refused(id, status),
-        ServiceError::UnknownEntry(faq_id) => words::no_such_entry(&faq_id),
-        ServiceError::Invalid(_) => words::HELP.to_owned(),
         ServiceError::Store(e) if e.is_outage() => return Err(e),
         ServiceError::Store(e) => {
             tracing::error!(error = %Chain(&e), "officer command failed");
             words::FAILED.to_owned()
         }
+        refused => words::refused(&refused.to_string(), id),
     })
 }
 
@@ -168,7 +182,9 @@ mod tests {
         );
         assert_eq!(parse("关闭 3"), Command::Close(3, None));
         assert_eq!(parse("入库 4"), Command::Learn(4));
-        assert_eq!(parse("答复 12"), Command::Help);
+        assert_eq!(parse("答复 12"), Command::Answer(12, String::new()));
+        assert_eq!(parse("认领２"), Command::Claim(2));
+        assert_eq!(parse("接手 ＃１２"), Command::TakeOver(12));
         assert_eq!(parse("你好"), Command::Help);
     }
 
@@ -184,7 +200,7 @@ mod tests {
 
         #[test]
         fn commands_round_trip(
-            verb in proptest::sample::select(&["认领", "答复", "回复", "关闭", "重开", "入库"]),
+            verb in proptest::sample::select(&["认领", "接手", "答复", "回复", "关闭", "重开", "入库"]),
             id in proptest::prelude::any::<u64>(),
             hash in proptest::prelude::any::<bool>(),
             // Not starting with a separator (`答复 12：…` drops it) and trimmed, as the parser keeps it.
@@ -193,6 +209,7 @@ mod tests {
             let text = format!("{verb} {}{id} {rest}", if hash { "#" } else { "" });
             let expected = match verb {
                 "认领" => Command::Claim(id),
+                "接手" => Command::TakeOver(id),
                 "答复" | "回复" => Command::Answer(id, rest.clone()),
                 "关闭" => Command::Close(id, Some(rest.clone())),
                 "重开" => Command::Reopen(id),

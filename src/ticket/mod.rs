@@ -7,7 +7,8 @@
 mod action;
 mod rules;
 
-pub use action::{Action, NO_REASON, Outcome, ServiceError};
+pub use crate::store::Undelivered;
+pub use action::{Action, Outcome, ServiceError};
 
 use crate::config::Officers;
 use crate::faq::Date;
@@ -56,6 +57,17 @@ impl Service {
                 let claim = |t: &mut Ticket| rules::claim(t, officer, now);
                 Outcome::Claimed(self.change(id, now, claim).await?)
             }
+            Action::TakeOver { id, officer } => {
+                let officer = named(&officer)?;
+                let mut from = String::new();
+                let take = |t: &mut Ticket| {
+                    let (effects, held_by) = rules::take_over(t, officer, now)?;
+                    from = held_by;
+                    Ok(effects)
+                };
+                let ticket = self.change(id, now, take).await?;
+                Outcome::TakenOver { ticket, from }
+            }
             Action::Answer { id, officer, text } => self.answer(id, &officer, &text, now).await?,
             Action::Teach {
                 id,
@@ -85,13 +97,13 @@ impl Service {
     ) -> Result<Outcome, ServiceError> {
         let (officer, text) = (named(officer)?, text.trim());
         if text.is_empty() {
-            return Err(ServiceError::Invalid("`text` is required"));
+            return Err(ServiceError::Invalid("答复内容不能为空"));
         }
         let answer = |t: &mut Ticket| rules::answer(t, officer, text, now);
         Ok(Outcome::Answered(self.change(id, now, answer).await?))
     }
 
-    /// Closes with the reason given, or [`NO_REASON`].
+    /// Closes with the reason given, which the askers are told: required.
     async fn close(
         &self,
         id: u64,
@@ -101,7 +113,10 @@ impl Service {
     ) -> Result<Outcome, ServiceError> {
         let officer = named(officer)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        let close = |t: &mut Ticket| rules::close(t, officer, reason.unwrap_or(NO_REASON), now);
+        let reason = reason.ok_or(ServiceError::Invalid(
+            "关闭工单须注明原因（提问人会收到这个原因）",
+        ))?;
+        let close = |t: &mut Ticket| rules::close(t, officer, reason, now);
         Ok(Outcome::Closed(self.change(id, now, close).await?))
     }
 
@@ -186,14 +201,19 @@ impl Service {
     }
 
     /// A message could not be delivered and will not be retried: it leaves the outbox, its ticket
-    /// records why, and the officers are told (see `rules::undeliverable`). Durable.
+    /// records why, and the officers are told what to do next (see `rules::undeliverable`). Durable.
     pub async fn undeliverable(
         &self,
         item: &OutboxItem,
-        error: String,
+        (error, cause): (String, Undelivered),
         now: i64,
     ) -> Result<(), StoreError> {
-        let report = rules::undeliverable(&self.officers.notify_webhooks, item, &error, now);
+        let ticket = match item.about() {
+            Some(id) => self.db.ticket(id).await?,
+            None => None,
+        };
+        let hooks = &self.officers.notify_webhooks;
+        let report = rules::undeliverable(hooks, (item, ticket.as_ref()), (&error, cause), now);
         let wake = !report.is_empty();
         let failed = Delivery::Failed { at_ms: now, error };
         self.db.finish(item, failed, now, report).await?;
@@ -235,7 +255,7 @@ impl Service {
 fn named(officer: &str) -> Result<&str, ServiceError> {
     let officer = officer.trim();
     if officer.is_empty() {
-        return Err(ServiceError::Invalid("`officer` is required"));
+        return Err(ServiceError::Invalid("缺少处理人（officer）"));
     }
     Ok(officer)
 }

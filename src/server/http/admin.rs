@@ -66,6 +66,7 @@ async fn apply(state: &SharedState, action: Action) -> Result<Json<serde_json::V
         Outcome::Listed(tickets) => serde_json::to_value(tickets),
         Outcome::Shown(t)
         | Outcome::Claimed(t)
+        | Outcome::TakenOver { ticket: t, .. }
         | Outcome::Answered(t)
         | Outcome::Taught { ticket: t, .. }
         | Outcome::Closed(t)
@@ -122,13 +123,14 @@ struct OfficerBody {
 }
 
 /// What `POST /tickets/{id}/{verb}` can ask for.
-const VERBS: [&str; 5] = ["claim", "answer", "close", "reopen", "draft"];
+const VERBS: [&str; 6] = ["claim", "take_over", "answer", "close", "reopen", "draft"];
 
 /// The action a `POST /tickets/{id}/{verb}` asks for (`verb` is one of [`VERBS`]).
 fn action(id: u64, verb: &str, b: OfficerBody) -> Action {
     let officer = b.officer;
     match verb {
         "claim" => Action::Claim { id, officer },
+        "take_over" => Action::TakeOver { id, officer },
         "answer" => match b.faq_id {
             Some(faq_id) => Action::Teach {
                 id,
@@ -151,7 +153,7 @@ fn action(id: u64, verb: &str, b: OfficerBody) -> Action {
     }
 }
 
-/// `POST /tickets/{id}/{claim|answer|close|reopen|draft}`: one officer action, durable before the
+/// `POST /tickets/{id}/{claim|take_over|answer|close|reopen|draft}`: one officer action, durable before the
 /// answer (the changed ticket, or the draft).
 async fn act(
     State(state): State<SharedState>,

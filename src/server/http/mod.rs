@@ -137,7 +137,7 @@ impl From<crate::ticket::ServiceError> for ApiError {
         use crate::ticket::ServiceError as E;
         match e {
             E::NotFound(id) => ApiError::NotFound(format!("ticket #{id} not found")),
-            e @ E::Refused { .. } => ApiError::Conflict(e.to_string()),
+            e @ (E::Refused { .. } | E::Held { .. }) => ApiError::Conflict(e.to_string()),
             e @ (E::UnknownEntry(_) | E::Invalid(_)) => ApiError::BadRequest(e.to_string()),
             E::Store(e) => e.into(),
         }
