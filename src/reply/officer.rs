@@ -98,6 +98,15 @@ pub fn answer_text(t: &Ticket) -> String {
     )
 }
 
+/// A repeat of a question the officers answered in ticket `t`: their answer again.
+pub fn repeated_answer(t: &Ticket) -> String {
+    format!(
+        "工作人员此前答复过相同的问题（工单 #{}），答复如下：\n{}\n如果您的情况不同，请 @我 回复“人工”转交工作人员。",
+        t.id,
+        staff_text(t.answer.as_deref().unwrap_or(""))
+    )
+}
+
 /// Officers are told that a message to a ticket's askers (its answer, or a notice) could not be
 /// delivered, why, and what to do next.
 pub fn delivery_failed(

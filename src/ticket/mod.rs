@@ -5,6 +5,7 @@
 //! in [`crate::reply::officer`].
 
 mod action;
+mod repeat;
 mod rules;
 
 pub use crate::store::Undelivered;
@@ -14,8 +15,8 @@ use crate::config::Officers;
 use crate::faq::Date;
 use crate::snapshot::Snapshot;
 use crate::store::{
-    Database, Delivery, Effects, Escalated, Escalation, FloodLimits, OutboxItem, StoreError,
-    Ticket, TicketFilter,
+    Database, Delivery, Effects, Escalated, Escalation, FloodLimits, OutboxItem, Status,
+    StoreError, Ticket, TicketFilter,
 };
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -169,6 +170,19 @@ impl Service {
             self.wake.notify_one();
         }
         Ok(r)
+    }
+
+    /// The latest answered ticket whose question `normalized` repeats (see `repeat`), if any: its
+    /// answer is given again instead of opening a ticket.
+    pub async fn answered_before(&self, normalized: &str) -> Result<Option<Ticket>, StoreError> {
+        let answered = self
+            .db
+            .tickets(TicketFilter::Status(Status::Answered))
+            .await?;
+        Ok(answered
+            .into_iter()
+            .filter(|t| t.answer.is_some() && repeat::same_question(&t.normalized, normalized))
+            .max_by_key(|t| t.updated_ms))
     }
 
     /// Reminds the officers of every overdue ticket (see `rules::overdue`); returns their ids.

@@ -382,13 +382,56 @@ mod tests {
     }
 
     #[test]
+    fn a_claim_is_respected_until_taken_over() {
+        let mut t = ticket(&["u1"]);
+        claim(&mut t, "王", 1).unwrap();
+        let held = answer(&mut t, "李", "答复", 2).unwrap_err();
+        assert_eq!(
+            held.to_string(),
+            "工单 #7 已由 王 认领，不能答复；如需接手，请用“接手 7”"
+        );
+        assert!(close(&mut t, "李", "重复", 2).is_err());
+        let (_, from) = take_over(&mut t, "李", 3).unwrap();
+        assert_eq!((from.as_str(), t.claimed_by.as_deref()), ("王", Some("李")));
+        assert!(take_over(&mut t, "李", 4).is_err(), "already theirs");
+        answer(&mut t, "李", "答复", 5).unwrap();
+    }
+
+    #[test]
+    fn an_unanswered_close_and_a_reopen_tell_the_askers_and_a_reopen_forgets_the_close() {
+        let mut t = ticket(&["u1", ""]);
+        let closed = close(&mut t, "王", "不属于本部门职责", 1).unwrap();
+        assert_eq!(closed.messages.len(), 1);
+        let m = &closed.messages[0];
+        assert!(m.text.contains("不属于本部门职责"), "{}", m.text);
+        assert_eq!(
+            (m.notice_of, m.ticket, m.to_people.len()),
+            (Some(7), None, 2)
+        );
+        let reopened = reopen(&mut t, "王", 2).unwrap();
+        assert!(reopened.messages[0].text.contains("重新受理"));
+        assert_eq!(
+            (t.closed_by.as_ref(), t.close_reason.as_ref()),
+            (None, None)
+        );
+        answer(&mut t, "王", "答复", 3).unwrap();
+        let after_answer = close(&mut t, "王", "已答复", 4).unwrap();
+        assert!(after_answer.messages.is_empty(), "the answer ended it");
+    }
+
+    #[test]
     fn an_answer_mentions_each_asker_once_and_splits_for_wecom() {
         let mut t = ticket(&["u1", "u2", "u1", ""]);
         let long = "很长的答复。".repeat(200);
         let e = answer(&mut t, "o", &long, 3).unwrap();
         assert!(e.messages.len() > 1, "split at WeCom's 2048 bytes");
-        assert_eq!(e.messages[0].mention, ["u1", "u2"]);
-        assert!(e.messages[1..].iter().all(|m| m.mention.is_empty()));
+        let ids: Vec<&str> = e.messages[0]
+            .to_people
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect();
+        assert_eq!(ids, ["u1", "u2"]);
+        assert!(e.messages[1..].iter().all(|m| m.to_people.is_empty()));
         let more: Vec<bool> = e.messages.iter().map(|m| m.more_parts).collect();
         assert_eq!(more.last(), Some(&false));
         assert!(more[..more.len() - 1].iter().all(|m| *m));
@@ -430,8 +473,13 @@ mod tests {
         let answer = OutboxItem::new(group.clone(), "a".into(), vec![], Some(7), 0);
         let part = OutboxItem::new(group, "a".into(), vec![], None, 0);
         let notice = to_officers(&hooks, "n", 0).remove(0);
-        assert_eq!(undeliverable(&hooks, &answer, "boom", 1).len(), 2);
-        assert!(undeliverable(&hooks, &part, "boom", 1).is_empty());
-        assert!(undeliverable(&hooks, &notice, "boom", 1).is_empty());
+        assert_eq!(
+            undeliverable(&hooks, (&answer, None), ("boom", Undelivered::GaveUp), 1).len(),
+            2
+        );
+        assert!(undeliverable(&hooks, (&part, None), ("boom", Undelivered::GaveUp), 1).is_empty());
+        assert!(
+            undeliverable(&hooks, (&notice, None), ("boom", Undelivered::GaveUp), 1).is_empty()
+        );
     }
 }
