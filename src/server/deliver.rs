@@ -132,14 +132,18 @@ async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
         to_people: &people,
         now_ms: now,
     };
+    let kind = match item.target {
+        Target::Group(_) => "group",
+        Target::OfficerWebhook { .. } => "officers",
+    };
     match state.outbound.deliver(outgoing).await {
         Ok(()) => {
-            state.metrics.outbound("sent");
+            state.metrics.outbound(kind, "sent");
             log_store(state.tickets.delivered(&item, now).await);
             true
         }
         Err(e) if e.is_transient() && item.attempts + 1 < MAX_ATTEMPTS => {
-            state.metrics.outbound("retry");
+            state.metrics.outbound(kind, "retry");
             let error = describe(&e);
             tracing::warn!(item = item.id, attempts = item.attempts + 1, %error, "delivery failed, will retry");
             item.attempts += 1;
@@ -148,7 +152,7 @@ async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
             false
         }
         Err(e) => {
-            state.metrics.outbound("failed");
+            state.metrics.outbound(kind, "failed");
             let error = describe(&e);
             tracing::error!(item = item.id, %error, "delivery failed permanently");
             let cause = undelivered(&e);

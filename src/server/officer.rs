@@ -115,14 +115,16 @@ pub async fn run(
     let Some(action) = action(command, officer) else {
         return Ok(words::HELP.to_owned());
     };
-    let id = action.ticket();
+    let (id, name) = (action.ticket(), action.name());
     let kb = state.faq.current();
     let cx = Context {
         kb: &kb,
         on: state.config.knowledge.as_of.day(),
         now,
     };
-    match state.tickets.apply(action, cx).await {
+    let applied = state.tickets.apply(action, cx).await;
+    state.metrics.officer_action(name, applied.is_ok());
+    match applied {
         Ok(outcome) => Ok(render(&outcome, now)),
         Err(e) => refusal(e, id),
     }

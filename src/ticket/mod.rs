@@ -32,6 +32,17 @@ pub struct Context<'a> {
     pub now: i64,
 }
 
+/// The queue as operators watch it (see `/metrics`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gauges {
+    pub open: usize,
+    pub claimed: usize,
+    /// Open or claimed for longer than `officers.sla`.
+    pub overdue: usize,
+    /// How long the oldest pending ticket has waited, ms (0 when none waits).
+    pub oldest_ms: i64,
+}
+
 /// Cheap to share; one per server.
 pub struct Service {
     db: Database,
@@ -183,6 +194,22 @@ impl Service {
             .into_iter()
             .filter(|t| t.answer.is_some() && repeat::same_question(&t.normalized, normalized))
             .max_by_key(|t| t.updated_ms))
+    }
+
+    /// The queue's gauges at `now`.
+    pub async fn gauges(&self, now: i64) -> Result<Gauges, StoreError> {
+        let sla_ms = self.officers.sla.as_millis() as i64;
+        let mut g = Gauges::default();
+        for t in self.db.tickets(TicketFilter::Pending).await? {
+            match t.status {
+                Status::Claimed => g.claimed += 1,
+                _ => g.open += 1,
+            }
+            let waited = (now - t.created_ms).max(0);
+            g.overdue += usize::from(waited >= sla_ms);
+            g.oldest_ms = g.oldest_ms.max(waited);
+        }
+        Ok(g)
     }
 
     /// Reminds the officers of every overdue ticket (see `rules::overdue`); returns their ids.

@@ -32,3 +32,6 @@ mod mixed;
 mod accuracy;
 // Hot reload of faq/ while callbacks arrive: API, CLI and SIGHUP; a broken faq/ is refused.
 mod reload;
+// What people receive around the answers (issue 13): how every ticket ends, names in late messages,
+// instructions that work, officers' words and rules, promises with a time, repeats, delivery failures.
+mod receive;

@@ -61,7 +61,10 @@ async fn apply(state: &SharedState, action: Action) -> Result<Json<serde_json::V
         on: state.config.knowledge.as_of.day(),
         now: now_ms(),
     };
-    let outcome = state.tickets.apply(action, cx).await?;
+    let name = action.name();
+    let applied = state.tickets.apply(action, cx).await;
+    state.metrics.officer_action(name, applied.is_ok());
+    let outcome = applied?;
     let value = match outcome {
         Outcome::Listed(tickets) => serde_json::to_value(tickets),
         Outcome::Shown(t)

@@ -73,6 +73,12 @@ async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
     let counts = crate::faq::validity::counts(&kb.base, on);
     body.push_str(&super::metrics::faq_status(&counts));
     body.push_str(&state.metrics.faq_snapshot(&kb));
+    let gauges = state
+        .tickets
+        .gauges(super::now_ms())
+        .await
+        .unwrap_or_default();
+    body.push_str(&super::metrics::tickets(&gauges));
     ([("content-type", "text/plain; version=0.0.4")], body)
 }
 
