@@ -22,6 +22,7 @@ impl Fixture {
         let db = Database::open(dir.path()).unwrap();
         let officers = Officers {
             notify_webhooks: vec![url::Url::parse(HOOK).unwrap()],
+            webhook_secrets: Default::default(),
             groups: vec![],
             staff_ids: vec![],
             sla: Duration::from_secs(3600),
