@@ -150,6 +150,8 @@ pub enum QueueCommand {
     },
     /// Close a ticket with the reason its askers are told.
     Close { id: u64, reason: String },
+    /// Merge ticket ID into ticket INTO (the same question in the same group; its askers are told).
+    Merge { id: u64, into: u64 },
     /// Reopen an answered or closed ticket (its askers are told).
     Reopen { id: u64 },
 }
@@ -367,6 +369,11 @@ fn queue_action(command: QueueCommand, officer: Option<String>) -> Result<Action
             officer: who()?,
             reason: Some(reason),
         },
+        QueueCommand::Merge { id, into } => Action::Merge {
+            id,
+            into,
+            officer: who()?,
+        },
         QueueCommand::Reopen { id } => Action::Reopen {
             id,
             officer: who()?,
@@ -401,6 +408,7 @@ fn outcome_json(outcome: &Outcome) -> Result<String> {
         | Outcome::Answered(t)
         | Outcome::Taught { ticket: t, .. }
         | Outcome::Closed(t)
+        | Outcome::Merged { ticket: t, .. }
         | Outcome::Reopened(t) => serde_json::to_string_pretty(t)?,
     })
 }
@@ -418,6 +426,7 @@ fn outcome_text(outcome: &Outcome) -> String {
         Outcome::Taught { ticket, faq_id } => words::taught(ticket, faq_id),
         Outcome::Closed(t) => words::closed(t),
         Outcome::Reopened(t) => words::reopened(t),
+        Outcome::Merged { ticket, into } => words::merged(ticket, *into),
         Outcome::Drafted(d) => words::drafted(d),
     };
     format!("{line}\n")

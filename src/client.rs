@@ -133,6 +133,9 @@ impl Client {
                 officer,
                 reason,
             } => post(*id, json!({ "officer": officer, "reason": reason })),
+            Action::Merge { id, into, officer } => {
+                post(*id, json!({ "officer": officer, "into": into }))
+            }
         };
         let value: Value = self.call(method, &path, body).await?;
         outcome(action, value).context("unexpected response from the server")
@@ -235,6 +238,10 @@ fn outcome(action: Action, v: Value) -> serde_json::Result<Outcome> {
             faq_id,
         },
         Action::Close { .. } => Outcome::Closed(from_value(v)?),
+        Action::Merge { into, .. } => Outcome::Merged {
+            ticket: from_value(v)?,
+            into,
+        },
         Action::Reopen { .. } => Outcome::Reopened(from_value(v)?),
         Action::Draft { .. } => Outcome::Drafted(from_value(v)?),
     })

@@ -6,7 +6,7 @@ use crate::sanitize::{NAME_CHARS, QUESTION_CHARS, staff_text, user_text};
 use crate::store::{Draft, Status, Ticket, Undelivered};
 
 /// The officers' commands, as the bot explains them: group robots receive only messages that @ them.
-pub const HELP: &str = "工作人员指令（先 @机器人）：待办 ｜ 认领 12 ｜ 接手 12 ｜ 答复 12 答复内容 ｜ 答复 12 #FAQ编号 ｜ 关闭 12 原因 ｜ 重开 12 ｜ 入库 12";
+pub const HELP: &str = "工作人员指令（先 @机器人）：待办 ｜ 认领 12 ｜ 接手 12 ｜ 答复 12 答复内容 ｜ 答复 12 #FAQ编号 ｜ 关闭 12 原因 ｜ 合并 13 到 12 ｜ 重开 12 ｜ 入库 12";
 /// A command from someone in an officer group who is not a registered officer.
 pub const NOT_AN_OFFICER: &str = "本群的工单指令仅限登记的工作人员使用。";
 /// A command that failed for a reason officers cannot act on (the cause is logged).
@@ -247,6 +247,19 @@ pub fn closed_notice(t: &Ticket) -> String {
     )
 }
 
+/// What the askers of a ticket merged into ticket `into` are told.
+pub fn merged_notice(t: &Ticket, into: u64) -> String {
+    format!(
+        "关于您的提问“{}”（工单 #{}）：与工单 #{into} 是同一问题，已并入工单 #{into}，答复后会在本群一并通知您。",
+        question(&t.question),
+        t.id
+    )
+}
+
+pub fn merged(t: &Ticket, into: u64) -> String {
+    format!("工单 #{} 已并入工单 #{into}，已告知提问人。", t.id)
+}
+
 /// What the askers of a reopened ticket are told.
 pub fn reopened_notice(t: &Ticket) -> String {
     format!(
@@ -269,6 +282,9 @@ pub fn refused(why: &str, id: Option<u64>) -> String {
         (w, Some(id)) if w.starts_with("关闭") => format!("\n用法：@机器人 关闭 {id} 原因"),
         (w, Some(id)) if w.starts_with("答复内容") => {
             format!("\n用法：@机器人 答复 {id} 答复内容")
+        }
+        (w, Some(id)) if w.contains("不能合并") => {
+            format!("\n用法：@机器人 合并 {id} 到 另一工单编号")
         }
         _ => String::new(),
     };

@@ -127,7 +127,15 @@ const OUTBOUND_RESULTS: [&str; 3] = ["sent", "retry", "failed"];
 /// Where an outbound post goes.
 const DESTINATIONS: [&str; 2] = ["group", "officers"];
 /// What officers do with tickets (`Action::name` of the changing actions).
-const OFFICER_ACTIONS: [&str; 6] = ["claim", "take_over", "answer", "close", "reopen", "draft"];
+const OFFICER_ACTIONS: [&str; 7] = [
+    "claim",
+    "take_over",
+    "answer",
+    "close",
+    "merge",
+    "reopen",
+    "draft",
+];
 const ACTION_RESULTS: [&str; 2] = ["done", "refused"];
 
 pub struct Metrics {
@@ -431,6 +439,7 @@ mod tests {
         text.push_str(&gauge("policybot_data_dir_bytes", 0));
         text.push_str(&faq_status(&[(Status::InForce, 1)]));
         text.push_str(&Metrics::default().faq_snapshot(&snapshot()));
+        text.push_str(&tickets(&crate::ticket::Gauges::default()));
         for (name, kind, _) in FAMILIES {
             assert_eq!(
                 text.matches(&format!("# HELP {name} ")).count(),

@@ -24,13 +24,15 @@ pub enum Command {
     /// Close, with the reason given (if any).
     Close(u64, Option<String>),
     Reopen(u64),
+    /// Merge the first ticket into the second (`合并 13 到 12`); without the second, refused with the usage.
+    Merge(u64, Option<u64>),
     Learn(u64),
     Help,
 }
 
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(认领|接手|答复|回复|关闭|重开|入库)\s*[#＃]?\s*([0-9０-９]+)\s*[:：,，]?\s*([\s\S]*)$",
+        r"^(认领|接手|答复|回复|关闭|合并|重开|入库)\s*[#＃]?\s*([0-9０-９]+)\s*[:：,，]?\s*([\s\S]*)$",
     )
     .expect("static regex")
 });
@@ -58,8 +60,19 @@ pub fn parse(text: &str) -> Command {
         "答复" | "回复" => Command::Answer(id, rest),
         "关闭" => Command::Close(id, (!rest.is_empty()).then_some(rest)),
         "重开" => Command::Reopen(id),
+        "合并" => Command::Merge(id, merge_target(&rest)),
         _ => Command::Learn(id),
     }
+}
+
+/// The ticket of `到 12`, `入 #12` or `12`.
+fn merge_target(rest: &str) -> Option<u64> {
+    let digits: String = rest
+        .trim_start_matches(['到', '入', '进', '至', '→', ' ', '#', '＃'])
+        .chars()
+        .map(half_width_digit)
+        .collect();
+    digits.trim().parse().ok()
 }
 
 /// `０`–`９` as `0`–`9`; anything else as it is.
@@ -100,6 +113,12 @@ fn action(command: Command, officer: &str) -> Option<Action> {
             reason,
         },
         Command::Reopen(id) => Action::Reopen { id, officer },
+        Command::Merge(id, into) => Action::Merge {
+            id,
+            // No target: the service refuses a merge of a ticket into itself, with the usage.
+            into: into.unwrap_or(id),
+            officer,
+        },
         Command::Learn(id) => Action::Draft { id, officer },
     })
 }
@@ -139,6 +158,7 @@ fn render(outcome: &Outcome, now: i64) -> String {
         Outcome::Taught { ticket, faq_id } => words::taught(ticket, faq_id),
         Outcome::Closed(t) => words::closed(t),
         Outcome::Reopened(t) => words::reopened(t),
+        Outcome::Merged { ticket, into } => words::merged(ticket, *into),
         Outcome::Drafted(d) => words::drafted(d),
         // No command asks for these.
         Outcome::Shown(_) | Outcome::Drafts(_) => words::HELP.to_owned(),
@@ -187,6 +207,8 @@ mod tests {
         assert_eq!(parse("答复 12"), Command::Answer(12, String::new()));
         assert_eq!(parse("认领２"), Command::Claim(2));
         assert_eq!(parse("接手 ＃１２"), Command::TakeOver(12));
+        assert_eq!(parse("合并 13 到 12"), Command::Merge(13, Some(12)));
+        assert_eq!(parse("合并 13"), Command::Merge(13, None));
         assert_eq!(parse("你好"), Command::Help);
     }
 

@@ -40,6 +40,13 @@ pub enum Action {
         id: u64,
         officer: String,
     },
+    /// Merge ticket `id` into ticket `into`, the same question in the same group: its askers join
+    /// `into` and are told so; `id` is closed.
+    Merge {
+        id: u64,
+        into: u64,
+        officer: String,
+    },
     /// Turn an answered ticket into a draft FAQ entry for review (`入库`).
     Draft {
         id: u64,
@@ -59,6 +66,7 @@ impl Action {
             Action::Answer { .. } | Action::Teach { .. } => "answer",
             Action::Close { .. } => "close",
             Action::Reopen { .. } => "reopen",
+            Action::Merge { .. } => "merge",
             Action::Draft { .. } => "draft",
             Action::Drafts => "drafts",
         }
@@ -74,6 +82,7 @@ impl Action {
             | Action::Teach { id, .. }
             | Action::Close { id, .. }
             | Action::Reopen { id, .. }
+            | Action::Merge { id, .. }
             | Action::Draft { id, .. } => Some(*id),
             Action::List(_) | Action::Drafts => None,
         }
@@ -98,6 +107,11 @@ pub enum Outcome {
         faq_id: String,
     },
     Closed(Ticket),
+    /// Merged into ticket `into` (the merged ticket, now closed).
+    Merged {
+        ticket: Ticket,
+        into: u64,
+    },
     Reopened(Ticket),
     Drafted(Draft),
     Drafts(Vec<Draft>),

@@ -96,6 +96,10 @@ impl Service {
                 let reopen = |t: &mut Ticket| rules::reopen(t, officer, now);
                 Outcome::Reopened(self.change(id, now, reopen).await?)
             }
+            Action::Merge { id, into, officer } => {
+                let ticket = self.merge(id, into, named(&officer)?, now).await?;
+                Outcome::Merged { ticket, into }
+            }
             Action::Draft { id, officer } => self.draft(id, named(&officer)?, now).await?,
         })
     }
@@ -130,6 +134,24 @@ impl Service {
         ))?;
         let close = |t: &mut Ticket| rules::close(t, officer, reason, now);
         Ok(Outcome::Closed(self.change(id, now, close).await?))
+    }
+
+    /// Ticket `id`'s askers join `into` first, then `id` is closed telling them so: a crash between
+    /// the two leaves them in both tickets (the merge can be done again), never in neither.
+    async fn merge(
+        &self,
+        id: u64,
+        into: u64,
+        officer: &str,
+        now: i64,
+    ) -> Result<Ticket, ServiceError> {
+        let from = self.get(id).await?;
+        let target = self.get(into).await?;
+        rules::mergeable(&from, &target, officer)?;
+        self.change(into, now, |t| rules::absorb(t, &from, officer, now))
+            .await?;
+        self.change(id, now, |t| rules::merged(t, into, officer, now))
+            .await
     }
 
     async fn draft(&self, id: u64, officer: &str, now: i64) -> Result<Outcome, ServiceError> {

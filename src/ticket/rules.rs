@@ -147,6 +147,58 @@ pub fn close(
     })
 }
 
+/// Whether `from` may be merged into `into` by `officer`: two different pending tickets of one
+/// group (an answer reaches only its ticket's group), `from` not held by another officer.
+pub fn mergeable(from: &Ticket, into: &Ticket, officer: &str) -> Result<(), ServiceError> {
+    if from.id == into.id || !from.status.is_pending() {
+        return Err(refused(from, "合并"));
+    }
+    if let Some(e) = held(from, officer, "合并") {
+        return Err(e);
+    }
+    if !into.status.is_pending() {
+        return Err(refused(into, "并入"));
+    }
+    if from.group_id != into.group_id || from.platform != into.platform {
+        return Err(ServiceError::Invalid("只能合并同一个群里的工单"));
+    }
+    Ok(())
+}
+
+/// `from`'s askers join pending ticket `t` (each once).
+pub fn absorb(
+    t: &mut Ticket,
+    from: &Ticket,
+    officer: &str,
+    now: i64,
+) -> Result<Effects, ServiceError> {
+    if !t.status.is_pending() {
+        return Err(refused(t, "并入"));
+    }
+    for a in &from.askers {
+        if !t.askers.iter().any(|b| b.id_or_nick() == a.id_or_nick()) {
+            t.askers.push(a.clone());
+        }
+    }
+    push_event(t, now, officer, "merged in", &format!("#{}", from.id));
+    Ok(Effects::default())
+}
+
+/// A pending ticket merged into ticket `into` is closed; its askers are told where their question went.
+pub fn merged(t: &mut Ticket, into: u64, officer: &str, now: i64) -> Result<Effects, ServiceError> {
+    if !t.status.is_pending() {
+        return Err(refused(t, "合并"));
+    }
+    t.status = Status::Closed;
+    t.closed_by = Some(officer.to_owned());
+    t.close_reason = Some(format!("并入工单 #{into}"));
+    push_event(t, now, officer, "merged into", &format!("#{into}"));
+    Ok(Effects {
+        messages: notice(t, &words::merged_notice(t, into), now),
+        draft: None,
+    })
+}
+
 /// An answered or closed ticket is open again, unclaimed and without its closing; its askers are
 /// told that it is being looked at again.
 pub fn reopen(t: &mut Ticket, officer: &str, now: i64) -> Result<Effects, ServiceError> {
@@ -430,7 +482,7 @@ mod tests {
             .iter()
             .map(|p| p.id.as_str())
             .collect();
-        assert_eq!(ids, ["u1", "u2"]);
+        assert_eq!(ids, ["u1", "u2", ""], "the asker without an id is named");
         assert!(e.messages[1..].iter().all(|m| m.to_people.is_empty()));
         let more: Vec<bool> = e.messages.iter().map(|m| m.more_parts).collect();
         assert_eq!(more.last(), Some(&false));

@@ -459,3 +459,40 @@ async fn a_secret_for_a_webhook_that_is_not_configured_is_refused_at_start() {
     assert!(!ok && said.contains("officers.webhook_secrets"), "{said}");
     assert!(!said.contains("access_token=zzz"), "{said}");
 }
+
+#[tokio::test]
+async fn a_ticket_merged_into_another_tells_its_askers_and_they_get_the_other_tickets_answer() {
+    // Point 1: `合并 2 到 1` closes #2, tells its asker where the question went, and #1's answer
+    // then @-s both askers; a merge without a target is refused with the usage.
+    let app = TestApp::spawn().await;
+    let first = app.escalate(RENT).await;
+    let (_, body) = app
+        .send_dingtalk(&DingTalkMsg::new(&app, "食堂饭卡能退吗").from("u-li", "李四"))
+        .await;
+    let second = ticket_number(markdown_text(&body)).unwrap();
+
+    let no_target = officer_says(&app, &format!("合并 {second}")).await;
+    let merged = officer_says(&app, &format!("合并 {second} 到 {first}")).await;
+    let notice = group_message(&app, SESSION_PATH, "the merge notice", "已并入").await;
+    app.api_post(
+        &format!("/tickets/{first}/answer"),
+        json!({"officer": "王科长", "text": "房租减免请咨询属地国资部门。"}),
+    )
+    .await;
+    let answer = group_message(&app, SESSION_PATH, "the answer", "国资部门").await;
+
+    assert!(no_target.contains("用法：@机器人 合并"), "{no_target}");
+    assert!(merged.contains(&format!("已并入工单 #{first}")), "{merged}");
+    assert!(notice.text().starts_with("@u-li"), "{}", notice.text());
+    assert!(
+        notice.text().contains(&format!("工单 #{second}")),
+        "{}",
+        notice.text()
+    );
+    assert_eq!(answer.body["at"]["atUserIds"], json!(["u-zhang", "u-li"]));
+    let t = app.ticket(second).await;
+    assert_eq!(
+        (t["status"].as_str(), t["close_reason"].as_str()),
+        (Some("closed"), Some(format!("并入工单 #{first}").as_str()))
+    );
+}

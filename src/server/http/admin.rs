@@ -73,6 +73,7 @@ async fn apply(state: &SharedState, action: Action) -> Result<Json<serde_json::V
         | Outcome::Answered(t)
         | Outcome::Taught { ticket: t, .. }
         | Outcome::Closed(t)
+        | Outcome::Merged { ticket: t, .. }
         | Outcome::Reopened(t) => serde_json::to_value(t),
         Outcome::Drafted(d) => serde_json::to_value(d),
         Outcome::Drafts(ds) => serde_json::to_value(ds),
@@ -120,13 +121,24 @@ struct OfficerBody {
     text: Option<String>,
     #[serde(default)]
     reason: Option<String>,
+    /// The ticket to merge into (`merge`).
+    #[serde(default)]
+    into: Option<u64>,
     /// Answer with this FAQ entry instead of `text` (see `Action::Teach`).
     #[serde(default)]
     faq_id: Option<String>,
 }
 
 /// What `POST /tickets/{id}/{verb}` can ask for.
-const VERBS: [&str; 6] = ["claim", "take_over", "answer", "close", "reopen", "draft"];
+const VERBS: [&str; 7] = [
+    "claim",
+    "take_over",
+    "answer",
+    "close",
+    "merge",
+    "reopen",
+    "draft",
+];
 
 /// The action a `POST /tickets/{id}/{verb}` asks for (`verb` is one of [`VERBS`]).
 fn action(id: u64, verb: &str, b: OfficerBody) -> Action {
@@ -152,11 +164,16 @@ fn action(id: u64, verb: &str, b: OfficerBody) -> Action {
             reason: b.reason,
         },
         "reopen" => Action::Reopen { id, officer },
+        "merge" => Action::Merge {
+            id,
+            into: b.into.unwrap_or(id),
+            officer,
+        },
         _ => Action::Draft { id, officer },
     }
 }
 
-/// `POST /tickets/{id}/{claim|take_over|answer|close|reopen|draft}`: one officer action, durable before the
+/// `POST /tickets/{id}/{claim|take_over|answer|close|merge|reopen|draft}`: one officer action, durable before the
 /// answer (the changed ticket, or the draft).
 async fn act(
     State(state): State<SharedState>,
