@@ -37,10 +37,17 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Work the escalation queue through the running server's admin API.
+    /// Work the escalation queue through the running server's admin API. Prints for people (tables,
+    /// one line per action); `--json` prints the API's JSON for scripts. Options go anywhere.
     Queue {
         #[command(flatten)]
         server: ServerArgs,
+        /// Who is acting (claim, answer, close…); default: POLICYBOT_OFFICER.
+        #[arg(long, global = true, env = "POLICYBOT_OFFICER")]
+        officer: Option<String>,
+        /// Print the API's JSON instead of tables and sentences.
+        #[arg(long, global = true)]
+        json: bool,
         #[command(subcommand)]
         command: QueueCommand,
     },
@@ -140,43 +147,37 @@ pub enum QueueCommand {
     /// One ticket with its history, as JSON.
     Show { id: u64 },
     /// Claim a ticket.
-    Claim {
-        id: u64,
-        #[arg(long)]
-        officer: String,
-    },
+    Claim { id: u64 },
+    /// Take over a ticket another officer claimed.
+    TakeOver { id: u64 },
     /// Answer a ticket; the answer is posted into the originating group. With --faq, the answer is that
     /// FAQ entry's quoted, cited measure and the ticket's questions become draft phrasings for it.
     Answer {
         id: u64,
-        #[arg(long)]
-        officer: String,
         /// Answer with this FAQ entry (its id, e.g. fg-eia-exemption).
         #[arg(long, conflicts_with = "text")]
         faq: Option<String>,
         #[arg(required_unless_present = "faq")]
         text: Option<String>,
     },
-    /// Close a ticket (without a reason, "未注明" is recorded).
-    Close {
-        id: u64,
-        #[arg(long)]
-        officer: String,
-        reason: Option<String>,
-    },
-    /// Reopen an answered or closed ticket.
-    Reopen {
-        id: u64,
-        #[arg(long)]
-        officer: String,
-    },
+    /// Close a ticket with the reason its askers are told.
+    Close { id: u64, reason: String },
+    /// Merge ticket ID into ticket INTO (the same question in the same group; its askers are told).
+    Merge { id: u64, into: u64 },
+    /// Reopen an answered or closed ticket (its askers are told).
+    Reopen { id: u64 },
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve { config } => run_serve(config.as_deref()),
-        Command::Queue { server, command } => block_on(run_queue(server, command)),
+        Command::Queue {
+            server,
+            officer,
+            json,
+            command,
+        } => block_on(run_queue(server, (officer, json), command)),
         Command::Ask {
             json,
             config,
@@ -363,59 +364,106 @@ fn run_serve(config: Option<&Path>) -> Result<()> {
         })
 }
 
-/// The ticket action a `queue` command asks for.
-fn queue_action(command: QueueCommand) -> Action {
-    match command {
+/// The ticket action a `queue` command asks for, by `officer` where one acts.
+fn queue_action(command: QueueCommand, officer: Option<String>) -> Result<Action> {
+    let who = || {
+        officer
+            .clone()
+            .filter(|o| !o.trim().is_empty())
+            .context("谁在操作？请加 --officer 姓名，或设置环境变量 POLICYBOT_OFFICER")
+    };
+    Ok(match command {
         QueueCommand::List { status } => Action::List(status),
         QueueCommand::Show { id } => Action::Show(id),
-        QueueCommand::Claim { id, officer } => Action::Claim { id, officer },
+        QueueCommand::Claim { id } => Action::Claim {
+            id,
+            officer: who()?,
+        },
+        QueueCommand::TakeOver { id } => Action::TakeOver {
+            id,
+            officer: who()?,
+        },
         QueueCommand::Answer {
             id,
-            officer,
             faq: Some(faq_id),
             ..
         } => Action::Teach {
             id,
-            officer,
+            officer: who()?,
             faq_id,
         },
-        QueueCommand::Answer {
-            id, officer, text, ..
-        } => Action::Answer {
+        QueueCommand::Answer { id, text, .. } => Action::Answer {
             id,
-            officer,
+            officer: who()?,
             text: text.unwrap_or_default(),
         },
-        QueueCommand::Close {
+        QueueCommand::Close { id, reason } => Action::Close {
             id,
-            officer,
-            reason,
-        } => Action::Close {
-            id,
-            officer,
-            reason,
+            officer: who()?,
+            reason: Some(reason),
         },
-        QueueCommand::Reopen { id, officer } => Action::Reopen { id, officer },
-    }
+        QueueCommand::Merge { id, into } => Action::Merge {
+            id,
+            into,
+            officer: who()?,
+        },
+        QueueCommand::Reopen { id } => Action::Reopen {
+            id,
+            officer: who()?,
+        },
+    })
 }
 
-async fn run_queue(args: ServerArgs, command: QueueCommand) -> Result<()> {
-    let outcome = client(&args)?.apply(queue_action(command)).await?;
-    let json = match outcome {
-        Outcome::Listed(tickets) => {
-            print!("{}", crate::client::ticket_table(&tickets, now_ms()));
-            return Ok(());
-        }
-        Outcome::Drafted(d) => serde_json::to_string_pretty(&d)?,
-        Outcome::Drafts(ds) => serde_json::to_string_pretty(&ds)?,
+async fn run_queue(
+    args: ServerArgs,
+    (officer, json): (Option<String>, bool),
+    command: QueueCommand,
+) -> Result<()> {
+    let outcome = client(&args)?
+        .apply(queue_action(command, officer)?)
+        .await?;
+    match json {
+        true => println!("{}", outcome_json(&outcome)?),
+        false => print!("{}", outcome_text(&outcome)),
+    }
+    Ok(())
+}
+
+/// The outcome as the API gave it.
+fn outcome_json(outcome: &Outcome) -> Result<String> {
+    Ok(match outcome {
+        Outcome::Listed(tickets) => serde_json::to_string_pretty(tickets)?,
+        Outcome::Drafted(d) => serde_json::to_string_pretty(d)?,
+        Outcome::Drafts(ds) => serde_json::to_string_pretty(ds)?,
         Outcome::Shown(t)
         | Outcome::Claimed(t)
+        | Outcome::TakenOver { ticket: t, .. }
         | Outcome::Answered(t)
         | Outcome::Taught { ticket: t, .. }
         | Outcome::Closed(t)
+        | Outcome::Merged { ticket: t, .. }
         | Outcome::Reopened(t)
-        | Outcome::Settled(t) => serde_json::to_string_pretty(&t)?,
+        | Outcome::Settled(t) => serde_json::to_string_pretty(t)?,
+    })
+}
+
+/// The outcome for people: a table, or the sentence officers read in chat.
+fn outcome_text(outcome: &Outcome) -> String {
+    use crate::reply::officer as words;
+    let line = match outcome {
+        Outcome::Listed(tickets) => return crate::client::ticket_table(tickets, now_ms()),
+        Outcome::Shown(t) => return crate::client::ticket_card(t, now_ms()),
+        Outcome::Drafts(ds) => return crate::client::drafts_toml(ds),
+        Outcome::Claimed(t) => words::claimed(t),
+        Outcome::TakenOver { ticket, from } => words::taken_over(ticket, from),
+        Outcome::Answered(t) => words::answered(t),
+        Outcome::Taught { ticket, faq_id } => words::taught(ticket, faq_id),
+        Outcome::Closed(t) => words::closed(t),
+        Outcome::Reopened(t) => words::reopened(t),
+        Outcome::Merged { ticket, into } => words::merged(ticket, *into),
+        Outcome::Drafted(d) => words::drafted(d),
+        // `policybot queue` cannot settle a draft (the console does).
+        Outcome::Settled(t) => return crate::client::ticket_card(t, now_ms()),
     };
-    println!("{json}");
-    Ok(())
+    format!("{line}\n")
 }

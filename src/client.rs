@@ -17,13 +17,13 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct ServerArgs {
     /// Server base URL; default: http:// + server.listen of the config.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub server: Option<String>,
     /// Admin token; default: POLICYBOT_ADMIN_TOKEN, then server.admin_token of the config.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub token: Option<String>,
     /// Config file to read the defaults from.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub config: Option<PathBuf>,
 }
 
@@ -117,6 +117,7 @@ impl Client {
             Action::Show(id) => (Method::GET, format!("/tickets/{id}"), None),
             Action::Drafts => (Method::GET, "/drafts".to_owned(), None),
             Action::Claim { id, officer }
+            | Action::TakeOver { id, officer }
             | Action::Reopen { id, officer }
             | Action::Draft { id, officer } => post(*id, json!({ "officer": officer })),
             Action::Answer { id, officer, text } => {
@@ -133,6 +134,9 @@ impl Client {
                 reason,
             } => post(*id, json!({ "officer": officer, "reason": reason })),
             Action::Settle { .. } => bail!("drafts are approved or rejected in the console"),
+            Action::Merge { id, into, officer } => {
+                post(*id, json!({ "officer": officer, "into": into }))
+            }
         };
         let value: Value = self.call(method, &path, body).await?;
         outcome(action, value).context("unexpected response from the server")
@@ -218,12 +222,27 @@ fn outcome(action: Action, v: Value) -> serde_json::Result<Outcome> {
         Action::Show(_) => Outcome::Shown(from_value(v)?),
         Action::Drafts => Outcome::Drafts(from_value(v)?),
         Action::Claim { .. } => Outcome::Claimed(from_value(v)?),
+        Action::TakeOver { .. } => {
+            let ticket: Ticket = from_value(v)?;
+            let from = ticket
+                .history
+                .iter()
+                .rev()
+                .find(|e| e.action == "taken over")
+                .map(|e| e.detail.clone())
+                .unwrap_or_default();
+            Outcome::TakenOver { ticket, from }
+        }
         Action::Answer { .. } => Outcome::Answered(from_value(v)?),
         Action::Teach { faq_id, .. } => Outcome::Taught {
             ticket: from_value(v)?,
             faq_id,
         },
         Action::Close { .. } => Outcome::Closed(from_value(v)?),
+        Action::Merge { into, .. } => Outcome::Merged {
+            ticket: from_value(v)?,
+            into,
+        },
         Action::Reopen { .. } => Outcome::Reopened(from_value(v)?),
         Action::Draft { .. } => Outcome::Drafted(from_value(v)?),
         Action::Settle { .. } => Outcome::Settled(from_value(v)?),
@@ -311,23 +330,74 @@ fn phrasings_toml(d: &Draft, faq_id: &str) -> String {
     )
 }
 
-/// One line per ticket: id, status, age, group, question.
+/// How much of a question a table row shows.
+const ROW_QUESTION_CHARS: usize = 40;
+
+/// One row per ticket: number, status (and who holds it), age, group, question shortened.
 pub fn ticket_table(tickets: &[Ticket], now_ms: i64) -> String {
-    let mut out = String::new();
+    if tickets.is_empty() {
+        return "（没有工单）\n".to_owned();
+    }
+    let mut out = String::from("工单    状态              等待        群  问题\n");
     for t in tickets {
+        let status = match &t.claimed_by {
+            Some(by) if t.status == crate::store::Status::Claimed => {
+                format!("{}（{by}）", t.status.label())
+            }
+            _ => t.status.label().to_owned(),
+        };
         out.push_str(&format!(
-            "#{:<5} {:<9} {:<10} {}  {}\n",
+            "#{:<6} {}  {:<10}  {}  {}\n",
             t.id,
-            t.status.as_str(),
+            pad(&status, 16),
             age(now_ms - t.created_ms),
-            t.group_title,
-            t.question.replace('\n', " ")
+            t.group_title.replace('\n', " "),
+            shorten(&t.question, ROW_QUESTION_CHARS)
         ));
     }
-    if tickets.is_empty() {
-        out.push_str("(no tickets)\n");
+    out
+}
+
+/// One ticket for people: its facts, askers and history.
+pub fn ticket_card(t: &Ticket, now_ms: i64) -> String {
+    let mut out = format!(
+        "工单 #{}  {}  已等待{}\n群：{}\n问题：{}\n",
+        t.id,
+        t.status.label(),
+        age(now_ms - t.created_ms),
+        t.group_title,
+        t.question
+    );
+    let askers: Vec<&str> = t.askers.iter().map(|a| a.nick.as_str()).collect();
+    out.push_str(&format!("提问人：{}\n", askers.join("、")));
+    for (who, what) in [
+        ("认领", &t.claimed_by),
+        ("答复", &t.answer),
+        ("关闭原因", &t.close_reason),
+    ] {
+        if let Some(v) = what {
+            out.push_str(&format!("{who}：{v}\n"));
+        }
+    }
+    for e in &t.history {
+        out.push_str(&format!("  {} {} {}\n", e.actor, e.action, e.detail));
     }
     out
+}
+
+/// `s` padded with spaces to `width` columns (a CJK character takes two).
+fn pad(s: &str, width: usize) -> String {
+    let cols: usize = s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(cols)))
+}
+
+/// One line of at most `max` characters, "…" marking a cut.
+fn shorten(s: &str, max: usize) -> String {
+    let line = s.replace('\n', " ");
+    match line.chars().count() > max {
+        true => format!("{}…", line.chars().take(max - 1).collect::<String>()),
+        false => line,
+    }
 }
 
 #[cfg(test)]

@@ -126,6 +126,9 @@ pub struct WeCom {
 #[serde(deny_unknown_fields)]
 pub struct Officers {
     pub notify_webhooks: Vec<Url>,
+    /// 加签: the secret (SEC…) of each DingTalk custom robot in `notify_webhooks` that signs, by its URL.
+    #[serde(default)]
+    pub webhook_secrets: std::collections::BTreeMap<String, Secret>,
     pub groups: Vec<String>,
     /// Officers' user ids (DingTalk senderStaffId / WeCom UserId): officer commands need one of these
     /// senders in one of `groups`.
@@ -256,6 +259,19 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        let o = &self.officers;
+        let listed = |key: &String| {
+            o.notify_webhooks
+                .iter()
+                .any(|u| Url::parse(key).is_ok_and(|k| &k == u))
+        };
+        if !o.webhook_secrets.keys().all(listed) {
+            // Not naming the URL: it carries the robot's access token.
+            return Err(err(
+                "officers.webhook_secrets",
+                "every key must be a webhook of officers.notify_webhooks, written the same way",
+            ));
+        }
         let s = &self.server;
         if s.max_body_bytes == 0 || s.max_body_bytes > 16 << 20 {
             return Err(err(

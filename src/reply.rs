@@ -8,14 +8,14 @@ pub mod officer;
 
 use crate::faq::{Date, Entry, FaqBase, Status};
 use crate::knowledge::NOT_IN_FORCE;
-use crate::matcher::{Candidate, Decision, Outcome};
+use crate::matcher::{Candidate, Decision, NOT_A_QUESTION, Outcome, THANKS};
 use crate::snapshot::Snapshot;
 
 /// The reply to a decision, without platform decoration (@-mentions are added by the platform layer).
 /// `ticket` is the escalation ticket number when one was opened (for a message with two questions, the
 /// ticket opened for the other one); `on` the day measures are judged on. `kb` is the snapshot that made
 /// the decision, where its entry ids resolve.
-pub fn render(kb: &Snapshot, d: &Decision, ticket: Option<u64>, on: Date) -> String {
+pub fn render(kb: &Snapshot, d: &Decision, ticket: Option<Ticketed>, on: Date) -> String {
     match d.outcome {
         Outcome::Answered => {
             let first = best_entry(kb, d).map_or_else(help_text, |e| answer(&kb.base, e, on));
@@ -31,7 +31,38 @@ pub fn render(kb: &Snapshot, d: &Decision, ticket: Option<u64>, on: Date) -> Str
         }
         Outcome::Clarify => clarify(kb, &d.candidates, on),
         Outcome::Escalated => escalation(kb, d, ticket, on),
-        Outcome::Smalltalk => help_text(),
+        Outcome::Smalltalk => match d.reason {
+            Some(NOT_A_QUESTION) => STRAY_HINT.to_owned(),
+            Some(THANKS) => THANKS_REPLY.to_owned(),
+            _ => help_text(),
+        },
+    }
+}
+
+/// A ticket opened for a question, and what its asker can be promised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticketed {
+    pub id: u64,
+    /// When officers usually answer (`officers.sla`); `None`: no officer channel is configured, so
+    /// nobody will see the ticket.
+    pub within: Option<std::time::Duration>,
+}
+
+/// The reply to a number or command word sent outside the exchange it belongs to: one line on how to ask.
+pub const STRAY_HINT: &str =
+    "没有等您选择的问题。请 @我 并直接写出完整的问题，例如“@我 环评审批能否网上办”。";
+
+/// The reply to thanks and acknowledgements.
+pub const THANKS_REPLY: &str = "不客气。还有问题请随时 @我。";
+
+/// "24小时", "30分钟", "2天".
+fn span(d: std::time::Duration) -> String {
+    let mins = d.as_secs().div_ceil(60);
+    match (mins % 60, mins / 60) {
+        (_, 0) => format!("{mins}分钟"),
+        (0, h) if h > 48 && h % 24 == 0 => format!("{}天", h / 24),
+        (0, h) => format!("{h}小时"),
+        (m, h) => format!("{h}小时{m}分钟"),
     }
 }
 
@@ -78,28 +109,36 @@ fn quote(base: &FaqBase, e: &Entry) -> String {
 
 /// Numbered suggestions, tagged when not in force on `on`; the asker replies with the number.
 pub fn clarify(kb: &Snapshot, candidates: &[Candidate], on: Date) -> String {
-    let mut out = String::from("您想问的是下面哪一个？请回复序号：");
+    let mut out = String::from("您想问的是下面哪一个？请 @我 并回复序号：");
     let entries = candidates.iter().filter_map(|c| kb.entry(c.id.as_str()));
     for (i, e) in entries.enumerate() {
         let tag = notice::tag(e.timeline.status(on));
         out.push_str(&format!("\n{}. {}{tag}", i + 1, e.question));
     }
-    out.push_str("\n都不是的话，请换个说法再问，或回复“人工”转交工作人员。");
+    out.push_str("\n都不是的话，请换个说法再问，或 @我 回复“人工”转交工作人员。");
     out
 }
 
-/// The notice that a question went to the human queue.
-pub fn escalated(ticket: Option<u64>) -> String {
+/// The notice that a question went to the human queue, with when to expect the answer; said plainly
+/// when no officer channel is configured.
+pub fn escalated(ticket: Option<Ticketed>) -> String {
     match ticket {
-        Some(n) => {
-            format!("这个问题需要工作人员确认，已转交工作人员（工单 #{n}），答复后会在本群通知您。")
-        }
+        Some(Ticketed {
+            id,
+            within: Some(d),
+        }) => format!(
+            "这个问题需要工作人员确认，已转交工作人员（工单 #{id}），一般在{}内答复，答复后会在本群通知您。",
+            span(d)
+        ),
+        Some(Ticketed { id, within: None }) => format!(
+            "这个问题需要工作人员确认，已登记为工单 #{id}；但本服务尚未配置工作人员接收渠道，暂时无人处理，请直接联系主管部门。"
+        ),
         None => "这个问题需要工作人员确认，将转交人工处理，答复后会在本群通知您。".to_owned(),
     }
 }
 
 /// The part of a reply about the second question of a message: its answer, or that it was escalated.
-fn other_question(kb: &Snapshot, other: &Decision, ticket: Option<u64>, on: Date) -> String {
+fn other_question(kb: &Snapshot, other: &Decision, ticket: Option<Ticketed>, on: Date) -> String {
     match (other.outcome, best_entry(kb, other)) {
         (Outcome::Answered, Some(e)) => {
             format!("关于您的另一个问题：\n{}", answer(&kb.base, e, on))
@@ -115,7 +154,7 @@ fn other_question(kb: &Snapshot, other: &Decision, ticket: Option<u64>, on: Date
 /// The escalation notice: opening with the status of the measure when that is why it was escalated;
 /// for a question about a measure that does not state what was asked, what an officer will confirm and
 /// the measure quoted for reference.
-pub fn escalation(kb: &Snapshot, d: &Decision, ticket: Option<u64>, on: Date) -> String {
+pub fn escalation(kb: &Snapshot, d: &Decision, ticket: Option<Ticketed>, on: Date) -> String {
     let reference = d
         .reference
         .as_ref()
@@ -141,7 +180,7 @@ pub const THROTTLED: &str = "您和本群近期提交给工作人员的新问题
 
 /// The reply to a number beyond the `n` suggestions offered.
 pub fn pick_out_of_range(n: usize) -> String {
-    format!("请回复 1 到 {n} 之间的序号，或换个说法重新提问。")
+    format!("请 @我 回复 1 到 {n} 之间的序号，或换个说法重新提问。")
 }
 
 /// What the bot can do, for greetings, thanks and bare mentions.
@@ -159,6 +198,15 @@ pub fn help_text() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn promises_name_the_time_in_plain_units() {
+        let h = |n: u64| std::time::Duration::from_secs(n * 3600);
+        assert_eq!(span(h(24)), "24小时");
+        assert_eq!(span(h(72)), "3天");
+        assert_eq!(span(std::time::Duration::from_secs(1800)), "30分钟");
+        assert_eq!(span(std::time::Duration::from_secs(5400)), "1小时30分钟");
+    }
 
     #[test]
     fn a_note_follows_the_citation_marked_as_the_departments() {

@@ -45,15 +45,16 @@ fn unexpected(outcome: &Outcome) -> PageError {
     PageError::Internal(format!("unexpected outcome {outcome:?}"))
 }
 
-/// A refusal in the service's Chinese words; storage failures as the API maps them (503 for an outage,
-/// an opaque 500 otherwise).
+/// A refusal in the service's Chinese words, as officers read it in chat; storage failures as the API
+/// maps them (503 for an outage, an opaque 500 otherwise).
 fn refusal(e: ServiceError) -> PageError {
+    let words = |e: &ServiceError| words::refused(&e.to_string(), None);
     match e {
-        ServiceError::NotFound(id) => PageError::NotFound(words::no_such_ticket(id)),
-        ServiceError::Refused { id, status, .. } => PageError::Conflict(words::refused(id, status)),
-        ServiceError::UnknownEntry(faq_id) => PageError::BadRequest(words::no_such_entry(&faq_id)),
-        // The forms send the officer's name and refuse empty text themselves, saying which field.
-        ServiceError::Invalid(_) => PageError::BadRequest("缺少必填内容，请检查后重试".to_owned()),
+        ServiceError::NotFound(_) => PageError::NotFound(words(&e)),
+        ServiceError::Refused { .. } | ServiceError::Held { .. } => PageError::Conflict(words(&e)),
+        ServiceError::UnknownEntry(_) | ServiceError::Invalid(_) => {
+            PageError::BadRequest(words(&e))
+        }
         ServiceError::Store(e) => e.into(),
     }
 }

@@ -66,6 +66,17 @@ pub fn is_smalltalk(normalized: &str) -> bool {
     trimmed.is_empty() || SMALLTALK.is_match(trimmed)
 }
 
+/// Thanks and acknowledgements, the words that make small talk a thanks ("谢谢", "收到", "好的").
+static THANKS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"谢|感恩|thank|thx|3q|辛苦|麻烦|收到|好的|好嘞|好哒|明白|知道|了解|懂|ok|妥")
+        .expect("static regex")
+});
+
+/// True when a small-talk message (see [`is_smalltalk`]) thanks or acknowledges rather than greets.
+pub fn is_thanks(normalized: &str) -> bool {
+    THANKS.is_match(normalized) && !normalized.contains(['吗', '?', '？'])
+}
+
 /// True when the question is about one specific case an officer must look up.
 pub fn is_specific_case(normalized: &str) -> bool {
     SPECIFIC_CASE.is_match(normalized)
@@ -93,6 +104,16 @@ mod tests {
             "机器人你叫什么呀",
         ] {
             assert!(is_smalltalk(m), "{m}");
+        }
+    }
+
+    #[test]
+    fn thanks_and_acknowledgements_are_told_from_greetings() {
+        for m in ["谢谢", "收到", "好的，谢谢老师", "明白了", "辛苦啦"] {
+            assert!(is_smalltalk(m) && is_thanks(m), "{m}");
+        }
+        for m in ["你好", "在吗", "你是机器人吗"] {
+            assert!(!is_thanks(m), "{m}");
         }
     }
 

@@ -126,6 +126,9 @@ pub struct Decision {
 /// The reason of the small talk outcome for a stray number, ordinal or command word.
 pub const NOT_A_QUESTION: &str = "not a question";
 
+/// The reason of the small talk outcome for thanks and acknowledgements ("谢谢", "收到"): a short reply.
+pub const THANKS: &str = "thanks";
+
 /// The reason of the clarify (or escalated) outcome for a one-word message: a topic, nothing asked.
 pub const BARE_TOPIC: &str = "a topic alone";
 
@@ -197,7 +200,8 @@ impl Matcher {
     pub fn decide(&self, question: &str) -> Decision {
         let normalized = crate::text::normalize(question);
         if intent::is_smalltalk(&normalized) {
-            return self.decision(Outcome::Smalltalk, normalized, vec![], None);
+            let reason = intent::is_thanks(&normalized).then_some(THANKS);
+            return self.decision(Outcome::Smalltalk, normalized, vec![], reason);
         }
         if intent::is_stray(&normalized) {
             return self.decision(Outcome::Smalltalk, normalized, vec![], Some(NOT_A_QUESTION));

@@ -23,4 +23,5 @@ mod token;
 #[cfg(test)]
 pub(crate) use callback::parse_callback;
 pub(crate) use send::Robot;
+pub(crate) use sign::sign;
 pub(crate) use token::OpenApi;

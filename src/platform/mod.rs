@@ -56,7 +56,8 @@ pub(crate) use outbound::{
     Channel, Destination, Outgoing, PER_MINUTE, Poster, SendError, Sending, allowed,
 };
 pub(crate) use reject::{NotConfigured, Refusal, Rejected};
-pub use route::ReplyRoute;
+pub use route::{Addressee, ReplyRoute};
+pub(crate) use route::{by_reach, naming};
 
 use serde::{Deserialize, Serialize};
 

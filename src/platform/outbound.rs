@@ -31,8 +31,8 @@ pub(crate) struct Outgoing<'a> {
     pub to: Destination<'a>,
     /// Within the destination's text limit (see [`ReplyRoute::split`]).
     pub text: &'a str,
-    /// User ids to @ (DingTalk staff ids / WeCom user ids).
-    pub mention: &'a [String],
+    /// Whom the message is for: @-ed where the channel can, named in the text where it cannot.
+    pub to_people: &'a [super::Addressee],
     /// Now, epoch ms: whether a route's temporary webhook is still usable depends on it.
     pub now_ms: i64,
 }
@@ -115,6 +115,8 @@ impl SendError {
 pub struct Outbound {
     post: Poster,
     channels: Vec<Box<dyn Channel>>,
+    /// 加签: officer webhooks (DingTalk custom robots) and their secrets.
+    signing: Vec<(String, String)>,
 }
 
 impl Outbound {
@@ -123,7 +125,30 @@ impl Outbound {
         Outbound {
             post: Poster::new(http, allowed_hosts),
             channels: Vec::new(),
+            signing: Vec::new(),
         }
+    }
+
+    /// Signs posts to each webhook of `secrets` (a DingTalk custom robot's 加签: `timestamp` and
+    /// `sign` query parameters, the sign computed as for callbacks, platforms.md §1.4).
+    pub(crate) fn signing(mut self, secrets: Vec<(String, String)>) -> Outbound {
+        self.signing = secrets;
+        self
+    }
+
+    /// `url` with its 加签 parameters when it has a secret; as it is otherwise.
+    fn signed(&self, url: &str, now_ms: i64) -> String {
+        let secret = self.signing.iter().find(|(u, _)| same_url(u, url));
+        let (Some((_, secret)), Ok(mut signed)) = (secret, url::Url::parse(url)) else {
+            return url.to_owned();
+        };
+        let ts = now_ms.to_string();
+        let sign = super::dingtalk::sign(secret, &ts);
+        signed
+            .query_pairs_mut()
+            .append_pair("timestamp", &ts)
+            .append_pair("sign", &sign);
+        signed.into()
     }
 
     /// Registers `channel` for the routes it serves.
@@ -154,13 +179,22 @@ impl Outbound {
         match msg.to {
             Destination::Webhook(url) => {
                 let body = webhook_text(msg.text);
-                self.post.send(url, &body, None, check_any_envelope).await
+                let url = self.signed(url, msg.now_ms);
+                self.post.send(&url, &body, None, check_any_envelope).await
             }
             Destination::Group(route) => {
                 let channel = self.channel(route).ok_or(SendError::NoChannel)?;
                 channel.deliver(&self.post, route, msg).await
             }
         }
+    }
+}
+
+/// True when `a` and `b` are the same URL once parsed (as the config writes them).
+fn same_url(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 
@@ -203,6 +237,23 @@ mod tests {
         assert!(SendError::Refused(proxy_page).is_transient());
         assert!(!SendError::NotAllowed.is_transient());
         assert!(!SendError::NoWebhook.is_transient());
+    }
+
+    #[test]
+    fn a_webhook_with_a_secret_is_signed_as_a_custom_robot_wants_and_others_are_not() {
+        let hook = "https://oapi.dingtalk.com/robot/send?access_token=t";
+        let outbound = Outbound::new(reqwest::Client::new(), vec![])
+            .signing(vec![(hook.to_owned(), "SECsecret".to_owned())]);
+        let signed = outbound.signed(hook, 1_577_262_236_757);
+        let sign = super::super::dingtalk::sign("SECsecret", "1577262236757");
+        let encoded =
+            percent_encoding::utf8_percent_encode(&sign, percent_encoding::NON_ALPHANUMERIC);
+        assert_eq!(
+            signed,
+            format!("{hook}&timestamp=1577262236757&sign={encoded}")
+        );
+        let other = "https://oapi.dingtalk.com/robot/send?access_token=u";
+        assert_eq!(outbound.signed(other, 1), other);
     }
 
     #[test]

@@ -28,6 +28,39 @@ pub enum ReplyRoute {
     },
 }
 
+/// Someone a later message into a chat is for: @-ed by `id` where the channel can (the platform's user
+/// id: a DingTalk staff id, a WeCom userid), named by `name` in the text where it cannot (no id, or a
+/// channel that cannot @). Stored with outbox messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addressee {
+    pub id: String,
+    pub name: String,
+}
+
+/// `people` split by how a channel that can @ reaches them: the ids to @, and the names of those
+/// without an id, to write in the text.
+pub(crate) fn by_reach(people: &[Addressee]) -> (Vec<String>, Vec<&str>) {
+    let ids = people
+        .iter()
+        .filter(|p| !p.id.is_empty())
+        .map(|p| p.id.clone())
+        .collect();
+    let names = people
+        .iter()
+        .filter(|p| p.id.is_empty())
+        .map(|p| p.name.as_str())
+        .collect();
+    (ids, names)
+}
+
+/// The line naming `names` before a message ("钱主任、孙经理：" and a line break), or nothing.
+pub(crate) fn naming(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        _ => format!("{}：\n", names.join("、")),
+    }
+}
+
 impl ReplyRoute {
     /// The most UTF-8 bytes one message on this route may carry, if the platform has a limit that
     /// our replies can reach (DingTalk's markdown allows far more than any answer).

@@ -45,8 +45,8 @@ fn lapsed(t: &Timeline) -> String {
 /// The closing line after a measure not in force: where the current rule is, and the officers.
 pub fn closing(t: &Timeline) -> String {
     match t.superseded.as_ref().and_then(|s| s.question.as_deref()) {
-        Some(q) => format!("现行规定可以问：“{q}”；如需工作人员确认，请回复“人工”。"),
-        None => "如需了解现行规定，请回复“人工”转交工作人员。".to_owned(),
+        Some(q) => format!("现行规定可以问：“{q}”；如需工作人员确认，请 @我 回复“人工”。"),
+        None => "如需了解现行规定，请 @我 回复“人工”转交工作人员。".to_owned(),
     }
 }
 

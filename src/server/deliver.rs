@@ -9,7 +9,7 @@
 
 use super::{AppState, SharedState, now_ms};
 use crate::platform::{Destination, Outgoing, PER_MINUTE, SendError};
-use crate::store::{Chain, OutboxItem, Target};
+use crate::store::{Chain, OutboxItem, Target, Undelivered};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -126,20 +126,25 @@ async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
             return false;
         }
     };
+    let people = item.people();
     let outgoing = Outgoing {
         to: destination(&item.target),
         text: &item.text,
-        mention: &item.mention,
+        to_people: &people,
         now_ms: now,
+    };
+    let kind = match item.target {
+        Target::Group(_) => "group",
+        Target::OfficerWebhook { .. } => "officers",
     };
     match state.outbound.deliver(outgoing).await {
         Ok(()) => {
-            state.metrics.outbound("sent");
+            state.metrics.outbound(kind, "sent");
             log_store(state.tickets.delivered(&item, now).await);
             true
         }
         Err(e) if e.is_transient() && item.attempts + 1 < MAX_ATTEMPTS => {
-            state.metrics.outbound("retry");
+            state.metrics.outbound(kind, "retry");
             let error = describe(&e);
             tracing::warn!(item = item.id, attempts = item.attempts + 1, %error, "delivery failed, will retry");
             item.attempts += 1;
@@ -148,10 +153,16 @@ async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
             false
         }
         Err(e) => {
-            state.metrics.outbound("failed");
+            state.metrics.outbound(kind, "failed");
             let error = describe(&e);
             tracing::error!(item = item.id, %error, "delivery failed permanently");
-            log_store(state.tickets.undeliverable(&item, error, now).await);
+            let cause = undelivered(&e);
+            log_store(
+                state
+                    .tickets
+                    .undeliverable(&item, (error, cause), now)
+                    .await,
+            );
             true
         }
     }
@@ -173,6 +184,18 @@ fn destination(target: &Target) -> Destination<'_> {
     match target {
         Target::Group(route) => Destination::Group(route),
         Target::OfficerWebhook { url } => Destination::Webhook(url),
+    }
+}
+
+/// What kind of failure `e` is, for the officers' next step.
+fn undelivered(e: &SendError) -> Undelivered {
+    match e {
+        SendError::NotAllowed => Undelivered::NotAllowed,
+        SendError::NoChannel | SendError::NoWebhook | SendError::NoRobotCode => {
+            Undelivered::NoRoute
+        }
+        _ if e.is_transient() => Undelivered::GaveUp,
+        _ => Undelivered::Refused,
     }
 }
 

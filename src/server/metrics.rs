@@ -19,7 +19,7 @@ const BUCKETS: [f64; 8] = [
 ];
 
 /// Every family: name, type, help text, in the order `/metrics` lists them.
-pub const FAMILIES: [(&str, &str, &str); 13] = [
+pub const FAMILIES: [(&str, &str, &str); 17] = [
     (
         "policybot_questions_total",
         "counter",
@@ -44,6 +44,26 @@ pub const FAMILIES: [(&str, &str, &str); 13] = [
         "policybot_outbound_total",
         "counter",
         "Outbound posts to groups and officers, by result (sent, retry, failed).",
+    ),
+    (
+        "policybot_outbound_by_destination_total",
+        "counter",
+        "Outbound posts by destination kind (group: into an asker's group; officers: an officer webhook) and result (sent, retry, failed).",
+    ),
+    (
+        "policybot_officer_actions_total",
+        "counter",
+        "Officers' actions on tickets from chat, the admin API and the CLI, by action and result (done, refused).",
+    ),
+    (
+        "policybot_tickets",
+        "gauge",
+        "Tickets waiting for an answer, by state (open, claimed; overdue: either, waiting longer than officers.sla).",
+    ),
+    (
+        "policybot_ticket_oldest_pending_seconds",
+        "gauge",
+        "Age of the oldest ticket waiting for an answer (0 when none waits).",
     ),
     (
         "policybot_match_seconds",
@@ -104,6 +124,19 @@ const REJECTIONS: [(&str, &[&str]); 2] = [
 ];
 const CLOSE_REASONS: [&str; 4] = ["header_timeout", "idle_timeout", "limit", "shutdown_grace"];
 const OUTBOUND_RESULTS: [&str; 3] = ["sent", "retry", "failed"];
+/// Where an outbound post goes.
+const DESTINATIONS: [&str; 2] = ["group", "officers"];
+/// What officers do with tickets (`Action::name` of the changing actions).
+const OFFICER_ACTIONS: [&str; 7] = [
+    "claim",
+    "take_over",
+    "answer",
+    "close",
+    "merge",
+    "reopen",
+    "draft",
+];
+const ACTION_RESULTS: [&str; 2] = ["done", "refused"];
 
 pub struct Metrics {
     /// (metric name, label string) → count.
@@ -135,6 +168,17 @@ impl Default for Metrics {
         }
         for r in OUTBOUND_RESULTS {
             zeros.insert(("policybot_outbound_total", result(r)), 0);
+            for d in DESTINATIONS {
+                zeros.insert(
+                    ("policybot_outbound_by_destination_total", sent_to(d, r)),
+                    0,
+                );
+            }
+        }
+        for a in OFFICER_ACTIONS {
+            for r in ACTION_RESULTS {
+                zeros.insert(("policybot_officer_actions_total", acted(a, r)), 0);
+            }
         }
         zeros.insert(("policybot_faq_reload_failures_total", String::new()), 0);
         Metrics {
@@ -165,6 +209,14 @@ fn reason(reason: &str) -> String {
 
 fn result(result: &str) -> String {
     format!("result=\"{result}\"")
+}
+
+fn sent_to(destination: &str, result: &str) -> String {
+    format!("destination=\"{destination}\",result=\"{result}\"")
+}
+
+fn acted(action: &str, result: &str) -> String {
+    format!("action=\"{action}\",result=\"{result}\"")
 }
 
 /// `# HELP` and `# TYPE` of family `name`.
@@ -209,8 +261,21 @@ impl Metrics {
         self.inc("policybot_connections_closed_total", reason(why));
     }
 
-    pub fn outbound(&self, r: &str) {
+    /// An outbound post's result, to a `group` or the `officers`.
+    pub fn outbound(&self, destination: &str, r: &str) {
         self.inc("policybot_outbound_total", result(r));
+        self.inc(
+            "policybot_outbound_by_destination_total",
+            sent_to(destination, r),
+        );
+    }
+
+    /// An officer's action on a ticket (listing and showing are not counted), `done` or `refused`.
+    pub fn officer_action(&self, action: &str, done: bool) {
+        if OFFICER_ACTIONS.contains(&action) {
+            let r = if done { "done" } else { "refused" };
+            self.inc("policybot_officer_actions_total", acted(action, r));
+        }
     }
 
     pub fn match_latency(&self, d: Duration) {
@@ -289,6 +354,23 @@ pub fn gauge(name: &str, value: u64) -> String {
     format!("{}{name} {value}\n", describe(name))
 }
 
+/// The ticket gauges: how many wait open, claimed and overdue, and how long the oldest has waited.
+pub fn tickets(g: &crate::ticket::Gauges) -> String {
+    let mut out = describe("policybot_tickets");
+    for (state, n) in [
+        ("open", g.open),
+        ("claimed", g.claimed),
+        ("overdue", g.overdue),
+    ] {
+        out.push_str(&format!("policybot_tickets{{state=\"{state}\"}} {n}\n"));
+    }
+    out.push_str(&gauge(
+        "policybot_ticket_oldest_pending_seconds",
+        (g.oldest_ms / 1000) as u64,
+    ));
+    out
+}
+
 /// Gauges of FAQ entries by status on the as-of day (in force, expiring, upcoming, lapsed, superseded).
 pub fn faq_status(counts: &[(Status, usize)]) -> String {
     let mut out = describe("policybot_faq_entries");
@@ -361,6 +443,7 @@ mod tests {
         text.push_str(&gauge("policybot_data_dir_bytes", 0));
         text.push_str(&faq_status(&[(Status::InForce, 1)]));
         text.push_str(&Metrics::default().faq_snapshot(&snapshot()));
+        text.push_str(&tickets(&crate::ticket::Gauges::default()));
         for (name, kind, _) in FAMILIES {
             assert_eq!(
                 text.matches(&format!("# HELP {name} ")).count(),

@@ -229,9 +229,14 @@ fn outbound(config: &Config, http: reqwest::Client) -> Outbound {
         app_secret: d.app_secret.expose().to_owned(),
         robot_code: d.robot_code.clone(),
     };
+    let secrets = config.officers.webhook_secrets.iter();
+    let secrets = secrets
+        .map(|(u, s)| (u.clone(), s.expose().to_owned()))
+        .collect();
     Outbound::new(http, config.server.allowed_outbound_hosts.clone())
         .with(dingtalk::Robot::new(api))
         .with(GroupRobot)
+        .signing(secrets)
 }
 
 fn wecom_crypt(config: &Config) -> Result<Option<WxCrypt>> {

@@ -1,5 +1,6 @@
-//! Officers at work from their own groups: `待办`, `认领 12`, `答复 12 <text>`, `答复 12 #<faq_id>`
-//! (answer with an FAQ entry), `关闭 12 <reason>`, `重开 12`, `入库 12`. A command is parsed into a
+//! Officers at work from their own groups: `待办`, `认领 12`, `接手 12` (take over another officer's
+//! claim), `答复 12 <text>`, `答复 12 #<faq_id>` (answer with an FAQ entry), `关闭 12 <reason>`,
+//! `重开 12`, `入库 12`; ticket numbers in full-width digits too (`认领１２`). A command is parsed into a
 //! ticket [`Action`], applied by the ticket service, and its outcome put in words
 //! ([`crate::reply::officer`]).
 
@@ -15,19 +16,25 @@ use std::sync::LazyLock;
 pub enum Command {
     List,
     Claim(u64),
+    TakeOver(u64),
+    /// Answer with the text given (empty: refused with the usage).
     Answer(u64, String),
     /// Answer with an FAQ entry: `答复 12 #faq_id`.
     AnswerWithEntry(u64, String),
     /// Close, with the reason given (if any).
     Close(u64, Option<String>),
     Reopen(u64),
+    /// Merge the first ticket into the second (`合并 13 到 12`); without the second, refused with the usage.
+    Merge(u64, Option<u64>),
     Learn(u64),
     Help,
 }
 
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(认领|答复|回复|关闭|重开|入库)\s*#?\s*(\d+)\s*[:：,，]?\s*([\s\S]*)$")
-        .expect("static regex")
+    Regex::new(
+        r"^(认领|接手|答复|回复|关闭|合并|重开|入库)\s*[#＃]?\s*([0-9０-９]+)\s*[:：,，]?\s*([\s\S]*)$",
+    )
+    .expect("static regex")
 });
 
 /// Parses an officer's message (the @ to the bot already stripped).
@@ -39,20 +46,40 @@ pub fn parse(text: &str) -> Command {
     let Some(c) = COMMAND.captures(t) else {
         return Command::Help;
     };
-    let Ok(id) = c[2].parse::<u64>() else {
+    let digits: String = c[2].chars().map(half_width_digit).collect();
+    let Ok(id) = digits.parse::<u64>() else {
         return Command::Help;
     };
     let rest = c[3].trim().to_owned();
     match &c[1] {
         "认领" => Command::Claim(id),
+        "接手" => Command::TakeOver(id),
         "答复" | "回复" if is_entry_ref(&rest) => {
             Command::AnswerWithEntry(id, rest[1..].to_owned())
         }
-        "答复" | "回复" if !rest.is_empty() => Command::Answer(id, rest),
+        "答复" | "回复" => Command::Answer(id, rest),
         "关闭" => Command::Close(id, (!rest.is_empty()).then_some(rest)),
         "重开" => Command::Reopen(id),
-        "入库" => Command::Learn(id),
-        _ => Command::Help,
+        "合并" => Command::Merge(id, merge_target(&rest)),
+        _ => Command::Learn(id),
+    }
+}
+
+/// The ticket of `到 12`, `入 #12` or `12`.
+fn merge_target(rest: &str) -> Option<u64> {
+    let digits: String = rest
+        .trim_start_matches(['到', '入', '进', '至', '→', ' ', '#', '＃'])
+        .chars()
+        .map(half_width_digit)
+        .collect();
+    digits.trim().parse().ok()
+}
+
+/// `０`–`９` as `0`–`9`; anything else as it is.
+fn half_width_digit(c: char) -> char {
+    match c {
+        '０'..='９' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
     }
 }
 
@@ -73,6 +100,7 @@ fn action(command: Command, officer: &str) -> Option<Action> {
         Command::Help => return None,
         Command::List => Action::List(TicketFilter::Pending),
         Command::Claim(id) => Action::Claim { id, officer },
+        Command::TakeOver(id) => Action::TakeOver { id, officer },
         Command::Answer(id, text) => Action::Answer { id, officer, text },
         Command::AnswerWithEntry(id, faq_id) => Action::Teach {
             id,
@@ -85,6 +113,12 @@ fn action(command: Command, officer: &str) -> Option<Action> {
             reason,
         },
         Command::Reopen(id) => Action::Reopen { id, officer },
+        Command::Merge(id, into) => Action::Merge {
+            id,
+            // No target: the service refuses a merge of a ticket into itself, with the usage.
+            into: into.unwrap_or(id),
+            officer,
+        },
         Command::Learn(id) => Action::Draft { id, officer },
     })
 }
@@ -100,15 +134,18 @@ pub async fn run(
     let Some(action) = action(command, officer) else {
         return Ok(words::HELP.to_owned());
     };
+    let (id, name) = (action.ticket(), action.name());
     let kb = state.faq.current();
     let cx = Context {
         kb: &kb,
         on: state.config.knowledge.as_of.day(),
         now,
     };
-    match state.tickets.apply(action, cx).await {
+    let applied = state.tickets.apply(action, cx).await;
+    state.metrics.officer_action(name, applied.is_ok());
+    match applied {
         Ok(outcome) => Ok(render(&outcome, now)),
-        Err(e) => refusal(e),
+        Err(e) => refusal(e, id),
     }
 }
 
@@ -116,10 +153,12 @@ fn render(outcome: &Outcome, now: i64) -> String {
     match outcome {
         Outcome::Listed(tickets) => words::pending(tickets, now),
         Outcome::Claimed(t) => words::claimed(t),
+        Outcome::TakenOver { ticket, from } => words::taken_over(ticket, from),
         Outcome::Answered(t) => words::answered(t),
         Outcome::Taught { ticket, faq_id } => words::taught(ticket, faq_id),
         Outcome::Closed(t) => words::closed(t),
         Outcome::Reopened(t) => words::reopened(t),
+        Outcome::Merged { ticket, into } => words::merged(ticket, *into),
         Outcome::Drafted(d) => words::drafted(d),
         // No command asks for these.
         Outcome::Shown(_) | Outcome::Drafts(_) | Outcome::Settled(_) => words::HELP.to_owned(),
@@ -127,17 +166,14 @@ fn render(outcome: &Outcome, now: i64) -> String {
 }
 
 /// What officers are told when an action is refused; storage outages are passed on.
-fn refusal(e: ServiceError) -> Result<String, StoreError> {
+fn refusal(e: ServiceError, id: Option<u64>) -> Result<String, StoreError> {
     Ok(match e {
-        ServiceError::NotFound(id) => words::no_such_ticket(id),
-        ServiceError::Refused { id, status, .. } => words::refused(id, status),
-        ServiceError::UnknownEntry(faq_id) => words::no_such_entry(&faq_id),
-        ServiceError::Invalid(_) => words::HELP.to_owned(),
         ServiceError::Store(e) if e.is_outage() => return Err(e),
         ServiceError::Store(e) => {
             tracing::error!(error = %Chain(&e), "officer command failed");
             words::FAILED.to_owned()
         }
+        refused => words::refused(&refused.to_string(), id),
     })
 }
 
@@ -168,7 +204,11 @@ mod tests {
         );
         assert_eq!(parse("关闭 3"), Command::Close(3, None));
         assert_eq!(parse("入库 4"), Command::Learn(4));
-        assert_eq!(parse("答复 12"), Command::Help);
+        assert_eq!(parse("答复 12"), Command::Answer(12, String::new()));
+        assert_eq!(parse("认领２"), Command::Claim(2));
+        assert_eq!(parse("接手 ＃１２"), Command::TakeOver(12));
+        assert_eq!(parse("合并 13 到 12"), Command::Merge(13, Some(12)));
+        assert_eq!(parse("合并 13"), Command::Merge(13, None));
         assert_eq!(parse("你好"), Command::Help);
     }
 
@@ -184,7 +224,7 @@ mod tests {
 
         #[test]
         fn commands_round_trip(
-            verb in proptest::sample::select(&["认领", "答复", "回复", "关闭", "重开", "入库"]),
+            verb in proptest::sample::select(&["认领", "接手", "答复", "回复", "关闭", "重开", "入库"]),
             id in proptest::prelude::any::<u64>(),
             hash in proptest::prelude::any::<bool>(),
             // Not starting with a separator (`答复 12：…` drops it) and trimmed, as the parser keeps it.
@@ -193,6 +233,7 @@ mod tests {
             let text = format!("{verb} {}{id} {rest}", if hash { "#" } else { "" });
             let expected = match verb {
                 "认领" => Command::Claim(id),
+                "接手" => Command::TakeOver(id),
                 "答复" | "回复" => Command::Answer(id, rest.clone()),
                 "关闭" => Command::Close(id, Some(rest.clone())),
                 "重开" => Command::Reopen(id),

@@ -2,7 +2,7 @@
 //! officer drafts; and the questions it is asked (which tickets, a new escalation). Stored as JSON values.
 
 pub use crate::matcher::Guess;
-use crate::platform::{Platform, ReplyRoute};
+use crate::platform::{Addressee, Platform, ReplyRoute};
 use serde::{Deserialize, Serialize};
 
 /// A person who asked the question of a ticket.
@@ -45,6 +45,16 @@ impl Status {
         }
     }
 
+    /// The status as officers read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Open => "待处理",
+            Status::Claimed => "已认领",
+            Status::Answered => "已答复",
+            Status::Closed => "已关闭",
+        }
+    }
+
     /// Open or claimed: still waiting for an officer's answer.
     pub fn is_pending(self) -> bool {
         matches!(self, Status::Open | Status::Claimed)
@@ -59,6 +69,20 @@ pub enum Delivery {
     Queued,
     Delivered { at_ms: i64 },
     Failed { at_ms: i64, error: String },
+}
+
+/// Why a message to a ticket's askers could not be delivered, as far as what the officers should do
+/// next depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undelivered {
+    /// The group's address is on no allowed host (`server.allowed_outbound_hosts`).
+    NotAllowed,
+    /// The bot has no way into the group (no webhook, no robot code).
+    NoRoute,
+    /// The platform refused the message (the robot left the group, a wrong code or secret).
+    Refused,
+    /// Retried until it gave up (network, platform outage).
+    GaveUp,
 }
 
 /// One line of a ticket's append-only history.
@@ -123,10 +147,18 @@ pub struct OutboxItem {
     pub id: u64,
     pub target: Target,
     pub text: String,
-    /// User ids to @ (DingTalk staff ids / WeCom user ids).
+    /// User ids to @, of messages queued before [`OutboxItem::to_people`] (new ones leave it empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mention: Vec<String>,
+    /// Whom the message is for: @-ed where the channel can, named in the text where it cannot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to_people: Vec<Addressee>,
     /// The ticket whose delivery state this message reports on, if any.
     pub ticket: Option<u64>,
+    /// A notice to a ticket's askers that is not its answer (closed, reopened, merged): its failure
+    /// is reported to the officers, but it does not change the ticket's delivery state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_of: Option<u64>,
     /// A part of a long message that more parts follow: its delivery alone does not deliver the ticket.
     #[serde(default)]
     pub more_parts: bool,
@@ -140,7 +172,7 @@ impl OutboxItem {
     pub fn new(
         target: Target,
         text: String,
-        mention: Vec<String>,
+        to_people: Vec<Addressee>,
         ticket: Option<u64>,
         now_ms: i64,
     ) -> OutboxItem {
@@ -148,13 +180,34 @@ impl OutboxItem {
             id: 0,
             target,
             text,
-            mention,
+            mention: vec![],
+            to_people,
             ticket,
+            notice_of: None,
             more_parts: false,
             attempts: 0,
             not_before_ms: now_ms,
             created_ms: now_ms,
         }
+    }
+}
+
+impl OutboxItem {
+    /// Whom the message is for; for a message queued before names were kept, its ids.
+    pub fn people(&self) -> Vec<Addressee> {
+        if !self.to_people.is_empty() {
+            return self.to_people.clone();
+        }
+        let by_id = |id: &String| Addressee {
+            id: id.clone(),
+            name: id.clone(),
+        };
+        self.mention.iter().map(by_id).collect()
+    }
+
+    /// The ticket this message is about, as its answer or as a notice.
+    pub fn about(&self) -> Option<u64> {
+        self.ticket.or(self.notice_of)
     }
 }
 

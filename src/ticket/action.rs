@@ -4,15 +4,17 @@
 
 use crate::store::{Draft, Status, StoreError, Ticket, TicketFilter};
 
-/// The close reason recorded when an officer gives none.
-pub const NO_REASON: &str = "未注明";
-
 /// One thing an officer asks of the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     List(TicketFilter),
     Show(u64),
     Claim {
+        id: u64,
+        officer: String,
+    },
+    /// Claim a ticket another officer holds, explicitly (`接手`).
+    TakeOver {
         id: u64,
         officer: String,
     },
@@ -28,7 +30,7 @@ pub enum Action {
         officer: String,
         faq_id: String,
     },
-    /// Close; without a reason, [`NO_REASON`] is recorded.
+    /// Close, with the reason the askers are told (required).
     Close {
         id: u64,
         officer: String,
@@ -36,6 +38,13 @@ pub enum Action {
     },
     Reopen {
         id: u64,
+        officer: String,
+    },
+    /// Merge ticket `id` into ticket `into`, the same question in the same group: its askers join
+    /// `into` and are told so; `id` is closed.
+    Merge {
+        id: u64,
+        into: u64,
         officer: String,
     },
     /// Turn an answered ticket into a draft FAQ entry for review (`入库`).
@@ -61,9 +70,11 @@ impl Action {
             Action::List(_) => "list",
             Action::Show(_) => "show",
             Action::Claim { .. } => "claim",
+            Action::TakeOver { .. } => "take_over",
             Action::Answer { .. } | Action::Teach { .. } => "answer",
             Action::Close { .. } => "close",
             Action::Reopen { .. } => "reopen",
+            Action::Merge { .. } => "merge",
             Action::Draft { .. } => "draft",
             Action::Drafts => "drafts",
             Action::Settle { .. } => "settle",
@@ -75,10 +86,12 @@ impl Action {
         match self {
             Action::Show(id)
             | Action::Claim { id, .. }
+            | Action::TakeOver { id, .. }
             | Action::Answer { id, .. }
             | Action::Teach { id, .. }
             | Action::Close { id, .. }
             | Action::Reopen { id, .. }
+            | Action::Merge { id, .. }
             | Action::Draft { id, .. }
             | Action::Settle { id, .. } => Some(*id),
             Action::List(_) | Action::Drafts => None,
@@ -92,6 +105,11 @@ pub enum Outcome {
     Listed(Vec<Ticket>),
     Shown(Ticket),
     Claimed(Ticket),
+    /// Claimed from `from`, who held it.
+    TakenOver {
+        ticket: Ticket,
+        from: String,
+    },
     Answered(Ticket),
     /// Answered with entry `faq_id`.
     Taught {
@@ -99,6 +117,11 @@ pub enum Outcome {
         faq_id: String,
     },
     Closed(Ticket),
+    /// Merged into ticket `into` (the merged ticket, now closed).
+    Merged {
+        ticket: Ticket,
+        into: u64,
+    },
     Reopened(Ticket),
     Drafted(Draft),
     Drafts(Vec<Draft>),
@@ -106,19 +129,27 @@ pub enum Outcome {
     Settled(Ticket),
 }
 
-/// Why an action was refused or failed.
+/// Why an action was refused or failed. The messages are officers' words (the admin API and
+/// `policybot queue` show them as they are).
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    #[error("ticket #{0} not found")]
+    #[error("没有工单 #{0}")]
     NotFound(u64),
-    /// The ticket's state does not allow the action.
-    #[error("ticket #{id} is {}; cannot {action}", status.as_str())]
+    /// The ticket's state does not allow the action (`action` in officers' words: "认领", "答复"…).
+    #[error("工单 #{id} {}，不能{action}", status.label())]
     Refused {
         id: u64,
         status: Status,
         action: &'static str,
     },
-    #[error("no FAQ entry `{0}`")]
+    /// Another officer holds the claim on the ticket.
+    #[error("工单 #{id} 已由 {by} 认领，不能{action}；如需接手，请用“接手 {id}”")]
+    Held {
+        id: u64,
+        by: String,
+        action: &'static str,
+    },
+    #[error("没有编号为 {0} 的FAQ条目")]
     UnknownEntry(String),
     /// Input the action cannot take (a message safe to show).
     #[error("{0}")]

@@ -5,16 +5,18 @@
 //! in [`crate::reply::officer`].
 
 mod action;
+mod repeat;
 mod rules;
 
-pub use action::{Action, NO_REASON, Outcome, ServiceError};
+pub use crate::store::Undelivered;
+pub use action::{Action, Outcome, ServiceError};
 
 use crate::config::Officers;
 use crate::faq::Date;
 use crate::snapshot::Snapshot;
 use crate::store::{
-    Database, Delivery, Effects, Escalated, Escalation, FloodLimits, OutboxItem, StoreError,
-    Ticket, TicketFilter,
+    Database, Delivery, Effects, Escalated, Escalation, FloodLimits, OutboxItem, Status,
+    StoreError, Ticket, TicketFilter,
 };
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -28,6 +30,17 @@ pub struct Context<'a> {
     pub kb: &'a Snapshot,
     pub on: Date,
     pub now: i64,
+}
+
+/// The queue as operators watch it (see `/metrics`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gauges {
+    pub open: usize,
+    pub claimed: usize,
+    /// Open or claimed for longer than `officers.sla`.
+    pub overdue: usize,
+    /// How long the oldest pending ticket has waited, ms (0 when none waits).
+    pub oldest_ms: i64,
 }
 
 /// Cheap to share; one per server.
@@ -56,6 +69,17 @@ impl Service {
                 let claim = |t: &mut Ticket| rules::claim(t, officer, now);
                 Outcome::Claimed(self.change(id, now, claim).await?)
             }
+            Action::TakeOver { id, officer } => {
+                let officer = named(&officer)?;
+                let mut from = String::new();
+                let take = |t: &mut Ticket| {
+                    let (effects, held_by) = rules::take_over(t, officer, now)?;
+                    from = held_by;
+                    Ok(effects)
+                };
+                let ticket = self.change(id, now, take).await?;
+                Outcome::TakenOver { ticket, from }
+            }
             Action::Answer { id, officer, text } => self.answer(id, &officer, &text, now).await?,
             Action::Teach {
                 id,
@@ -71,6 +95,10 @@ impl Service {
                 let officer = named(&officer)?;
                 let reopen = |t: &mut Ticket| rules::reopen(t, officer, now);
                 Outcome::Reopened(self.change(id, now, reopen).await?)
+            }
+            Action::Merge { id, into, officer } => {
+                let ticket = self.merge(id, into, named(&officer)?, now).await?;
+                Outcome::Merged { ticket, into }
             }
             Action::Draft { id, officer } => self.draft(id, named(&officer)?, now).await?,
             Action::Settle {
@@ -93,13 +121,13 @@ impl Service {
     ) -> Result<Outcome, ServiceError> {
         let (officer, text) = (named(officer)?, text.trim());
         if text.is_empty() {
-            return Err(ServiceError::Invalid("`text` is required"));
+            return Err(ServiceError::Invalid("答复内容不能为空"));
         }
         let answer = |t: &mut Ticket| rules::answer(t, officer, text, now);
         Ok(Outcome::Answered(self.change(id, now, answer).await?))
     }
 
-    /// Closes with the reason given, or [`NO_REASON`].
+    /// Closes with the reason given, which the askers are told: required.
     async fn close(
         &self,
         id: u64,
@@ -109,8 +137,29 @@ impl Service {
     ) -> Result<Outcome, ServiceError> {
         let officer = named(officer)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        let close = |t: &mut Ticket| rules::close(t, officer, reason.unwrap_or(NO_REASON), now);
+        let reason = reason.ok_or(ServiceError::Invalid(
+            "关闭工单须注明原因（提问人会收到这个原因）",
+        ))?;
+        let close = |t: &mut Ticket| rules::close(t, officer, reason, now);
         Ok(Outcome::Closed(self.change(id, now, close).await?))
+    }
+
+    /// Ticket `id`'s askers join `into` first, then `id` is closed telling them so: a crash between
+    /// the two leaves them in both tickets (the merge can be done again), never in neither.
+    async fn merge(
+        &self,
+        id: u64,
+        into: u64,
+        officer: &str,
+        now: i64,
+    ) -> Result<Ticket, ServiceError> {
+        let from = self.get(id).await?;
+        let target = self.get(into).await?;
+        rules::mergeable(&from, &target, officer)?;
+        self.change(into, now, |t| rules::absorb(t, &from, officer, now))
+            .await?;
+        self.change(id, now, |t| rules::merged(t, into, officer, now))
+            .await
     }
 
     async fn draft(&self, id: u64, officer: &str, now: i64) -> Result<Outcome, ServiceError> {
@@ -176,6 +225,35 @@ impl Service {
         Ok(r)
     }
 
+    /// The latest answered ticket whose question `normalized` repeats (see `repeat`), if any: its
+    /// answer is given again instead of opening a ticket.
+    pub async fn answered_before(&self, normalized: &str) -> Result<Option<Ticket>, StoreError> {
+        let answered = self
+            .db
+            .tickets(TicketFilter::Status(Status::Answered))
+            .await?;
+        Ok(answered
+            .into_iter()
+            .filter(|t| t.answer.is_some() && repeat::same_question(&t.normalized, normalized))
+            .max_by_key(|t| t.updated_ms))
+    }
+
+    /// The queue's gauges at `now`.
+    pub async fn gauges(&self, now: i64) -> Result<Gauges, StoreError> {
+        let sla_ms = self.officers.sla.as_millis() as i64;
+        let mut g = Gauges::default();
+        for t in self.db.tickets(TicketFilter::Pending).await? {
+            match t.status {
+                Status::Claimed => g.claimed += 1,
+                _ => g.open += 1,
+            }
+            let waited = (now - t.created_ms).max(0);
+            g.overdue += usize::from(waited >= sla_ms);
+            g.oldest_ms = g.oldest_ms.max(waited);
+        }
+        Ok(g)
+    }
+
     /// Reminds the officers of every overdue ticket (see `rules::overdue`); returns their ids.
     pub async fn remind_overdue(&self, now: i64) -> Result<Vec<u64>, StoreError> {
         let sla_ms = self.officers.sla.as_millis() as i64;
@@ -206,14 +284,19 @@ impl Service {
     }
 
     /// A message could not be delivered and will not be retried: it leaves the outbox, its ticket
-    /// records why, and the officers are told (see `rules::undeliverable`). Durable.
+    /// records why, and the officers are told what to do next (see `rules::undeliverable`). Durable.
     pub async fn undeliverable(
         &self,
         item: &OutboxItem,
-        error: String,
+        (error, cause): (String, Undelivered),
         now: i64,
     ) -> Result<(), StoreError> {
-        let report = rules::undeliverable(&self.officers.notify_webhooks, item, &error, now);
+        let ticket = match item.about() {
+            Some(id) => self.db.ticket(id).await?,
+            None => None,
+        };
+        let hooks = &self.officers.notify_webhooks;
+        let report = rules::undeliverable(hooks, (item, ticket.as_ref()), (&error, cause), now);
         let wake = !report.is_empty();
         let failed = Delivery::Failed { at_ms: now, error };
         self.db.finish(item, failed, now, report).await?;
@@ -255,7 +338,7 @@ impl Service {
 fn named(officer: &str) -> Result<&str, ServiceError> {
     let officer = officer.trim();
     if officer.is_empty() {
-        return Err(ServiceError::Invalid("`officer` is required"));
+        return Err(ServiceError::Invalid("缺少处理人（officer）"));
     }
     Ok(officer)
 }

@@ -22,6 +22,7 @@ impl Fixture {
         let db = Database::open(dir.path()).unwrap();
         let officers = Officers {
             notify_webhooks: vec![url::Url::parse(HOOK).unwrap()],
+            webhook_secrets: Default::default(),
             groups: vec![],
             staff_ids: vec![],
             sla: Duration::from_secs(3600),
@@ -134,7 +135,12 @@ async fn an_answer_goes_to_the_group_mentioning_each_asker_and_wakes_delivery() 
             .filter(|i| matches!(i.target, Target::Group(_)))
             .collect();
     assert_eq!(to_group.len(), 1);
-    assert_eq!(to_group[0].mention, ["u1", "u2"]);
+    let ids: Vec<&str> = to_group[0]
+        .to_people
+        .iter()
+        .map(|p| p.id.as_str())
+        .collect();
+    assert_eq!(ids, ["u1", "u2"]);
     assert_eq!(to_group[0].ticket, Some(id));
 }
 
@@ -170,11 +176,11 @@ async fn bad_input_is_refused_and_changes_nothing() {
 
     assert!(matches!(
         errors[0],
-        ServiceError::Invalid("`text` is required")
+        ServiceError::Invalid("答复内容不能为空")
     ));
     assert!(matches!(
         errors[1],
-        ServiceError::Invalid("`officer` is required")
+        ServiceError::Invalid("缺少处理人（officer）")
     ));
     assert!(matches!(&errors[2], ServiceError::UnknownEntry(e) if e == "no-such-entry"));
     assert!(matches!(errors[3], ServiceError::NotFound(99)));
@@ -185,7 +191,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn a_close_without_a_reason_records_the_default_and_a_second_close_is_refused() {
+async fn a_close_needs_a_reason_and_a_second_close_is_refused() {
     let f = Fixture::new();
     let id = f.ticket("m1", "u1", "q").await;
     let close = |reason: Option<&str>| Action::Close {
@@ -194,12 +200,14 @@ async fn a_close_without_a_reason_records_the_default_and_a_second_close_is_refu
         reason: reason.map(str::to_owned),
     };
 
-    let Outcome::Closed(t) = f.apply(close(Some(" ")), 7).await.unwrap() else {
+    let blank = f.apply(close(Some(" ")), 6).await.unwrap_err();
+    let Outcome::Closed(t) = f.apply(close(Some("不属于本部门")), 7).await.unwrap() else {
         panic!("not closed");
     };
     let again = f.apply(close(Some("重复")), 8).await.unwrap_err();
 
-    assert_eq!(t.close_reason.as_deref(), Some(NO_REASON));
+    assert!(matches!(blank, ServiceError::Invalid(_)));
+    assert_eq!(t.close_reason.as_deref(), Some("不属于本部门"));
     assert_eq!(t.updated_ms, 7);
     assert!(matches!(
         again,
@@ -311,7 +319,14 @@ async fn an_undeliverable_answer_is_recorded_on_its_ticket_and_reported() {
     let to_group = queued.iter().find(|i| i.ticket == Some(id)).unwrap();
 
     f.service
-        .undeliverable(to_group, "platform error 310000".into(), 2)
+        .undeliverable(
+            to_group,
+            (
+                "platform error 310000".into(),
+                crate::store::Undelivered::Refused,
+            ),
+            2,
+        )
         .await
         .unwrap();
 
@@ -331,7 +346,9 @@ async fn an_undeliverable_answer_is_recorded_on_its_ticket_and_reported() {
             .map(|i| i.text)
             .collect();
     assert!(
-        texts.iter().any(|t| t.contains("【投递失败】工单 #1")),
+        texts
+            .iter()
+            .any(|t| t.contains("【投递失败】工单 #1") && t.contains("下一步")),
         "{texts:?}"
     );
 }

@@ -31,7 +31,7 @@ async fn queue_list_shows_the_open_ticket() {
         .find(|l| l.starts_with("#1 "))
         .unwrap_or_else(|| panic!("no #1 in:\n{out}"));
     assert!(
-        line.contains("open") && line.contains("房租能减免吗"),
+        line.contains("待处理") && line.contains("房租能减免吗"),
         "{line}"
     );
 }
@@ -56,6 +56,7 @@ async fn queue_answer_answers_the_ticket_and_the_answer_reaches_the_group() {
             "--officer",
             "王",
             "答复内容",
+            "--json",
         ])
         .await;
 
@@ -115,9 +116,10 @@ async fn queue_commands_with_a_wrong_token_or_unknown_ticket_fail_with_a_clear_m
 }
 
 #[tokio::test]
-async fn a_close_without_a_reason_records_one_default_from_chat_the_api_and_the_cli() {
-    // The three front ends parse into the same ticket action: closed without a reason, each ticket
-    // records "未注明", and the CLI prints the closed ticket.
+async fn a_close_without_a_reason_is_refused_from_chat_the_api_and_the_cli() {
+    // The three front ends parse into the same ticket action, and a close needs the reason the askers
+    // are told (issue 13: a reason is required): chat answers with the usage, the API with 400, the
+    // CLI will not run without one; every ticket stays open.
     let app = TestApp::spawn().await;
     let ids = [
         app.escalate("食堂第1号窗口的饭卡能退吗").await,
@@ -148,18 +150,12 @@ async fn a_close_without_a_reason_records_one_default_from_chat_the_api_and_the_
         "--officer",
         "王",
     ];
-    let (ok, out, err) = app.cli(&cli).await;
+    let (ok, _, err) = app.cli(&cli).await;
 
-    assert!(markdown_text(&chat).contains("已关闭"), "{chat}");
-    assert_eq!(api, StatusCode::OK);
-    assert!(ok, "{err}");
-    assert!(out.contains("\"closed\""), "{out}");
+    assert!(markdown_text(&chat).contains("须注明原因"), "{chat}");
+    assert_eq!(api, StatusCode::BAD_REQUEST);
+    assert!(!ok && err.contains("<REASON>"), "{err}");
     for id in ids {
-        let t = app.ticket(id).await;
-        assert_eq!(
-            (t["status"].as_str(), t["close_reason"].as_str()),
-            (Some("closed"), Some("未注明")),
-            "ticket #{id}"
-        );
+        assert_eq!(app.ticket(id).await["status"], "open", "ticket #{id}");
     }
 }

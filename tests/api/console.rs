@@ -297,7 +297,11 @@ async fn a_wrong_password_a_missing_csrf_token_and_an_officer_on_an_admin_page_a
     app.send_dingtalk(&claim()).await;
     b.click("#claim").await;
     let refusal = b.text("#error-message").await;
-    let (_, in_chat) = app.send_dingtalk(&claim()).await;
+    // What another officer reads in chat when claiming the same ticket.
+    let other = DingTalkMsg::new(&app, &format!("认领 {id}"))
+        .in_group(OFFICER_GROUP)
+        .from(OFFICERS[1], "汪科");
+    let (_, in_chat) = app.send_dingtalk(&other).await;
     assert!(refusal.contains(&format!("工单 #{id}")), "{refusal}");
     assert!(markdown_text(&in_chat).contains(&refusal), "{in_chat}");
     assert_eq!(

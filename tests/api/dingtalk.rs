@@ -264,7 +264,7 @@ async fn replying_1_to_numbered_suggestions_gets_the_first_suggestions_answer() 
 
     let (_, suggestions) = app.post_dingtalk(&question, &unique_id("m"), "u-li").await;
     assert!(
-        markdown_text(&suggestions).contains("请回复序号"),
+        markdown_text(&suggestions).contains("请 @我 并回复序号"),
         "{suggestions}"
     );
     let (_, other) = app.post_dingtalk("1", &unique_id("m"), "u-wang").await;
@@ -278,7 +278,7 @@ async fn replying_1_to_numbered_suggestions_gets_the_first_suggestions_answer() 
     );
     assert!(markdown_text(&picked).starts_with("@u-li"), "{picked}");
     assert!(
-        markdown_text(&out_of_range).contains("请回复 1 到"),
+        markdown_text(&out_of_range).contains("请 @我 回复 1 到"),
         "a number beyond the suggestions asks again and keeps them: {out_of_range}"
     );
     assert!(

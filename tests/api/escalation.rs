@@ -219,7 +219,7 @@ async fn officers_can_close_refuse_wrong_moves_and_draft_an_faq_entry_from_their
     );
     assert!(say("认领 99").await.contains("没有工单 #99"));
     assert!(say("认领 2").await.contains("已认领工单 #2"));
-    assert!(say("认领 2").await.contains("不能这样操作"));
+    assert!(say("认领 2").await.contains("不能再次认领"));
     assert!(
         say("答复 2 饭卡余额可到食堂窗口退还。")
             .await

@@ -34,3 +34,6 @@ mod accuracy;
 mod reload;
 // The officers' console in headless Chromium: sign-in, tickets, try-it, drafts, refusals.
 mod console;
+// What people receive around the answers (issue 13): how every ticket ends, names in late messages,
+// instructions that work, officers' words and rules, promises with a time, repeats, delivery failures.
+mod receive;

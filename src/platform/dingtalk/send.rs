@@ -1,13 +1,18 @@
 //! The DingTalk channel: a later message into a group goes to the message's session webhook while it
-//! lives (a minute of margin, so it does not expire in flight), @-ing the askers; after that, through
-//! the robot OpenAPI's group send with a cached access token, which cannot @ anyone. Both answer with
+//! lives (a minute of margin, so it does not expire in flight), @-ing the askers; after that, or when
+//! the webhook answers that its session is gone (300001), through the robot OpenAPI's group send with a
+//! cached access token, which cannot @ anyone: the askers are named in the text. Both answer with
 //! either of DingTalk's envelopes.
 
-use super::decorate::{LATER_TITLE, later};
+use super::decorate::{later, named, title};
 use super::reply::{ACCESS_TOKEN_HEADER, GROUP_SEND_PATH, openapi_group_send_body};
 use super::token::{OpenApi, TokenCache};
+use crate::platform::ApiError;
 use crate::platform::error::check_any_envelope;
 use crate::platform::{Channel, Outgoing, Poster, ReplyRoute, SendError, Sending};
+
+/// What a session webhook answers once its session is gone.
+const SESSION_GONE: i64 = 300001;
 
 /// A session webhook this close to its expiry is not used.
 const WEBHOOK_MARGIN_MS: i64 = 60_000;
@@ -45,8 +50,19 @@ impl Robot {
         let fresh = session_webhook_expires_ms
             .is_some_and(|exp| exp > msg.now_ms.saturating_add(WEBHOOK_MARGIN_MS));
         if let (Some(url), true) = (session_webhook, fresh) {
-            let body = later(msg.text, msg.mention);
-            return post.send(url, &body, None, check_any_envelope).await;
+            let body = later(msg.text, msg.to_people);
+            match post.send(url, &body, None, check_any_envelope).await {
+                // The webhook no longer exists (300001 "token is not exist": the session is gone
+                // before its stated expiry): the group send below may still reach the group.
+                Err(SendError::Refused(
+                    e @ ApiError::Api {
+                        code: SESSION_GONE, ..
+                    },
+                )) => {
+                    tracing::warn!(error = %e, "session webhook refused a message; trying the group send");
+                }
+                done => return done,
+            }
         }
         let robot = robot_code
             .as_deref()
@@ -56,7 +72,8 @@ impl Robot {
             return Err(SendError::NoRobotCode);
         }
         let token = self.tokens.get(post, &self.api).await?;
-        let body = openapi_group_send_body(robot, conversation_id, LATER_TITLE, msg.text);
+        let text = named(msg.text, msg.to_people);
+        let body = openapi_group_send_body(robot, conversation_id, &title(msg.text), &text);
         let url = format!("{}{GROUP_SEND_PATH}", self.api.base);
         let header = Some((ACCESS_TOKEN_HEADER, token.as_str()));
         post.send(&url, &body, header, check_any_envelope).await

@@ -3,7 +3,9 @@
 //! envelope must carry `errcode` 0; 45009 is its rate limit.
 
 use super::reply::{parse_api_envelope, webhook_text_body};
-use crate::platform::{Channel, Outgoing, Poster, ReplyRoute, SendError, Sending};
+use crate::platform::{
+    Channel, Outgoing, Poster, ReplyRoute, SendError, Sending, by_reach, naming,
+};
 
 /// Delivers to [`ReplyRoute::WeCom`] routes.
 pub(crate) struct GroupRobot;
@@ -20,7 +22,9 @@ impl GroupRobot {
             _ => None,
         };
         let url = url.ok_or(SendError::NoWebhook)?;
-        let body = webhook_text_body(msg.text, msg.mention);
+        let (ids, names) = by_reach(msg.to_people);
+        let text = format!("{}{}", naming(&names), msg.text);
+        let body = webhook_text_body(&text, &ids);
         post.send(url, &body, None, parse_api_envelope).await
     }
 }
@@ -73,7 +77,7 @@ mod tests {
         let msg = Outgoing {
             to: crate::platform::Destination::Group(&route),
             text: "答复",
-            mention: &[],
+            to_people: &[],
             now_ms: 0,
         };
         let err = GroupRobot.send(&post, &route, msg).await.unwrap_err();

@@ -63,6 +63,9 @@ pub struct Ask {
     pub guesses: Vec<Guess>,
     /// The decision the reply is rendered from, once the ticket has its number.
     pub decision: Decision,
+    /// True unless the asker insisted on an officer (“人工”): a repeat of a question the officers
+    /// already answered then gets that answer instead of a ticket.
+    pub reuse: bool,
 }
 
 impl Plan {
@@ -147,7 +150,11 @@ pub fn decide(cx: &Context, msg: &Inbound, offered: Option<(Response, PendingCla
     if let Some((Response::Human, p)) = offered {
         // The suggestions offer "回复“人工”": escalate the question that was asked, not the word.
         let decision = cx.kb.decide(&p.question);
-        return escalation(cx, &p.question, decision).counted("escalated");
+        let mut plan = escalation(cx, &p.question, decision);
+        if let Act::Escalate(ask) = &mut plan.act {
+            ask.reuse = false;
+        }
+        return plan.counted("escalated");
     }
     let plan = matched(cx, text);
     Plan {
@@ -233,6 +240,7 @@ fn escalation(cx: &Context, text: &str, decision: Decision) -> Plan {
         normalized: asked.normalized.clone(),
         guesses: guesses(cx, asked),
         decision: decision.clone(),
+        reuse: true,
     };
     Plan::new(Act::Escalate(Box::new(ask)))
 }

@@ -133,6 +133,11 @@ async fn escalate(
     seen: Seen,
     now: i64,
 ) -> Result<Handled, StoreError> {
+    if ask.reuse
+        && let Some(before) = state.tickets.answered_before(&ask.normalized).await?
+    {
+        return Box::pin(repeated(state, msg, (&ask, &before), seen, now)).await;
+    }
     let esc = Escalation {
         seen_key: seen.key.clone(),
         seen_expires_ms: seen.expires_ms,
@@ -164,14 +169,60 @@ async fn escalate(
         }
     };
     let (d, on) = (&ask.decision, state.config.knowledge.as_of.day());
+    let ticketed = Some(reply::Ticketed {
+        id: ticket.id,
+        within: officers_see_tickets(&state.config).then_some(state.config.officers.sla),
+    });
     Ok(Handled::Reply {
         // A two-question message: the answer to one and the ticket of the other, in one reply.
         text: match (d.outcome, &d.other) {
-            (Outcome::Answered, Some(_)) => reply::render(kb, d, Some(ticket.id), on),
-            _ => reply::escalation(kb, d, Some(ticket.id), on),
+            (Outcome::Answered, Some(_)) => reply::render(kb, d, ticketed, on),
+            _ => reply::escalation(kb, d, ticketed, on),
         },
         outcome: "escalated",
     })
+}
+
+/// A question the officers already answered: their answer again, and “人工” offered for a case that
+/// differs.
+async fn repeated(
+    state: &AppState,
+    msg: &Inbound,
+    (ask, before): (&Ask, &crate::store::Ticket),
+    seen: Seen,
+    now: i64,
+) -> Result<Handled, StoreError> {
+    tracing::info!(
+        ticket = before.id,
+        "a repeat of an answered question: its answer again"
+    );
+    let text = reply::officer::repeated_answer(before);
+    let offer = PendingClarify {
+        faq_ids: vec![],
+        question: ask.question.clone(),
+        expires_ms: now + (state.config.server.clarify_ttl_secs as i64) * 1000,
+    };
+    let say = Say::Text {
+        text,
+        outcome: "repeat",
+    };
+    answer(
+        state,
+        msg,
+        (say, Some((offer, Durability::WriteBehind))),
+        seen,
+        now,
+    )
+    .await
+}
+
+/// True when some officer can see a new ticket: a webhook announces it, officers can list it in their
+/// group, or the admin API is on.
+fn officers_see_tickets(c: &crate::config::Config) -> bool {
+    let o = &c.officers;
+    !o.notify_webhooks.is_empty()
+        || (!o.groups.is_empty() && !o.staff_ids.is_empty())
+        || c.server.admin_token.is_set()
 }
 
 fn duplicate(state: &AppState, msg: &Inbound) -> Handled {

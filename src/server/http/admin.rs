@@ -61,14 +61,19 @@ async fn apply(state: &SharedState, action: Action) -> Result<Json<serde_json::V
         on: state.config.knowledge.as_of.day(),
         now: now_ms(),
     };
-    let outcome = state.tickets.apply(action, cx).await?;
+    let name = action.name();
+    let applied = state.tickets.apply(action, cx).await;
+    state.metrics.officer_action(name, applied.is_ok());
+    let outcome = applied?;
     let value = match outcome {
         Outcome::Listed(tickets) => serde_json::to_value(tickets),
         Outcome::Shown(t)
         | Outcome::Claimed(t)
+        | Outcome::TakenOver { ticket: t, .. }
         | Outcome::Answered(t)
         | Outcome::Taught { ticket: t, .. }
         | Outcome::Closed(t)
+        | Outcome::Merged { ticket: t, .. }
         | Outcome::Reopened(t)
         | Outcome::Settled(t) => serde_json::to_value(t),
         Outcome::Drafted(d) => serde_json::to_value(d),
@@ -117,19 +122,31 @@ struct OfficerBody {
     text: Option<String>,
     #[serde(default)]
     reason: Option<String>,
+    /// The ticket to merge into (`merge`).
+    #[serde(default)]
+    into: Option<u64>,
     /// Answer with this FAQ entry instead of `text` (see `Action::Teach`).
     #[serde(default)]
     faq_id: Option<String>,
 }
 
 /// What `POST /tickets/{id}/{verb}` can ask for.
-const VERBS: [&str; 5] = ["claim", "answer", "close", "reopen", "draft"];
+const VERBS: [&str; 7] = [
+    "claim",
+    "take_over",
+    "answer",
+    "close",
+    "merge",
+    "reopen",
+    "draft",
+];
 
 /// The action a `POST /tickets/{id}/{verb}` asks for (`verb` is one of [`VERBS`]).
 fn action(id: u64, verb: &str, b: OfficerBody) -> Action {
     let officer = b.officer;
     match verb {
         "claim" => Action::Claim { id, officer },
+        "take_over" => Action::TakeOver { id, officer },
         "answer" => match b.faq_id {
             Some(faq_id) => Action::Teach {
                 id,
@@ -148,11 +165,16 @@ fn action(id: u64, verb: &str, b: OfficerBody) -> Action {
             reason: b.reason,
         },
         "reopen" => Action::Reopen { id, officer },
+        "merge" => Action::Merge {
+            id,
+            into: b.into.unwrap_or(id),
+            officer,
+        },
         _ => Action::Draft { id, officer },
     }
 }
 
-/// `POST /tickets/{id}/{claim|answer|close|reopen|draft}`: one officer action, durable before the
+/// `POST /tickets/{id}/{claim|take_over|answer|close|merge|reopen|draft}`: one officer action, durable before the
 /// answer (the changed ticket, or the draft).
 async fn act(
     State(state): State<SharedState>,

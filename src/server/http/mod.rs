@@ -74,6 +74,12 @@ async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
     let counts = crate::faq::validity::counts(&kb.base, on);
     body.push_str(&super::metrics::faq_status(&counts));
     body.push_str(&state.metrics.faq_snapshot(&kb));
+    let gauges = state
+        .tickets
+        .gauges(super::now_ms())
+        .await
+        .unwrap_or_default();
+    body.push_str(&super::metrics::tickets(&gauges));
     ([("content-type", "text/plain; version=0.0.4")], body)
 }
 
@@ -138,7 +144,7 @@ impl From<crate::ticket::ServiceError> for ApiError {
         use crate::ticket::ServiceError as E;
         match e {
             E::NotFound(id) => ApiError::NotFound(format!("ticket #{id} not found")),
-            e @ E::Refused { .. } => ApiError::Conflict(e.to_string()),
+            e @ (E::Refused { .. } | E::Held { .. }) => ApiError::Conflict(e.to_string()),
             e @ (E::UnknownEntry(_) | E::Invalid(_)) => ApiError::BadRequest(e.to_string()),
             E::Store(e) => e.into(),
         }
