@@ -110,6 +110,9 @@ pub struct Ticket {
 pub enum Target {
     /// Into a user group, by the route the callback gave.
     Group(ReplyRoute),
+    /// The bot's own reply to a message that came over a long connection, where no HTTP response
+    /// carries it: rate-limited per chat, titled after its text.
+    Reply(ReplyRoute),
     /// An officer group's webhook (DingTalk custom robot or WeCom group robot).
     OfficerWebhook { url: String },
 }

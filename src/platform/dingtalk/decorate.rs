@@ -2,6 +2,9 @@
 //! in `at.atUserIds`, so both are written here, once, for the reply to a message and for a later
 //! message into its group. An external member has no userId: the reply names their nick instead,
 //! sanitised (it is theirs to choose). The robot OpenAPI cannot @ anyone; its messages are plain.
+//!
+//! A Stream-mode message has no response to carry its reply: the reply is [`addressed`] the same way
+//! and posted (or queued) as a later message that keeps the reply's title ([`reply_later`]).
 
 use serde_json::Value;
 
@@ -16,17 +19,35 @@ const TITLE_CHARS: usize = 20;
 
 /// The reply to `asker`'s message: markdown that @-s them, titled with the reply's beginning.
 pub(crate) fn reply_to(asker: &Inbound, text: &str) -> Value {
-    let title: String = text.chars().take(TITLE_CHARS).collect();
+    let (body, mention) = addressed(asker, text);
+    markdown_message(&title(text), &body, &mention)
+}
+
+/// The reply's text @-ing `asker` (or naming an external member by nick) and whom it notifies.
+pub(crate) fn addressed(asker: &Inbound, text: &str) -> (String, Vec<String>) {
     if asker.sender_id.is_empty() {
         let nick = user_text(&asker.sender_nick, NAME_CHARS);
-        return markdown_message(&title, &format!("@{nick} \n\n{text}"), &[]);
+        return (format!("@{nick} \n\n{text}"), vec![]);
     }
     let id = &asker.sender_id;
-    markdown_message(
-        &title,
-        &format!("@{id} \n\n{text}"),
-        std::slice::from_ref(id),
-    )
+    (format!("@{id} \n\n{text}"), vec![id.clone()])
+}
+
+/// A reply posted after all (Stream mode), from its [`addressed`] text: titled like [`reply_to`].
+pub(crate) fn reply_later(addressed: &str, mention: &[String]) -> Value {
+    markdown_message(&title(unaddressed(addressed)), addressed, mention)
+}
+
+/// An [`addressed`] text without its address (the OpenAPI cannot @).
+pub(crate) fn unaddressed(text: &str) -> &str {
+    match text.split_once(" \n\n") {
+        Some((head, rest)) if head.starts_with('@') => rest,
+        _ => text,
+    }
+}
+
+pub(super) fn title(text: &str) -> String {
+    text.chars().take(TITLE_CHARS).collect()
 }
 
 /// A later message into a group through its session webhook, @-ing everyone in `mention`.
@@ -90,6 +111,21 @@ mod tests {
             body["markdown"]["title"].as_str().unwrap().chars().count(),
             20
         );
+    }
+
+    #[test]
+    fn a_reply_posted_later_is_the_reply_a_response_would_carry() {
+        let asker = asker("u1", "张");
+        let (text, mention) = addressed(&asker, "答复正文");
+        assert_eq!(reply_later(&text, &mention), reply_to(&asker, "答复正文"));
+        assert_eq!(unaddressed(&text), "答复正文");
+        let (text, mention) = addressed(&asker_nick("外部"), "答复");
+        assert_eq!((text.as_str(), mention.len()), ("@外部 \n\n答复", 0));
+        assert_eq!(unaddressed("没有称呼 \n\n的答复"), "没有称呼 \n\n的答复");
+    }
+
+    fn asker_nick(nick: &str) -> Inbound {
+        asker("", nick)
     }
 
     #[test]

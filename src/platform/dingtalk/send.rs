@@ -3,11 +3,11 @@
 //! the robot OpenAPI's group send with a cached access token, which cannot @ anyone. Both answer with
 //! either of DingTalk's envelopes.
 
-use super::decorate::{LATER_TITLE, later};
+use super::decorate::{LATER_TITLE, later, reply_later, title, unaddressed};
 use super::reply::{ACCESS_TOKEN_HEADER, GROUP_SEND_PATH, openapi_group_send_body};
 use super::token::{OpenApi, TokenCache};
 use crate::platform::error::check_any_envelope;
-use crate::platform::{Channel, Outgoing, Poster, ReplyRoute, SendError, Sending};
+use crate::platform::{Channel, Destination, Outgoing, Poster, ReplyRoute, SendError, Sending};
 
 /// A session webhook this close to its expiry is not used.
 const WEBHOOK_MARGIN_MS: i64 = 60_000;
@@ -42,10 +42,14 @@ impl Robot {
         else {
             return Err(SendError::NoChannel);
         };
+        let reply = matches!(msg.to, Destination::Reply(_));
         let fresh = session_webhook_expires_ms
             .is_some_and(|exp| exp > msg.now_ms.saturating_add(WEBHOOK_MARGIN_MS));
         if let (Some(url), true) = (session_webhook, fresh) {
-            let body = later(msg.text, msg.mention);
+            let body = match reply {
+                true => reply_later(msg.text, msg.mention),
+                false => later(msg.text, msg.mention),
+            };
             return post.send(url, &body, None, check_any_envelope).await;
         }
         let robot = robot_code
@@ -56,7 +60,13 @@ impl Robot {
             return Err(SendError::NoRobotCode);
         }
         let token = self.tokens.get(post, &self.api).await?;
-        let body = openapi_group_send_body(robot, conversation_id, LATER_TITLE, msg.text);
+        let body = match reply {
+            true => {
+                let text = unaddressed(msg.text);
+                openapi_group_send_body(robot, conversation_id, &title(text), text)
+            }
+            false => openapi_group_send_body(robot, conversation_id, LATER_TITLE, msg.text),
+        };
         let url = format!("{}{GROUP_SEND_PATH}", self.api.base);
         let header = Some((ACCESS_TOKEN_HEADER, token.as_str()));
         post.send(&url, &body, header, check_any_envelope).await
@@ -75,6 +85,16 @@ impl Channel for Robot {
             _ => None,
         };
         format!("dingtalk:{}", robot.unwrap_or(&self.api.robot_code))
+    }
+
+    /// The bot's replies to Stream-mode messages count per group, as a session webhook's sends do.
+    fn reply_rate_key(&self, route: &ReplyRoute) -> String {
+        match route {
+            ReplyRoute::DingTalk {
+                conversation_id, ..
+            } => format!("{}:{conversation_id}", self.rate_key(route)),
+            _ => self.rate_key(route),
+        }
     }
 
     fn deliver<'a>(
@@ -114,6 +134,8 @@ mod tests {
         let r = robot();
         assert_eq!(r.rate_key(&route(Some("dingabc"))), "dingtalk:dingabc");
         assert_eq!(r.rate_key(&route(None)), "dingtalk:dingdefault");
+        let per_group = r.reply_rate_key(&route(None));
+        assert_eq!(per_group, "dingtalk:dingdefault:cid1==");
         assert_eq!(r.api.base, "https://api.dingtalk.com");
     }
 

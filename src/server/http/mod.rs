@@ -45,14 +45,17 @@ pub fn router(state: SharedState) -> Router {
 }
 
 /// Liveness and storage: 503 with the reason while the storage is offline (it recovers by itself).
+/// Then one line per long connection with its state (see `transport::status`).
 async fn healthz(State(state): State<SharedState>) -> (StatusCode, String) {
-    match state.store.failure() {
-        None => (StatusCode::OK, "ok".to_owned()),
+    let (status, first) = match state.store.failure() {
+        None if state.transports.all_connected() => (StatusCode::OK, "ok"),
+        None => (StatusCode::OK, "ok, but a connection is not up"),
         Some(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "storage failing: messages are refused with 503 until it recovers".to_owned(),
+            "storage failing: messages are refused with 503 until it recovers",
         ),
-    }
+    };
+    (status, first.to_owned() + &state.transports.health_lines())
 }
 
 /// For a load balancer: ready when the storage can acknowledge messages.
@@ -73,6 +76,7 @@ async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
     let counts = crate::faq::validity::counts(&kb.base, on);
     body.push_str(&super::metrics::faq_status(&counts));
     body.push_str(&state.metrics.faq_snapshot(&kb));
+    body.push_str(&state.transports.metrics());
     ([("content-type", "text/plain; version=0.0.4")], body)
 }
 

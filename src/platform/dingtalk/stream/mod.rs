@@ -1,0 +1,48 @@
+//! DingTalk Stream mode: the bot opens a WebSocket to DingTalk and receives robot messages over it,
+//! so it needs no public address (`[dingtalk] mode = "stream"`). The messages are the same callback
+//! JSON as in HTTP mode, parsed by the home's `callback` into the same [`Inbound`] ([`receive`]); there
+//! is no signature to check, because the connection itself is authenticated with the app's
+//! credentials. Replies cannot travel over the stream: [`reply`] gives the reply a response would
+//! carry, to be posted to the message's `sessionWebhook` (else the OpenAPI) through the home's channel
+//! as a [`Destination::Reply`](crate::platform::Destination::Reply).
+//!
+//! - [`frame`]: the wire (open request, frames, acks); pure.
+//! - [`client`]: the connection's life (open, ping, ack, disconnect, reconnect), around a [`Handler`].
+
+pub mod client;
+pub mod frame;
+
+pub use client::{Config, Handler, run};
+
+use super::callback::parse_callback;
+use super::decorate::addressed;
+use crate::platform::{Inbound, ParseError};
+
+/// A robot message's callback JSON (a CALLBACK frame's `data`) as the bot's [`Inbound`].
+pub(crate) fn receive(data: &str) -> Result<Inbound, ParseError> {
+    parse_callback(data.as_bytes()).map(|cb| cb.inbound())
+}
+
+/// The reply to `asker`'s message as the text and mentions of a later message: @-ing the asker as
+/// the HTTP response would.
+pub(crate) fn reply(asker: &Inbound, text: &str) -> (String, Vec<String>) {
+    addressed(asker, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_s_data_is_received_like_a_callback() {
+        let data = r#"{"msgtype":"text","text":{"content":" 环评审批可以网上办吗"},"msgId":"m1",
+            "conversationId":"cid1","conversationType":"2","conversationTitle":"企业服务群",
+            "senderId":"s1","senderStaffId":"u1","senderNick":"张三"}"#;
+        let inbound = receive(data).unwrap();
+        assert_eq!(inbound.msg_id, "m1");
+        assert_eq!(inbound.text.as_deref(), Some("环评审批可以网上办吗"));
+        let (text, mention) = reply(&inbound, "答复");
+        assert_eq!((text.as_str(), mention), ("@u1 \n\n答复", vec!["u1".to_owned()]));
+        assert!(receive("{}").is_err());
+    }
+}
