@@ -22,7 +22,7 @@ async fn spawn_aibot(secret: &str, heartbeat_secs: u64) -> (TestApp, FakeAibot) 
     let setup = Setup {
         tables: format!(
             "[wecom_aibot]\nbot_id = \"{AIBOT_ID}\"\nsecret = \"{secret}\"\nws_url = \"{url}\"\n\
-             heartbeat_secs = {heartbeat_secs}\n"
+             heartbeat = \"{heartbeat_secs}s\"\n"
         ),
         ..Setup::default()
     };

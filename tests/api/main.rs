@@ -32,3 +32,7 @@ mod mixed;
 mod accuracy;
 // Hot reload of faq/ while callbacks arrive: API, CLI and SIGHUP; a broken faq/ is refused.
 mod reload;
+// DingTalk Stream mode against a fake gateway: acks, answers, pings, disconnect, drops, credentials.
+mod stream;
+// The WeCom intelligent robot's long connection against a fake server: replies, heartbeats, take-over.
+mod aibot;
