@@ -121,8 +121,7 @@ async fn heartbeats_flow_and_two_unanswered_ones_drop_the_connection() {
         .filter(|s| s.conn == first)
         .count();
     assert!(pings_on_first >= 2, "{pings_on_first}");
-    let log = app.log_tail(200);
-    assert!(log.contains("heartbeats unanswered"), "{log}");
+    app.logged(&["heartbeats unanswered"]).await;
 }
 
 #[tokio::test]
@@ -202,6 +201,7 @@ async fn wrong_credentials_are_reported_without_the_secret() {
         metrics
             .contains("policybot_transport_state{transport=\"wecom_aibot\",state=\"refused\"} 1")
     );
+    app.logged(&["\"ERROR\"", "wecom_aibot", "refused"]).await;
     for text in [&health, &metrics, &app.log_tail(200)] {
         assert!(!text.contains("not-the-secret-Q9"));
     }
@@ -283,5 +283,5 @@ async fn disconnected_event_stops_the_client_for_good_and_says_so() {
         metrics
             .contains("policybot_transport_state{transport=\"wecom_aibot\",state=\"stopped\"} 1")
     );
-    assert!(app.log_tail(200).contains("\"level\":\"ERROR\""));
+    app.logged(&["\"level\":\"ERROR\"", "wecom_aibot", "stopped"]).await;
 }
