@@ -2,7 +2,7 @@
 
 use crate::faq::{Date, Status};
 use crate::knowledge::{self, Knowledge};
-use crate::matcher::{Decision, Outcome};
+use crate::matcher::{Decision, Guess, Outcome};
 use crate::reply;
 use crate::snapshot::Snapshot;
 use serde::Serialize;
@@ -17,7 +17,7 @@ pub struct AskResult {
     /// Score of the best candidate (0 when there is none).
     pub score: f32,
     pub reply: String,
-    pub candidates: Vec<CandidateView>,
+    pub candidates: Vec<Guess>,
     /// On the as-of day, the status (`in_force`, `expiring`, `upcoming`, `lapsed`, `superseded`) of the
     /// measure the reply is about: the answer, or the measure an escalation was made for because it is not
     /// in force. `null` otherwise.
@@ -33,13 +33,6 @@ pub struct OtherView {
     pub question: String,
     pub outcome: &'static str,
     pub faq_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CandidateView {
-    pub faq_id: String,
-    pub question: String,
-    pub score: f32,
 }
 
 impl AskResult {
@@ -72,11 +65,11 @@ impl AskResult {
 }
 
 /// The decision's candidates as ids, standard questions and rounded scores.
-pub fn candidates(kb: &Snapshot, d: &Decision) -> Vec<CandidateView> {
+pub fn candidates(kb: &Snapshot, d: &Decision) -> Vec<Guess> {
     d.candidates
         .iter()
         .filter_map(|c| {
-            Some(CandidateView {
+            Some(Guess {
                 faq_id: c.id.to_string(),
                 question: kb.entry(c.id.as_str())?.question.clone(),
                 score: round3(c.score),

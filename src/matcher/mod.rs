@@ -89,6 +89,15 @@ pub struct Candidate {
     pub score: f32,
 }
 
+/// A candidate as people see it: the entry's id and standard question, and its score. The one shape
+/// for officers (kept with an escalated ticket as a head start) and for `ask --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guess {
+    pub faq_id: String,
+    pub question: String,
+    pub score: f32,
+}
+
 /// An entry (its position in the base the matcher was built from) and its score, while ranking.
 #[derive(Debug, Clone, Copy)]
 struct Ranked {

@@ -99,6 +99,7 @@ async fn deliver_destination(
 }
 
 /// Sends `item` if its destination has a slot; true when the next item may follow it now.
+#[tracing::instrument(skip_all, fields(item = item.id, ticket = item.ticket, to = item.target.kind()))]
 async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
     let now = now_ms();
     match take_slot(state, &item.target, now).await {

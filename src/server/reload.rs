@@ -8,6 +8,7 @@ use crate::snapshot::{Refusal, Reloaded};
 use tokio_util::sync::CancellationToken;
 
 /// Reloads `faq/` (`trigger` names who asked, for the log); on refusal the served snapshot stays.
+#[tracing::instrument(skip(state))]
 pub async fn reload(state: &SharedState, trigger: &'static str) -> Result<Reloaded, Refusal> {
     let s = state.clone();
     let outcome = tokio::spawn(async move { s.faq.reload().await })

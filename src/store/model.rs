@@ -1,6 +1,7 @@
 //! What the store keeps: tickets with their history and reply routes, outbox messages, clarify state and
 //! officer drafts; and the questions it is asked (which tickets, a new escalation). Stored as JSON values.
 
+pub use crate::matcher::Guess;
 use crate::platform::{Platform, ReplyRoute};
 use serde::{Deserialize, Serialize};
 
@@ -70,14 +71,6 @@ pub struct Event {
     pub detail: String,
 }
 
-/// A matcher candidate kept as a head start for the officer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Guess {
-    pub faq_id: String,
-    pub question: String,
-    pub score: f32,
-}
-
 /// An escalated question and everything that happened to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
@@ -115,6 +108,16 @@ pub enum Target {
     Reply(ReplyRoute),
     /// An officer group's webhook (DingTalk custom robot or WeCom group robot).
     OfficerWebhook { url: String },
+}
+
+impl Target {
+    /// What kind of destination, for logs and metrics (no URL: it may carry a token).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Target::Group(_) => "group",
+            Target::OfficerWebhook { .. } => "officer_webhook",
+        }
+    }
 }
 
 /// A message waiting to be sent. Removed only when sent or given up on.
