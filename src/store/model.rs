@@ -115,6 +115,7 @@ impl Target {
     pub fn kind(&self) -> &'static str {
         match self {
             Target::Group(_) => "group",
+            Target::Reply(_) => "reply",
             Target::OfficerWebhook { .. } => "officer_webhook",
         }
     }
