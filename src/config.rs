@@ -480,7 +480,10 @@ mod tests {
         let c = Config::from_toml(EXAMPLE, &[]).unwrap();
         assert_eq!(c.dingtalk.mode, DingTalkMode::Http);
         assert!(!c.wecom_aibot.enabled());
-        assert_eq!(c.wecom_aibot.ws_url.as_str(), "wss://openws.work.weixin.qq.com/");
+        assert_eq!(
+            c.wecom_aibot.ws_url.as_str(),
+            "wss://openws.work.weixin.qq.com/"
+        );
         assert_eq!(c.wecom_aibot.heartbeat, Duration::from_secs(30));
         for (toml, key) in [
             ("[dingtalk]\nmode = \"stream\"\n", "dingtalk.app_key"),

@@ -283,5 +283,6 @@ async fn disconnected_event_stops_the_client_for_good_and_says_so() {
         metrics
             .contains("policybot_transport_state{transport=\"wecom_aibot\",state=\"stopped\"} 1")
     );
-    app.logged(&["\"level\":\"ERROR\"", "wecom_aibot", "stopped"]).await;
+    app.logged(&["\"level\":\"ERROR\"", "wecom_aibot", "stopped"])
+        .await;
 }

@@ -270,7 +270,8 @@ async fn wrong_credentials_are_reported_in_healthz_metrics_and_the_log_without_t
             "policybot_transport_state{transport=\"dingtalk_stream\",state=\"refused\"} 1"
         )
     );
-    app.logged(&["\"ERROR\"", "dingtalk_stream", "refused"]).await;
+    app.logged(&["\"ERROR\"", "dingtalk_stream", "refused"])
+        .await;
     let log = app.log_tail(200);
     for text in [&health, &metrics, &log] {
         assert!(!text.contains(APP_SECRET));

@@ -42,7 +42,10 @@ mod tests {
         assert_eq!(inbound.msg_id, "m1");
         assert_eq!(inbound.text.as_deref(), Some("环评审批可以网上办吗"));
         let (text, mention) = reply(&inbound, "答复");
-        assert_eq!((text.as_str(), mention), ("@u1 \n\n答复", vec!["u1".to_owned()]));
+        assert_eq!(
+            (text.as_str(), mention),
+            ("@u1 \n\n答复", vec!["u1".to_owned()])
+        );
         assert!(receive("{}").is_err());
     }
 }

@@ -67,11 +67,13 @@ mod tests {
         let i = m.inbound();
         assert_eq!(i.text.as_deref(), Some("房租能减免吗"));
         assert_eq!(i.group_id, "C1");
-        assert_eq!(i.route, ReplyRoute::WeComAibot { chat_id: "C1".into() });
-        let single = AibotMessage {
-            chat_id: None,
-            ..m
-        };
+        assert_eq!(
+            i.route,
+            ReplyRoute::WeComAibot {
+                chat_id: "C1".into()
+            }
+        );
+        let single = AibotMessage { chat_id: None, ..m };
         assert_eq!(single.inbound().group_id, "zhangsan");
         assert_eq!(single.inbound().group_title, "单聊");
     }

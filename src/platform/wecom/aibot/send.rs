@@ -17,10 +17,15 @@ impl Chat {
             return Err(SendError::NoChannel);
         };
         let text = markdown(msg.text, msg.mention);
-        self.0.send_markdown(chat_id, &text).await.map_err(|e| match e {
-            AibotError::Api { code, message } => SendError::Refused(ApiError::Api { code, message }),
-            other => SendError::Connection(other.to_string()),
-        })
+        self.0
+            .send_markdown(chat_id, &text)
+            .await
+            .map_err(|e| match e {
+                AibotError::Api { code, message } => {
+                    SendError::Refused(ApiError::Api { code, message })
+                }
+                other => SendError::Connection(other.to_string()),
+            })
     }
 }
 
