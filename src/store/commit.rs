@@ -1,13 +1,15 @@
-//! Group commit. Writers that must be durable before they return hand their write to the committer
-//! (a [`Request::Write`]); callers that only need what was already written made durable queue a
-//! waiter ([`Request::Flush`]). The committer takes everything queued, runs the writes one after the
-//! other on the blocking pool and makes them durable with one flush in the same task: N concurrent
-//! acknowledgements cost one fsync and no thread hop each, and writes never contend with each other
-//! (sled transactions are optimistic: run side by side, escalations taking the next ticket number
-//! would only conflict and re-run).
+//! Group commit, in two tasks that work side by side:
+//! - the applier runs the writes that must be durable before they return ([`Job`]s), one after the
+//!   other, in batches on the blocking pool: no thread hop per write, and writes never contend with
+//!   each other (sled transactions are optimistic: run side by side, escalations taking the next ticket
+//!   number would only conflict and re-run);
+//! - the flusher makes everything applied durable, once for all the writes and waiters queued when it
+//!   begins ([`Request`]), so N concurrent acknowledgements cost one fsync; while it waits for the
+//!   disk, the applier goes on with the next writes.
 //!
-//! The committer holds no backend between batches (it asks the [`Database`] for the current one each
-//! time), so a failed store can be closed and reopened underneath it.
+//! A write is answered only by a flush that began after it was applied. Neither task holds a backend
+//! between batches (they ask the [`Database`] for the current one each time), so a failed store can be
+//! closed and reopened underneath them.
 
 use super::{Backend, Database, StoreError};
 use std::sync::Arc;
@@ -16,57 +18,54 @@ use tokio::sync::{mpsc, oneshot};
 /// The outcome of a flush, shared by everyone who waited for it.
 pub type Flushed = Result<(), Arc<StoreError>>;
 
-pub enum Request {
-    /// Tell me when everything written so far is durable.
-    Flush(oneshot::Sender<Flushed>),
-    /// Run this write, then tell its caller once it is durable.
-    Write(Job),
-}
-
-/// A write, run by the committer. Returns how to answer its caller once the flush is done, or `None`
-/// when it wrote nothing (or failed) and has answered already.
+/// A write. Returns how to answer its caller once a flush has covered it, or `None` when it wrote
+/// nothing (or failed) and has answered already.
 pub type Job = Box<dyn FnOnce(&dyn Backend) -> Option<Answer> + Send>;
 
 /// Answers a write's caller with the outcome of the flush that covers it.
 pub type Answer = Box<dyn FnOnce(Flushed) + Send>;
 
-/// Runs until every sender is gone.
-pub async fn committer(db: Database, mut rx: mpsc::UnboundedReceiver<Request>) {
-    while let Some(first) = rx.recv().await {
-        let mut jobs = Vec::new();
-        let mut waiters = Vec::new();
-        for request in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
-            match request {
-                Request::Flush(w) => waiters.push(w),
-                Request::Write(job) => jobs.push(job),
-            }
-        }
-        let (answers, flushed) = run(&db, jobs, !waiters.is_empty()).await;
+/// What the flusher is asked.
+pub enum Request {
+    /// Tell me when everything written so far is durable.
+    Flush(oneshot::Sender<Flushed>),
+    /// Answer an applied write once it is durable.
+    Settle(Answer),
+}
+
+/// Runs jobs until every sender is gone, handing their answers to the flusher. While the store is
+/// offline, jobs are dropped unrun: their callers learn that it is unavailable.
+pub async fn applier(
+    db: Database,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    flusher: mpsc::UnboundedSender<Request>,
+) {
+    while let Some(first) = jobs.recv().await {
+        let batch: Vec<Job> = std::iter::once(first)
+            .chain(std::iter::from_fn(|| jobs.try_recv().ok()))
+            .collect();
+        let run = move |b: &dyn Backend| Ok(batch.into_iter().filter_map(|job| job(b)).collect());
+        let answers: Vec<Answer> = db.unlaned(run).await.unwrap_or_default();
         for answer in answers {
-            answer(flushed.clone());
-        }
-        for w in waiters {
-            let _ = w.send(flushed.clone());
+            let _ = flusher.send(Request::Settle(answer));
         }
     }
 }
 
-/// Runs `jobs` and flushes if any of them wrote or `flush` is asked for. A store that is offline runs
-/// nothing: the jobs are dropped, and their callers learn that the store is unavailable.
-async fn run(db: &Database, jobs: Vec<Job>, flush: bool) -> (Vec<Answer>, Flushed) {
-    let ran = db
-        .unlaned(move |b| {
-            let answers: Vec<Answer> = jobs.into_iter().filter_map(|job| job(b)).collect();
-            let flushed = match flush || !answers.is_empty() {
-                true => b.durable_flush(),
-                false => Ok(()),
-            };
-            Ok((answers, flushed))
-        })
-        .await;
-    match ran {
-        Ok((answers, Ok(()))) => (answers, Ok(())),
-        Ok((answers, Err(e))) => (answers, Err(Arc::new(db.failed(e)))),
-        Err(e) => (vec![], Err(Arc::new(e))),
+/// Flushes for every batch of requests until every sender is gone.
+pub async fn flusher(db: Database, mut rx: mpsc::UnboundedReceiver<Request>) {
+    while let Some(first) = rx.recv().await {
+        let batch: Vec<Request> = std::iter::once(first)
+            .chain(std::iter::from_fn(|| rx.try_recv().ok()))
+            .collect();
+        let flushed = db.unlaned(|b| b.durable_flush()).await.map_err(Arc::new);
+        for request in batch {
+            match request {
+                Request::Flush(w) => {
+                    let _ = w.send(flushed.clone());
+                }
+                Request::Settle(answer) => answer(flushed.clone()),
+            }
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! health.
 //!
 //! Where they run, all off the async workers but for one-record reads and writes:
-//! - writes that must be durable go to the committer (`commit`), which runs them one after the other
-//!   on the blocking pool and flushes once for all of them;
+//! - writes that must be durable go to the group commit (`commit`): its applier runs them one after
+//!   the other on the blocking pool, its flusher makes them durable, once for all that were applied;
 //! - scans and other reads of many records go to the blocking pool, at most one per core at a time;
 //! - operations on one record ([`Backend`] lists them as point operations) run on the calling task:
 //!   on sled they touch only its page cache and write buffer, and a hop to the pool and back costs
@@ -20,7 +20,7 @@
 //! operator acts (`policybot db check` / `db restore`).
 
 use super::backend::{Backend, Effects, Escalated};
-use super::commit::{Job, Request, committer};
+use super::commit::{Job, Request, applier, flusher};
 use super::model::*;
 use super::{Result, SledStore, StoreError};
 use std::path::Path;
@@ -49,6 +49,7 @@ pub enum Durability {
 pub struct Database {
     shared: Arc<Shared>,
     commits: mpsc::UnboundedSender<Request>,
+    writes: mpsc::UnboundedSender<Job>,
 }
 
 struct Shared {
@@ -74,7 +75,8 @@ impl Database {
     /// commit. Must be called inside a tokio runtime.
     pub fn with_backend(open: Opener) -> Result<Database> {
         let backend = open()?;
-        let (commits, rx) = mpsc::unbounded_channel();
+        let (commits, requests) = mpsc::unbounded_channel();
+        let (writes, jobs) = mpsc::unbounded_channel();
         let db = Database {
             shared: Arc::new(Shared {
                 open,
@@ -84,19 +86,21 @@ impl Database {
                 ),
                 failure: Mutex::new(None),
             }),
-            commits,
+            commits: commits.clone(),
+            writes,
         };
-        tokio::spawn(committer(db.without_commits(), rx));
+        tokio::spawn(flusher(db.without_commits(), requests));
+        tokio::spawn(applier(db.without_commits(), jobs, commits));
         Ok(db)
     }
 
-    /// A clone for the committer and the recovery task that does not keep the commit channel open (so
-    /// the committer ends with the last user handle).
+    /// A clone for the group commit's tasks and the recovery task that keeps neither of its channels
+    /// open (so those tasks end with the last user handle).
     fn without_commits(&self) -> Database {
-        let (commits, _) = mpsc::unbounded_channel();
         Database {
             shared: self.shared.clone(),
-            commits,
+            commits: mpsc::unbounded_channel().0,
+            writes: mpsc::unbounded_channel().0,
         }
     }
 
@@ -135,8 +139,8 @@ impl Database {
         op(self.current()?.as_ref()).map_err(|e| self.failed(e))
     }
 
-    /// Has the committer run `op` and waits until what it wrote is durable; `wrote` tells whether it
-    /// wrote anything (if not, it returns without waiting for a flush).
+    /// Has the applier run `op` and waits until a flush has made what it wrote durable; `wrote` tells
+    /// whether it wrote anything (if not, it returns without waiting for a flush).
     async fn durably<T: Send + 'static>(
         &self,
         op: impl FnOnce(&dyn Backend) -> Result<T> + Send + 'static,
@@ -152,8 +156,8 @@ impl Database {
                 None
             }
         });
-        self.commits
-            .send(Request::Write(job))
+        self.writes
+            .send(job)
             .map_err(|_| StoreError::Unavailable(None))?;
         let result = rx
             .await
