@@ -56,6 +56,8 @@ pub struct Config {
     pub knowledge: crate::knowledge::Knowledge,
     pub dingtalk: DingTalk,
     pub wecom: WeCom,
+    /// The WeCom intelligent robot over its long connection; off while `bot_id` is empty.
+    pub wecom_aibot: WeComAibot,
     pub officers: Officers,
     /// The officers' console in the browser (`[console]`, accounts in `[[console.accounts]]`).
     pub console: Console,
@@ -112,6 +114,33 @@ pub struct DingTalk {
     pub app_secret: Secret,
     pub robot_code: String,
     pub api_base: Url,
+    /// `http` (DingTalk posts callbacks to `/dingtalk/callback`) or `stream` (the bot opens a
+    /// WebSocket to DingTalk: no public address needed).
+    pub mode: DingTalkMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DingTalkMode {
+    Http,
+    Stream,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeComAibot {
+    pub bot_id: String,
+    pub secret: Secret,
+    pub ws_url: Url,
+    /// Between heartbeats; two unanswered ones make the connection dead.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub heartbeat: Duration,
+}
+
+impl WeComAibot {
+    pub fn enabled(&self) -> bool {
+        !self.bot_id.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -252,6 +281,7 @@ impl Config {
                 "POLICYBOT_DINGTALK_APP_SECRET" => &mut self.dingtalk.app_secret,
                 "POLICYBOT_WECOM_TOKEN" => &mut self.wecom.token,
                 "POLICYBOT_WECOM_ENCODING_AES_KEY" => &mut self.wecom.encoding_aes_key,
+                "POLICYBOT_WECOM_AIBOT_SECRET" => &mut self.wecom_aibot.secret,
                 _ => continue,
             };
             *slot = Secret::new(value.clone());
@@ -314,6 +344,7 @@ impl Config {
             }
         }
         self.validate_matcher()?;
+        self.validate_transports()?;
         let key = self.wecom.encoding_aes_key.expose();
         if !key.is_empty() && (key.len() != 43 || !key.chars().all(|c| c.is_ascii_alphanumeric())) {
             return Err(err(
@@ -371,6 +402,39 @@ impl Config {
                     "expected an argon2id hash from `policybot officer hash-password`",
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// Stream mode and the intelligent robot need their credentials; the robot's URL is a WebSocket.
+    fn validate_transports(&self) -> Result<(), ConfigError> {
+        let d = &self.dingtalk;
+        if d.mode == DingTalkMode::Stream {
+            for (key, v) in [
+                ("dingtalk.app_key", &d.app_key),
+                ("dingtalk.app_secret", &d.app_secret),
+            ] {
+                if !v.is_set() {
+                    return Err(err(key, "is required with dingtalk.mode = \"stream\""));
+                }
+            }
+        }
+        let a = &self.wecom_aibot;
+        if !a.enabled() {
+            return Ok(());
+        }
+        if !a.secret.is_set() {
+            return Err(err(
+                "wecom_aibot.secret",
+                "is required when wecom_aibot.bot_id is set",
+            ));
+        }
+        if !matches!(a.ws_url.scheme(), "wss" | "ws") {
+            return Err(err("wecom_aibot.ws_url", "must be a wss:// URL"));
+        }
+        let beat = Duration::from_secs(1)..=Duration::from_secs(300);
+        if !beat.contains(&a.heartbeat) {
+            return Err(err("wecom_aibot.heartbeat", "must be between 1s and 5m"));
         }
         Ok(())
     }
@@ -484,6 +548,41 @@ mod tests {
             c.officers.notify_webhooks,
             [Url::parse("http://127.0.0.1:9009/officers").unwrap()]
         );
+    }
+
+    #[test]
+    fn transports_default_to_http_and_off_and_name_what_they_miss() {
+        let c = Config::from_toml(EXAMPLE, &[]).unwrap();
+        assert_eq!(c.dingtalk.mode, DingTalkMode::Http);
+        assert!(!c.wecom_aibot.enabled());
+        assert_eq!(
+            c.wecom_aibot.ws_url.as_str(),
+            "wss://openws.work.weixin.qq.com/"
+        );
+        assert_eq!(c.wecom_aibot.heartbeat, Duration::from_secs(30));
+        for (toml, key) in [
+            ("[dingtalk]\nmode = \"stream\"\n", "dingtalk.app_key"),
+            (
+                "[dingtalk]\nmode = \"stream\"\napp_key = \"k\"\n",
+                "dingtalk.app_secret",
+            ),
+            ("[dingtalk]\nmode = \"websocket\"\n", "dingtalk.mode"),
+            ("[wecom_aibot]\nbot_id = \"b\"\n", "wecom_aibot.secret"),
+            (
+                "[wecom_aibot]\nbot_id = \"b\"\nsecret = \"s\"\nws_url = \"https://x\"\n",
+                "wecom_aibot.ws_url",
+            ),
+            (
+                "[wecom_aibot]\nbot_id = \"b\"\nsecret = \"s\"\nheartbeat = \"0s\"\n",
+                "wecom_aibot.heartbeat",
+            ),
+        ] {
+            let e = Config::from_toml(toml, &[]).unwrap_err();
+            assert_eq!(e.key, key, "{toml}: {e}");
+        }
+        let env = vec![("POLICYBOT_WECOM_AIBOT_SECRET".to_owned(), "s".to_owned())];
+        let c = Config::from_toml("[wecom_aibot]\nbot_id = \"b\"\n", &env).unwrap();
+        assert_eq!(c.wecom_aibot.secret.expose(), "s");
     }
 
     #[test]

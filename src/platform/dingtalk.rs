@@ -5,8 +5,8 @@
 //! sign covers only the timestamp and the app secret, not the body: it proves the sender knows the
 //! secret, and TLS is what protects the body. A captured pair could be replayed with another body; the
 //! transport names each pair so that the server binds it to the first message id it carried. Stream
-//! mode delivers the same callback object in its frames, so a stream transport shares `callback` and
-//! the channel below.
+//! mode ([`stream`]: the bot dials DingTalk, no public address) delivers the same callback object in
+//! its frames, so it shares `callback`, the decoration and the channel below.
 //!
 //! Outbound: the reply to a callback is the response body, @-ing the asker (`decorate`); later
 //! messages go through [`Robot`], the channel for DingTalk routes (`send`): the session webhook while
@@ -18,6 +18,7 @@ pub(crate) mod http;
 mod reply;
 mod send;
 mod sign;
+pub(crate) mod stream;
 mod token;
 
 #[cfg(test)]

@@ -9,7 +9,8 @@
 //! refused before it became an `Inbound`.
 //!
 //! This layer imports neither the server nor the store: it is told secrets, the time (`now_ms`) and
-//! the allow-list by its callers (only the access-token cache keeps a monotonic clock of its own).
+//! the allow-list by its callers (only the access-token cache and the long connections' timers keep a
+//! monotonic clock of their own).
 //! Everything that sees attacker-controlled bytes returns an error instead of panicking.
 //!
 //! # Layout
@@ -20,6 +21,10 @@
 //!   channel.
 //! - `inbound`, `route`, `outbound`, `reject`, `split`: the shared vocabulary above; `error`: the
 //!   errors both platforms share ([`ParseError`], [`ApiError`]).
+//! - `connection`: what the long-connection transports (DingTalk Stream mode, the WeCom intelligent
+//!   robot) share: a connection's state as `/healthz` and `/metrics` show it ([`Link`]), backoff,
+//!   dialling a WebSocket through the allow-list. With their clients, the only place here that opens
+//!   connections of its own: the bot dials out, so a connection's life is protocol.
 //!
 //! # Adding a platform or a transport
 //! A new platform is a new folder, its variant in [`Platform`] and [`ReplyRoute`] (stored forms: add,
@@ -35,6 +40,7 @@
 //! Protocol facts and their sources: `shared/docs/platforms.md`; the test vectors in
 //! `testdata/platform_vectors.json` are a verbatim copy of `shared/docs/platform_vectors.json`.
 
+mod connection;
 pub(crate) mod dingtalk;
 mod error;
 mod inbound;
@@ -49,6 +55,7 @@ mod props;
 #[cfg(test)]
 mod vectors;
 
+pub(crate) use connection::{Link, State as LinkState, Status as LinkStatus, allow_list};
 pub(crate) use error::{ApiError, ParseError};
 pub use inbound::Inbound;
 pub use outbound::Outbound;

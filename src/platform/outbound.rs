@@ -42,6 +42,9 @@ pub(crate) struct Outgoing<'a> {
 pub(crate) enum Destination<'a> {
     /// Into a user group, by the route its message gave.
     Group(&'a ReplyRoute),
+    /// The bot's own reply to a message that came over a long connection, where no HTTP response
+    /// carries it: titled after its text, rate-limited per chat.
+    Reply(&'a ReplyRoute),
     /// An officer group's webhook (DingTalk custom robot or WeCom group robot).
     Webhook(&'a str),
 }
@@ -54,7 +57,12 @@ pub(crate) trait Channel: Send + Sync {
     /// The robot that sends to `route`: the per-robot rate limit counts under this key. It may hold a
     /// webhook key; the caller hashes it before storing it.
     fn rate_key(&self, route: &ReplyRoute) -> String;
-    /// Sends one message to `route`, all its requests through `post`.
+    /// The same for the bot's replies over `route` ([`Destination::Reply`]): by default the robot's.
+    fn reply_rate_key(&self, route: &ReplyRoute) -> String {
+        self.rate_key(route)
+    }
+    /// Sends one message to `route` (`msg.to` says whether it is a reply), all its requests through
+    /// `post`.
     fn deliver<'a>(
         &'a self,
         post: &'a Poster,
@@ -91,6 +99,9 @@ pub(crate) enum SendError {
     Refused(#[source] ApiError),
     #[error("access token: unexpected body")]
     TokenBody(#[source] serde_json::Error),
+    /// A long connection did not carry the message (not up, closed, no answer in time).
+    #[error("long connection: {0}")]
+    Connection(String),
 }
 
 impl SendError {
@@ -98,7 +109,7 @@ impl SendError {
     /// that is no envelope at all (a proxy answering in the platform's place).
     pub(crate) fn is_transient(&self) -> bool {
         match self {
-            SendError::Network(_) | SendError::TokenBody(_) => true,
+            SendError::Network(_) | SendError::TokenBody(_) | SendError::Connection(_) => true,
             SendError::Status { status, .. } => {
                 status.is_server_error() || *status == reqwest::StatusCode::TOO_MANY_REQUESTS
             }
@@ -171,6 +182,9 @@ impl Outbound {
             Destination::Group(route) => self
                 .channel(route)
                 .map_or_else(String::new, |c| c.rate_key(route)),
+            Destination::Reply(route) => self
+                .channel(route)
+                .map_or_else(String::new, |c| c.reply_rate_key(route)),
         }
     }
 
@@ -182,7 +196,7 @@ impl Outbound {
                 let url = self.signed(url, msg.now_ms);
                 self.post.send(&url, &body, None, check_any_envelope).await
             }
-            Destination::Group(route) => {
+            Destination::Group(route) | Destination::Reply(route) => {
                 let channel = self.channel(route).ok_or(SendError::NoChannel)?;
                 channel.deliver(&self.post, route, msg).await
             }

@@ -26,6 +26,9 @@ pub enum ReplyRoute {
         webhook_url: Option<String>,
         chat_id: Option<String>,
     },
+    /// The WeCom intelligent robot over its long connection: messages go to the chat with
+    /// `aibot_send_msg` (a group's chatid, or the user id of a one-to-one chat).
+    WeComAibot { chat_id: String },
 }
 
 /// Someone a later message into a chat is for: @-ed by `id` where the channel can (the platform's user
@@ -68,6 +71,7 @@ impl ReplyRoute {
         match self {
             ReplyRoute::DingTalk { .. } => None,
             ReplyRoute::WeCom { .. } => Some(wecom::TEXT_LIMIT),
+            ReplyRoute::WeComAibot { .. } => Some(wecom::aibot::MARKDOWN_LIMIT),
         }
     }
 

@@ -8,7 +8,11 @@
 //!
 //! Outbound: later messages go through [`GroupRobot`], the channel for WeCom routes (`send`): a text
 //! message to the chat's `WebhookUrl`. `reply` holds the bodies and WeCom's strict envelope.
+//!
+//! The intelligent robot (智能机器人) over its long connection (JSON frames over a WebSocket the bot
+//! opens; no public address): [`aibot`], with its own route kind and channel.
 
+pub(crate) mod aibot;
 mod crypt;
 pub(crate) mod http;
 mod message;

@@ -102,10 +102,7 @@ async fn deliver_destination(
 #[tracing::instrument(skip_all, fields(item = item.id, ticket = item.ticket, to = item.target.kind()))]
 async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
     let now = now_ms();
-    let robot = state.outbound.rate_key(destination(&item.target));
-    let slot_key = hex::encode(Sha256::digest(robot));
-    let slot = state.store.take_send_slot(&slot_key, now, PER_MINUTE).await;
-    match slot {
+    match take_slot(state, &item.target, now).await {
         Ok(None) => {}
         Ok(Some(wait_ms)) => {
             item.not_before_ms = now + wait_ms;
@@ -133,10 +130,7 @@ async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
         to_people: &people,
         now_ms: now,
     };
-    let kind = match item.target {
-        Target::Group(_) => "group",
-        Target::OfficerWebhook { .. } => "officers",
-    };
+    let kind = metric_kind(&item.target);
     match state.outbound.deliver(outgoing).await {
         Ok(()) => {
             state.metrics.outbound(kind, "sent");
@@ -168,6 +162,18 @@ async fn deliver_one(state: &AppState, mut item: OutboxItem) -> bool {
     }
 }
 
+/// A send slot of `target`'s destination (the store keeps the count per destination, hashed: a key
+/// may hold a webhook's key), or how many ms to wait for one.
+pub(crate) async fn take_slot(
+    state: &AppState,
+    target: &Target,
+    now: i64,
+) -> crate::store::Result<Option<i64>> {
+    let robot = state.outbound.rate_key(destination(target));
+    let slot_key = hex::encode(Sha256::digest(robot));
+    state.store.take_send_slot(&slot_key, now, PER_MINUTE).await
+}
+
 /// 2^attempts seconds, at most five minutes.
 fn backoff_ms(attempts: u32) -> i64 {
     (1_000i64 << attempts.min(8)).min(300_000)
@@ -179,10 +185,20 @@ pub(super) fn log_store<T>(r: crate::store::Result<T>) {
     }
 }
 
+/// The destination label of `policybot_outbound_by_destination_total`: a user group (answers, notices and
+/// stream replies alike) or the officers' webhooks.
+pub(crate) fn metric_kind(target: &Target) -> &'static str {
+    match target {
+        Target::Group(_) | Target::Reply(_) => "group",
+        Target::OfficerWebhook { .. } => "officers",
+    }
+}
+
 /// Where an outbox item goes, in the platform layer's terms.
-fn destination(target: &Target) -> Destination<'_> {
+pub(crate) fn destination(target: &Target) -> Destination<'_> {
     match target {
         Target::Group(route) => Destination::Group(route),
+        Target::Reply(route) => Destination::Reply(route),
         Target::OfficerWebhook { url } => Destination::Webhook(url),
     }
 }
@@ -201,7 +217,7 @@ fn undelivered(e: &SendError) -> Undelivered {
 
 /// A send failure and its causes on one line, as logged and recorded on the ticket (no URL, no
 /// secret: see [`SendError`]).
-fn describe(e: &SendError) -> String {
+pub(crate) fn describe(e: &SendError) -> String {
     let mut out = e.to_string();
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {

@@ -7,8 +7,9 @@
 //! [`http`] routes and handlers, [`dispatch`] the platform-neutral handling of one message,
 //! [`officer`] officer commands in chat, [`deliver`] the outbox worker (which posts through the
 //! platform layer's [`Outbound`]), [`housekeeping`] SLA reminders and expiry, [`reload`] new FAQ
-//! snapshots while serving, [`metrics`], [`daily`] questions per day for the console. Tickets change only through the ticket service
-//! ([`crate::ticket`]).
+//! snapshots while serving, [`metrics`], [`daily`] questions per day for the console, [`transport`] the long
+//! connections (DingTalk Stream mode, the WeCom intelligent robot). Tickets change only through the ticket
+//! service ([`crate::ticket`]).
 
 pub mod conn;
 pub mod daily;
@@ -20,9 +21,10 @@ pub mod listen;
 pub mod metrics;
 pub mod officer;
 pub mod reload;
+pub mod transport;
 
 use crate::config::Config;
-use crate::platform::wecom::{GroupRobot, WxCrypt};
+use crate::platform::wecom::{GroupRobot, WxCrypt, aibot};
 use crate::platform::{Outbound, dingtalk};
 use crate::snapshot::{self, Snapshot};
 use crate::store::Database;
@@ -49,6 +51,8 @@ pub struct AppState {
     pub outbox_ready: Arc<tokio::sync::Notify>,
     /// Every platform's channel for later messages, and the allow-listed client they post with.
     pub outbound: Outbound,
+    /// The long connections configured (none in plain HTTP mode).
+    pub transports: transport::Transports,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -83,7 +87,8 @@ impl App {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .context("building the HTTP client")?;
-        let outbound = outbound(&config, http);
+        let transports = transport::Transports::new(&config, http.clone());
+        let outbound = outbound(&config, http, &transports);
         let outbox_ready = Arc::new(tokio::sync::Notify::new());
         let tickets =
             ticket::Service::new(store.clone(), config.officers.clone(), outbox_ready.clone());
@@ -98,6 +103,7 @@ impl App {
             metrics,
             outbox_ready,
             outbound,
+            transports,
         });
         Ok(App {
             listener,
@@ -124,7 +130,8 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves; then stops accepting, finishes in-flight requests (within
-    /// `server.shutdown_grace_secs`), stops the background workers and flushes the database.
+    /// `server.shutdown_grace_secs`), stops the background workers and the long connections (after
+    /// their in-flight messages are acked) and flushes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         survive_file_size_limit();
         let cancel = CancellationToken::new();
@@ -133,6 +140,7 @@ impl App {
         tracker.spawn(housekeeping::run(self.state.clone(), cancel.clone()));
         // Caught before the bot says it serves: from then on a SIGHUP reloads and never kills.
         tracker.spawn(reload::on_hangup(self.state.clone(), cancel.clone()));
+        transport::spawn(&self.state, &tracker, &cancel);
         let entries = self.state.faq.current().base.entries.len();
         tracing::info!(addr = %self.local_addr(), entries, "policybot serving");
         warn_unconfigured(&self.state.config);
@@ -221,7 +229,7 @@ fn warn_off_the_allow_list(c: &Config) {
 }
 
 /// The channel of every platform, registered for the routes it delivers to.
-fn outbound(config: &Config, http: reqwest::Client) -> Outbound {
+fn outbound(config: &Config, http: reqwest::Client, t: &transport::Transports) -> Outbound {
     let d = &config.dingtalk;
     let api = dingtalk::OpenApi {
         base: d.api_base.as_str().trim_end_matches('/').to_owned(),
@@ -233,10 +241,14 @@ fn outbound(config: &Config, http: reqwest::Client) -> Outbound {
     let secrets = secrets
         .map(|(u, s)| (u.clone(), s.expose().to_owned()))
         .collect();
-    Outbound::new(http, config.server.allowed_outbound_hosts.clone())
+    let outbound = Outbound::new(http, config.server.allowed_outbound_hosts.clone())
         .with(dingtalk::Robot::new(api))
         .with(GroupRobot)
-        .signing(secrets)
+        .signing(secrets);
+    match &t.aibot {
+        Some(client) => outbound.with(aibot::Chat(client.clone())),
+        None => outbound,
+    }
 }
 
 fn wecom_crypt(config: &Config) -> Result<Option<WxCrypt>> {

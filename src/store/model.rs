@@ -127,6 +127,9 @@ pub struct Ticket {
 pub enum Target {
     /// Into a user group, by the route the callback gave.
     Group(ReplyRoute),
+    /// The bot's own reply to a message that came over a long connection, where no HTTP response
+    /// carries it: rate-limited per chat, titled after its text.
+    Reply(ReplyRoute),
     /// An officer group's webhook (DingTalk custom robot or WeCom group robot).
     OfficerWebhook { url: String },
 }
@@ -136,6 +139,7 @@ impl Target {
     pub fn kind(&self) -> &'static str {
         match self {
             Target::Group(_) => "group",
+            Target::Reply(_) => "reply",
             Target::OfficerWebhook { .. } => "officer_webhook",
         }
     }

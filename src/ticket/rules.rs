@@ -367,7 +367,7 @@ fn parts(
     now: i64,
 ) -> Vec<OutboxItem> {
     let pieces = match &target {
-        Target::Group(route) => route.split(text),
+        Target::Group(route) | Target::Reply(route) => route.split(text),
         Target::OfficerWebhook { .. } => vec![text.to_owned()],
     };
     let n = pieces.len();

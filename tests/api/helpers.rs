@@ -5,17 +5,21 @@
 //! admin API calls. Waits are bounded polls ([`poll`]), never bare sleeps. Measures are judged on a fixed
 //! day ([`TEST_AS_OF`] unless a [`Setup`] says otherwise), so replies do not change with the calendar.
 
+mod aibot;
 mod browser;
 mod crypto;
 mod fake;
 mod faq;
+mod gateway;
 mod logs;
 mod messages;
 
+pub use aibot::{AIBOT_ID, AIBOT_PATH, AIBOT_SECRET, FakeAibot};
 pub use browser::Browser;
 pub use crypto::{WeComCrypto, dingtalk_sign};
 pub use fake::{FAKE_ACCESS_TOKEN, Failure, FakePlatform, Recorded};
 pub use faq::{faq_copy, repo_faq};
+pub use gateway::{Ack, FakeGateway};
 pub use messages::{DingTalkMsg, wecom_robot_text};
 
 use reqwest::StatusCode;
@@ -66,6 +70,10 @@ pub struct Setup {
     pub server: String,
     /// Extra TOML after the standard tables (e.g. `[[console.accounts]]` tables).
     pub extra: String,
+    /// Extra lines of the `[dingtalk]` table (e.g. `mode = "stream"`).
+    pub dingtalk: String,
+    /// Tables appended to the config (e.g. `[wecom_aibot]`).
+    pub tables: String,
 }
 
 impl Setup {
@@ -146,7 +154,12 @@ impl TestApp {
 
     /// A fresh server on a fresh data dir, set up as `setup` says.
     pub async fn spawn_with(setup: Setup) -> TestApp {
-        let fake = FakePlatform::start();
+        TestApp::spawn_on(setup, FakePlatform::start()).await
+    }
+
+    /// A fresh server set up as `setup` says, talking to `fake` (one serving extra routes, such as a
+    /// fake gateway's).
+    pub async fn spawn_on(setup: Setup, fake: FakePlatform) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let config = config_toml(&dir, &fake, &setup);
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
@@ -301,6 +314,12 @@ impl TestApp {
     pub async fn health(&self) -> (StatusCode, String) {
         let r = self.http.get(self.url("/healthz")).send().await.unwrap();
         (r.status(), r.text().await.unwrap())
+    }
+
+    /// `/metrics` as text.
+    pub async fn metrics(&self) -> String {
+        let r = self.http.get(self.url("/metrics")).send().await.unwrap();
+        r.text().await.unwrap()
     }
 
     /// Asserts the server still answers `/healthz`.
@@ -586,10 +605,10 @@ fn config_toml(dir: &TempDir, fake: &FakePlatform, setup: &Setup) -> String {
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {data}\nfaq_dir = {faq}\nadmin_token = {token}\n\
          allowed_outbound_hosts = [{host}]\nlog_format = \"json\"\n{server_lines}\n\n\
-         [dingtalk]\napp_key = {key}\napp_secret = {secret}\nrobot_code = \"\"\napi_base = {api}\n\n\
+         [dingtalk]\napp_key = {key}\napp_secret = {secret}\nrobot_code = \"\"\napi_base = {api}\n{dt_lines}\n\n\
          [wecom]\ntoken = {wt}\nencoding_aes_key = {wk}\nreceive_id = {wr}\n\n\
          [officers]\nnotify_webhooks = [{officers}]\ngroups = [{og}]\nstaff_ids = [{staff}]\n\
-         max_new_tickets_per_sender_per_hour = 10000\nmax_new_tickets_per_group_per_hour = 10000\n\n[knowledge]\n{knowledge}\n\n{extra}\n",
+         max_new_tickets_per_sender_per_hour = 10000\nmax_new_tickets_per_group_per_hour = 10000\n\n[knowledge]\n{knowledge}\n\n{tables}\n{extra}\n",
         data = s(&dir.path().join("data").display().to_string()),
         faq = s(&faq.display().to_string()),
         token = s(ADMIN_TOKEN),
@@ -604,6 +623,8 @@ fn config_toml(dir: &TempDir, fake: &FakePlatform, setup: &Setup) -> String {
         og = s(OFFICER_GROUP),
         staff = OFFICERS.map(s).join(", "),
         extra = setup.extra,
+        dt_lines = setup.dingtalk,
+        tables = setup.tables,
     )
 }
 

@@ -37,3 +37,7 @@ mod console;
 // What people receive around the answers (issue 13): how every ticket ends, names in late messages,
 // instructions that work, officers' words and rules, promises with a time, repeats, delivery failures.
 mod receive;
+// DingTalk Stream mode against a fake gateway: acks, answers, pings, disconnect, drops, credentials.
+mod stream;
+// The WeCom intelligent robot's long connection against a fake server: replies, heartbeats, take-over.
+mod aibot;

@@ -2,6 +2,9 @@
 //! in `at.atUserIds`, so both are written here, once, for the reply to a message and for a later
 //! message into its group. An external member has no userId: the reply names their nick instead,
 //! sanitised (it is theirs to choose). The robot OpenAPI cannot @ anyone; its messages are plain.
+//!
+//! A Stream-mode message has no response to carry its reply: the reply is [`addressed`] the same way
+//! and posted (or queued) as a later message that keeps the reply's title ([`reply_later`]).
 
 use serde_json::Value;
 
@@ -66,11 +69,16 @@ fn cut(line: &str, max: usize) -> String {
 /// The reply to `asker`'s message: markdown that @-s them (an asker without an id, an external
 /// member, is named instead: DingTalk notifies only by user id), titled with the reply's beginning.
 pub(crate) fn reply_to(asker: &Inbound, text: &str) -> Value {
-    let person = Addressee {
+    later(text, &[addressee(asker)])
+}
+
+/// Whom a reply to `asker` is for: their id, and their nick sanitised (it is theirs to choose). A reply
+/// posted later (Stream mode) goes to them through [`later`] and reads as [`reply_to`] would.
+pub(crate) fn addressee(asker: &Inbound) -> Addressee {
+    Addressee {
         id: asker.sender_id.clone(),
         name: user_text(&asker.sender_nick, NAME_CHARS),
-    };
-    later(text, std::slice::from_ref(&person))
+    }
 }
 
 /// A message into a group through a session webhook: @-ing everyone in `people` with an id, naming
@@ -187,5 +195,13 @@ mod tests {
         );
         assert_eq!(body["at"]["atUserIds"], json!(["u1", "u2"]));
         assert_eq!(named("答复", &people), "张三、李四、钱主任：\n\n答复");
+    }
+
+    #[test]
+    fn a_reply_posted_later_is_the_reply_a_response_would_carry() {
+        for asker in [asker("u1", "张"), asker("", "外部")] {
+            let person = addressee(&asker);
+            assert_eq!(later("答复正文", &[person]), reply_to(&asker, "答复正文"));
+        }
     }
 }

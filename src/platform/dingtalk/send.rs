@@ -94,6 +94,16 @@ impl Channel for Robot {
         format!("dingtalk:{}", robot.unwrap_or(&self.api.robot_code))
     }
 
+    /// The bot's replies to Stream-mode messages count per group, as a session webhook's sends do.
+    fn reply_rate_key(&self, route: &ReplyRoute) -> String {
+        match route {
+            ReplyRoute::DingTalk {
+                conversation_id, ..
+            } => format!("{}:{conversation_id}", self.rate_key(route)),
+            _ => self.rate_key(route),
+        }
+    }
+
     fn deliver<'a>(
         &'a self,
         post: &'a Poster,
@@ -131,6 +141,8 @@ mod tests {
         let r = robot();
         assert_eq!(r.rate_key(&route(Some("dingabc"))), "dingtalk:dingabc");
         assert_eq!(r.rate_key(&route(None)), "dingtalk:dingdefault");
+        let per_group = r.reply_rate_key(&route(None));
+        assert_eq!(per_group, "dingtalk:dingdefault:cid1==");
         assert_eq!(r.api.base, "https://api.dingtalk.com");
     }
 

@@ -102,7 +102,7 @@ impl WeComMessage {
 
 /// The text after the leading `@name` mentions: unlike DingTalk, WeCom keeps the "@机器人" the message
 /// started with, and officer commands ("认领 12") and stored ticket questions must not carry it.
-fn strip_mentions(content: &str) -> &str {
+pub(super) fn strip_mentions(content: &str) -> &str {
     let mut rest = content.trim_start();
     while let Some(after_at) = rest.strip_prefix('@') {
         rest = after_at

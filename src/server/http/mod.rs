@@ -46,14 +46,17 @@ pub fn router(state: SharedState, mounted: Router<SharedState>) -> Router {
 }
 
 /// Liveness and storage: 503 with the reason while the storage is offline (it recovers by itself).
+/// Then one line per long connection with its state (see `transport::status`).
 async fn healthz(State(state): State<SharedState>) -> (StatusCode, String) {
-    match state.store.failure() {
-        None => (StatusCode::OK, "ok".to_owned()),
+    let (status, first) = match state.store.failure() {
+        None if state.transports.all_connected() => (StatusCode::OK, "ok"),
+        None => (StatusCode::OK, "ok, but a connection is not up"),
         Some(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "storage failing: messages are refused with 503 until it recovers".to_owned(),
+            "storage failing: messages are refused with 503 until it recovers",
         ),
-    }
+    };
+    (status, first.to_owned() + &state.transports.health_lines())
 }
 
 /// For a load balancer: ready when the storage can acknowledge messages.
@@ -80,6 +83,7 @@ async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
         .await
         .unwrap_or_default();
     body.push_str(&super::metrics::tickets(&gauges));
+    body.push_str(&state.transports.metrics());
     ([("content-type", "text/plain; version=0.0.4")], body)
 }
 

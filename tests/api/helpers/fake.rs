@@ -1,6 +1,7 @@
 //! A fake of everything policybot posts to: DingTalk session webhooks and OpenAPI, WeCom group-robot
 //! webhooks and the officers' webhooks. It records every request and answers like the platform would,
-//! or with a chosen failure for a path prefix, so tests can assert on what the bot sent.
+//! or with a chosen failure for a path prefix, so tests can assert on what the bot sent. It can also
+//! serve extra routes: the fake gateways of the long connections (`gateway`, `aibot`).
 //!
 //! It runs on its own thread and tokio runtime, so it keeps answering while a test blocks (for example
 //! on a CLI child process) and whatever runtime flavour the test uses.
@@ -88,14 +89,23 @@ impl FakePlatform {
         Self::start_on("127.0.0.1:0")
     }
 
+    /// Starts on 127.0.0.1 with a free port, also serving `routes` (e.g. a fake gateway's).
+    pub fn start_with(routes: Router) -> FakePlatform {
+        Self::start_serving("127.0.0.1:0", routes)
+    }
+
     /// Starts on `bind` (e.g. "127.0.0.2:0" for a host that is not on the allow-list).
     pub fn start_on(bind: &str) -> FakePlatform {
+        Self::start_serving(bind, Router::new())
+    }
+
+    fn start_serving(bind: &str, routes: Router) -> FakePlatform {
         let shared = Arc::new(Shared::default());
         let std_listener = std::net::TcpListener::bind(bind).expect("binding the fake platform");
         std_listener.set_nonblocking(true).expect("nonblocking");
         let addr = std_listener.local_addr().expect("fake address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = Router::new().fallback(record).with_state(shared.clone());
+        let app = routes.merge(Router::new().fallback(record).with_state(shared.clone()));
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
