@@ -141,7 +141,7 @@ static STATED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
         (Detail::Contact, re(r"\d{5,}|@")),
         (
             Detail::Procedure,
-            re(r"申请|申报|受理|提交|报送|登录|办理|流程|程序|步骤|分为|划分为"),
+            re(r"申请|申报|受理|提交|报送|登录|办理|流程|程序|步骤|分为|划分为|负责|分工|职责"),
         ),
         (Detail::Eligibility, re(r"^$")),
         (Detail::Later, re(r"^$")),
