@@ -83,7 +83,7 @@ static ASKED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
         (
             Detail::Channel,
             re(
-                r"哪个菜单|什么菜单|菜单在哪|入口在哪|从哪进|在哪里?点|点哪|哪个模块|哪个栏目|网址|网站是|链接|二维码|哪个app|什么app|小程序叫|公众号叫|哪个系统",
+                r"(?:在|去)?哪(?:里|儿)?报名|哪个菜单|什么菜单|菜单在哪|入口在哪|从哪进|在哪里?点|点哪|哪个模块|哪个栏目|网址|网站是|链接|二维码|哪个app|什么app|小程序叫|公众号叫|哪个系统",
             ),
         ),
         (
@@ -177,6 +177,7 @@ mod tests {
             ("环评审批一般要多久", Detail::Duration),
             ("承诺书有没有模板可以下载", Detail::Form),
             ("豫事办里从哪进", Detail::Channel),
+            ("安全员考试去哪报名", Detail::Channel),
             ("市局环评科电话多少", Detail::Contact),
             ("我们公司在不在正面清单里", Detail::Eligibility),
             ("这个政策现在还有效吗", Detail::Later),
