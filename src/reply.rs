@@ -89,7 +89,9 @@ pub fn answer(base: &FaqBase, entry: &Entry, on: Date) -> String {
 /// How the department's note is introduced: after the citation, never inside the quoted text.
 pub const NOTE_MARK: &str = "编者注（本部门注，非政策原文）：";
 
-/// An entry's verbatim answer, its citation and validity note, then the department's note if it has one.
+/// An entry's verbatim answer, its citation and validity note, whose measure it is when it is one place's
+/// (a city's measure answers a question naming no place only as that city's), then the department's note
+/// if it has one.
 fn quote(base: &FaqBase, e: &Entry) -> String {
     let mut out = e.answer.trim().to_owned();
     if let Some(src) = base.source_of(e) {
@@ -100,6 +102,9 @@ fn quote(base: &FaqBase, e: &Entry) -> String {
     }
     if let Some(v) = e.validity.as_deref().filter(|v| !v.is_empty()) {
         out.push_str(&format!("\n（{v}）"));
+    }
+    if let Some(place) = e.place() {
+        out.push_str(&format!("\n（{place}的做法，其他地区请以当地规定为准）"));
     }
     if let Some(n) = e.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         out.push_str(&format!("\n{NOTE_MARK}{n}"));
@@ -217,6 +222,18 @@ mod tests {
         assert_eq!(
             quote(&base, &base.entries[0]),
             "漂白粉（主要成分次氯酸钠）\n——《T》一，I，2020-02-21\n编者注（本部门注，非政策原文）：漂白粉的主要成分为次氯酸钙。"
+        );
+    }
+
+    #[test]
+    fn a_local_measure_says_whose_it_is_after_the_citation() {
+        use crate::faq::fixtures;
+        let mut e = fixtures::entry("k", "q", &[], &[], "20天压缩到2天");
+        e.applies_to.place = Some("开封".into());
+        let base = fixtures::base(vec![e], "20天压缩到2天");
+        assert_eq!(
+            quote(&base, &base.entries[0]),
+            "20天压缩到2天\n——《T》一，I，2020-02-21\n（开封的做法，其他地区请以当地规定为准）"
         );
     }
 }

@@ -9,9 +9,11 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// `@name ` (DingTalk/WeCom text), `<@userid>` (WeCom markdown) and a trailing `@name`.
-static MENTION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<@[^>]*>|@[^\s@]+(\s+|$)").expect("static regex"));
+/// `@name ` (DingTalk/WeCom text), `<@userid>` (WeCom markdown), a trailing `@name`, and a reply's
+/// `回复 @name：` (a name ends at white space or at punctuation, so the question after `@小王：` stays).
+static MENTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<@[^>]*>|(?:回复\s*)?@[^\s@:,?!;。、]+(?:[\s:,]+|$)").expect("static regex")
+});
 
 /// DingTalk/WeCom emoticon codes such as `[微笑]`, `[OK]`.
 static EMOTICON: LazyLock<Regex> =
@@ -125,6 +127,11 @@ mod tests {
     fn mentions_and_emoji_are_removed() {
         assert_eq!(normalize("@政策小助手 环评怎么办😀[微笑]"), "环评怎么办");
         assert_eq!(normalize("<@zhangsan> 危废"), "危废");
+        assert_eq!(
+            normalize("回复 @小王：口罩能重复使用吗"),
+            "口罩能重复使用吗"
+        );
+        assert_eq!(normalize("@政策助手，危废证到期了咋办"), "危废证到期了咋办");
     }
 
     #[test]

@@ -147,6 +147,23 @@ const STOP_WORDS: &[&str] = &[
     "自个",
     "瞅瞅",
     "瞅",
+    // Voice input's spoken fillers: how people talk while they think, never what they ask about.
+    "就是",
+    "就是说",
+    "然后",
+    "嗯",
+    "嗯嗯",
+    "呃",
+    "额",
+    "喂",
+    "那啥",
+    "反正",
+    "其实",
+    "话说",
+    "对对",
+    "对对对",
+    "那么",
+    "这样子",
 ];
 
 /// Particles that end a word without asking anything in words ("环评呢", "危废证吗？").

@@ -1,6 +1,7 @@
 //! Questions that ask for a detail a measure may not state: an amount, a deadline or date, a duration, a
 //! form or template, a menu or web address, a phone number, whether one named firm qualifies, what changed
-//! later, whether a measure written for some places, firms or settings also holds for others ("一般建设项目
+//! later, how to apply or how something is classified (a direction clause such as 设立国家绿色发展基金 states
+//! neither), whether a measure written for some places, firms or settings also holds for others ("一般建设项目
 //! 也能…吗"). When the best entry's quote does not state that kind of detail (for the last kind: when the
 //! entry is limited at all), the question goes to an officer with the measure attached for reference
 //! instead of being answered as if the quote settled it.
@@ -19,6 +20,8 @@ pub enum Detail {
     Contact,
     Eligibility,
     Later,
+    /// How to apply for something, or how something is classified.
+    Procedure,
     /// Whether a limited measure also holds beyond whom it names.
     Beyond,
 }
@@ -35,6 +38,7 @@ impl Detail {
             Detail::Contact => "联系方式",
             Detail::Eligibility => "具体企业是否符合条件",
             Detail::Later => "政策后续是否有调整、现在是否仍适用",
+            Detail::Procedure => "具体申请办理程序或划分标准",
             Detail::Beyond => "这项措施是否也适用于您的地区、项目或企业",
         }
     }
@@ -79,13 +83,19 @@ static ASKED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
         (
             Detail::Channel,
             re(
-                r"哪个菜单|什么菜单|菜单在哪|入口在哪|从哪进|在哪里?点|点哪|哪个模块|哪个栏目|网址|网站是|链接|二维码|哪个app|什么app|小程序叫|公众号叫|哪个系统",
+                r"(?:在|去)?哪(?:里|儿)?报名|哪个菜单|什么菜单|菜单在哪|入口在哪|从哪进|在哪里?点|点哪|哪个模块|哪个栏目|网址|网站是|链接|二维码|哪个app|什么app|小程序叫|公众号叫|哪个系统",
             ),
         ),
         (
             Detail::Form,
             re(
                 r"什么表|哪个表|哪张表|表格|模板|样表|范本|模版|怎么填|填哪|要交哪些材料|需要哪些材料|要带什么|什么材料|材料清单",
+            ),
+        ),
+        (
+            Detail::Procedure,
+            re(
+                r"(?:怎么|怎样|如何|咋)(?:申请|申报|报名|划分)|(?:申请|申报|报名)(?:流程|程序|步骤)|划分(?:标准|依据)",
             ),
         ),
         (
@@ -129,6 +139,10 @@ static STATED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
             re(r"菜单|栏目|模块|http|www|网址|豫事办|政务服务网|app|公众号|小程序"),
         ),
         (Detail::Contact, re(r"\d{5,}|@")),
+        (
+            Detail::Procedure,
+            re(r"申请|申报|受理|提交|报送|登录|办理|流程|程序|步骤|分为|划分为|负责|分工|职责"),
+        ),
         (Detail::Eligibility, re(r"^$")),
         (Detail::Later, re(r"^$")),
         (Detail::Beyond, re(r"^$")),
@@ -163,9 +177,12 @@ mod tests {
             ("环评审批一般要多久", Detail::Duration),
             ("承诺书有没有模板可以下载", Detail::Form),
             ("豫事办里从哪进", Detail::Channel),
+            ("安全员考试去哪报名", Detail::Channel),
             ("市局环评科电话多少", Detail::Contact),
             ("我们公司在不在正面清单里", Detail::Eligibility),
             ("这个政策现在还有效吗", Detail::Later),
+            ("专项资金补贴怎么申请", Detail::Procedure),
+            ("四级风险是怎么划分的", Detail::Procedure),
             ("一般建设项目也能用环评告知承诺制吗", Detail::Beyond),
             ("外地的养殖场也可以这样办吗", Detail::Beyond),
         ] {

@@ -99,15 +99,13 @@ impl Index {
                 .flat_map(|k| analyzer.terms(&prepare(&analyzer, k)))
                 .map(&mut intern);
             let vocabulary = sorted(phrasings.iter().flatten().copied().chain(kw_terms));
-            let answer_only: Vec<TermId> = sorted(
-                analyzer
-                    .terms(&prepare(&analyzer, &e.answer))
-                    .into_iter()
-                    .map(&mut intern),
-            )
-            .into_iter()
-            .filter(|t| vocabulary.binary_search(t).is_err())
-            .collect();
+            let quoted = [e.answer.as_str(), e.clause.as_str()]
+                .into_iter()
+                .flat_map(|t| analyzer.terms(&prepare(&analyzer, t)));
+            let answer_only: Vec<TermId> = sorted(quoted.map(&mut intern))
+                .into_iter()
+                .filter(|t| vocabulary.binary_search(t).is_err())
+                .collect();
             raw_entries.push((phrasings, vocabulary, answer_only, e.keywords.len()));
         }
         let idf = idf_weights(terms.len(), raw_entries.iter().map(|r| &r.1));

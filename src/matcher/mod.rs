@@ -18,6 +18,7 @@
 //! ([`detail`]) is escalated with that quote attached for reference.
 
 mod analyze;
+mod asker;
 pub mod detail;
 mod index;
 pub mod intent;
@@ -158,6 +159,8 @@ pub struct Matcher {
     /// Per entry: its measure is limited to a place, a kind of firm or project, or a setting
     /// (`applies_to`), so whether it holds for others is an officer's question ([`detail::Detail::Beyond`]).
     limited: Vec<bool>,
+    /// Per entry: the kind of firm or setting it is written for, to tell a question from someone else.
+    limits: Vec<asker::Limit>,
     thresholds: Thresholds,
 }
 
@@ -180,6 +183,7 @@ impl Matcher {
                 .collect(),
             ids: base.entries.iter().map(|e| e.id.as_str().into()).collect(),
             limited: base.entries.iter().map(limited).collect(),
+            limits: base.entries.iter().map(asker::Limit::of).collect(),
             index,
             thresholds,
         }
@@ -336,11 +340,18 @@ impl Matcher {
     }
 
     /// The measure to quote for reference when the question asks for a detail the best candidate's quote
-    /// does not state (and the candidate is at least good enough to be offered as a suggestion).
+    /// does not state, or speaks for a kind of firm or setting the measure is not written for ([`asker`])
+    /// (and the candidate is at least good enough to be offered as a suggestion).
     fn reference(&self, normalized: &str, ranked: &[Ranked]) -> Option<Reference> {
         let best = ranked
             .first()
             .filter(|c| c.score >= self.thresholds.clarify)?;
+        if self.limits[best.entry].excludes(normalized) {
+            return Some(Reference {
+                id: self.ids[best.entry].clone(),
+                detail: detail::Detail::Beyond,
+            });
+        }
         let detail = detail::asked(normalized)?;
         if detail == detail::Detail::Beyond && !self.limited[best.entry] {
             return None;

@@ -26,6 +26,8 @@ mod small_faults;
 mod operations;
 // `policybot queue …` against a running server.
 mod cli;
+// faq check guards the editorial rules: local places, limiting words, the scope lexicon, reports, thesaurus.
+mod editorial;
 // An escalation with a reference, a greeting + question, a two-question message.
 mod mixed;
 // FAQ accuracy on our own labelled questions (tests/questions), with floors.
