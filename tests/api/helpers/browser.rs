@@ -16,6 +16,9 @@ const DRIVER: &str = "chromedriver";
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// Chromium's profile, unique to this browser: how its processes are found when a panicking test
+    /// leaves them behind (killing chromedriver orphans them).
+    profile: tempfile::TempDir,
 }
 
 impl Browser {
@@ -43,11 +46,13 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawning chromedriver");
+        let profile = tempfile::tempdir().unwrap();
         let caps = json!({
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                         format!("--window-size={width},{height}"), "--lang=zh-CN", "--no-proxy-server"],
+                         format!("--window-size={width},{height}"), "--lang=zh-CN", "--no-proxy-server",
+                         format!("--user-data-dir={}", profile.path().display())],
             }
         });
         let caps = caps.as_object().unwrap().clone();
@@ -57,7 +62,13 @@ impl Browser {
             // chromedriver is plain HTTP on loopback: no TLS connector.
             let mut builder = ClientBuilder::new(HttpConnector::new());
             match builder.capabilities(caps.clone()).connect(&url).await {
-                Ok(client) => return Some(Browser { client, driver }),
+                Ok(client) => {
+                    return Some(Browser {
+                        client,
+                        driver,
+                        profile,
+                    });
+                }
                 Err(e) if Instant::now() > deadline => panic!("chromedriver did not start: {e}"),
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
@@ -149,8 +160,32 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // A panicking test never reaches close(): do not leave chromedriver behind.
+        // A panicking test never reaches close(): leave neither chromedriver nor Chromium behind.
         let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        kill_processes_mentioning(&self.profile.path().display().to_string());
+    }
+}
+
+/// SIGKILLs every process whose command line contains `marker` (read from `/proc`; `sh`'s builtin
+/// `kill`, so nothing beyond a shell is needed).
+fn kill_processes_mentioning(marker: &str) {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for pid in procs
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+    {
+        if !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(marker) {
+            let _ = Command::new("sh")
+                .args(["-c", &format!("kill -9 {pid}")])
+                .status();
+        }
     }
 }
 
