@@ -49,11 +49,18 @@ pub struct Service {
     officers: Officers,
     /// Wakes the delivery worker when something was queued.
     wake: Arc<Notify>,
+    /// The answered tickets' questions, for [`Service::answered_before`] (asked on every escalation).
+    answered: repeat::Answered,
 }
 
 impl Service {
     pub fn new(db: Database, officers: Officers, wake: Arc<Notify>) -> Service {
-        Service { db, officers, wake }
+        Service {
+            db,
+            officers,
+            wake,
+            answered: repeat::Answered::default(),
+        }
     }
 
     /// Applies an officer's action; what it changed is durable when this returns.
@@ -227,15 +234,30 @@ impl Service {
 
     /// The latest answered ticket whose question `normalized` repeats (see `repeat`), if any: its
     /// answer is given again instead of opening a ticket.
+    /// The answered tickets are read from the store once and kept until a ticket changes here: a scan
+    /// of every ticket on every escalation cost 8 ms of CPU each with 2,000 tickets.
     pub async fn answered_before(&self, normalized: &str) -> Result<Option<Ticket>, StoreError> {
-        let answered = self
-            .db
-            .tickets(TicketFilter::Status(Status::Answered))
-            .await?;
-        Ok(answered
-            .into_iter()
-            .filter(|t| t.answer.is_some() && repeat::same_question(&t.normalized, normalized))
-            .max_by_key(|t| t.updated_ms))
+        let questions = match self.answered.current() {
+            Some(q) => q,
+            None => {
+                let generation = self.answered.generation();
+                let answered = self
+                    .db
+                    .tickets(TicketFilter::Status(Status::Answered))
+                    .await?;
+                self.answered.fill(generation, &answered)
+            }
+        };
+        let Some(id) = questions.latest_repeat(normalized) else {
+            return Ok(None);
+        };
+        // The list may lag a change made since: the ticket itself decides.
+        let ticket = self.db.ticket(id).await?;
+        Ok(ticket.filter(|t| {
+            t.status == Status::Answered
+                && t.answer.is_some()
+                && repeat::same_question(&t.normalized, normalized)
+        }))
     }
 
     /// The queue's gauges at `now`.
@@ -325,6 +347,7 @@ impl Service {
             after.updated_ms = now;
             let wake = !effects.messages.is_empty();
             if self.db.save(before, after.clone(), effects).await? {
+                self.answered.forget();
                 if wake {
                     self.wake.notify_one();
                 }

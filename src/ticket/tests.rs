@@ -352,3 +352,37 @@ async fn an_undeliverable_answer_is_recorded_on_its_ticket_and_reported() {
         "{texts:?}"
     );
 }
+
+#[tokio::test]
+async fn a_repeat_is_found_once_its_ticket_is_answered_and_lost_once_it_reopens() {
+    let f = Fixture::new();
+    let id = f.ticket("m1", "u1", "房租能减免吗").await;
+    // Read (and kept) while nothing is answered.
+    assert!(
+        f.service
+            .answered_before("房租能减免吗")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let answer = Action::Answer {
+        id,
+        officer: officer(),
+        text: "请咨询属地国资部门。".into(),
+    };
+    f.apply(answer, 5).await.unwrap();
+    let found = f.service.answered_before("房租能减免吗？").await.unwrap();
+    assert_eq!(found.map(|t| t.id), Some(id), "the answer is seen at once");
+    let reopen = Action::Reopen {
+        id,
+        officer: officer(),
+    };
+    f.apply(reopen, 6).await.unwrap();
+    assert!(
+        f.service
+            .answered_before("房租能减免吗")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
