@@ -1,9 +1,10 @@
 //! Group commit, in two tasks that work side by side:
 //! - the applier runs the writes that must be durable before they return ([`Job`]s), one after the
-//!   other, in batches on the blocking pool: no thread hop per write, and writes never contend with
-//!   each other (sled transactions are optimistic: run side by side, escalations taking the next ticket
-//!   number would only conflict and re-run);
-//! - the flusher makes everything applied durable, once for all the writes and waiters queued when it
+//!   other, in batches on its own task: no thread hop per write (on sled a write touches only its page
+//!   cache and log buffer; a hop to the blocking pool per batch cost 15% of escalation throughput), and
+//!   writes never contend with each other (sled transactions are optimistic: run side by side,
+//!   escalations taking the next ticket number would only conflict and re-run);
+//! - the flusher makes everything applied durable (on the blocking pool), once for all the writes and waiters queued when it
 //!   begins ([`Request`]), so N concurrent acknowledgements cost one fsync; while it waits for the
 //!   disk, the applier goes on with the next writes.
 //!
@@ -45,7 +46,7 @@ pub async fn applier(
             .chain(std::iter::from_fn(|| jobs.try_recv().ok()))
             .collect();
         let run = move |b: &dyn Backend| Ok(batch.into_iter().filter_map(|job| job(b)).collect());
-        let answers: Vec<Answer> = db.unlaned(run).await.unwrap_or_default();
+        let answers: Vec<Answer> = db.point(run).unwrap_or_default();
         for answer in answers {
             let _ = flusher.send(Request::Settle(answer));
         }

@@ -2,9 +2,11 @@
 //! change what someone is told, awaited until a group commit has made them durable; and the storage's
 //! health.
 //!
-//! Where they run, all off the async workers but for one-record reads and writes:
+//! Where they run: the fsyncs and the reads of many records off the async workers, writes of a few
+//! records on them:
 //! - writes that must be durable go to the group commit (`commit`): its applier runs them one after
-//!   the other on the blocking pool, its flusher makes them durable, once for all that were applied;
+//!   the other on its own task, its flusher makes them durable on the blocking pool, once for all that
+//!   were applied;
 //! - scans and other reads of many records go to the blocking pool, at most one per core at a time;
 //! - operations on one record ([`Backend`] lists them as point operations) run on the calling task:
 //!   on sled they touch only its page cache and write buffer, and a hop to the pool and back costs
@@ -135,7 +137,7 @@ impl Database {
     }
 
     /// Runs a point operation on the calling task; a storage failure takes the store offline.
-    fn point<T>(&self, op: impl FnOnce(&dyn Backend) -> Result<T>) -> Result<T> {
+    pub(super) fn point<T>(&self, op: impl FnOnce(&dyn Backend) -> Result<T>) -> Result<T> {
         op(self.current()?.as_ref()).map_err(|e| self.failed(e))
     }
 
