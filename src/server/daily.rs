@@ -95,32 +95,14 @@ impl Inner {
 
 /// Epoch ms as `YYYY-MM-DD HH:MM` in Beijing time.
 pub fn beijing_time(ms: i64) -> String {
-    let secs = ms.div_euclid(1000) + 8 * 3600;
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        rest / 3600,
-        rest % 3600 / 60
-    )
+    let rest = (ms.div_euclid(1000) + 8 * 3600).rem_euclid(86_400);
+    let day = crate::faq::Date::in_china_at_ms(ms);
+    format!("{day} {:02}:{:02}", rest / 3600, rest % 3600 / 60)
 }
 
 /// The Beijing-time day of epoch ms, as `YYYY-MM-DD`.
 pub fn beijing_day(ms: i64) -> String {
     beijing_time(ms)[..10].to_owned()
-}
-
-/// H. Hinnant's `civil_from_days`: (year, month, day) of days since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]
