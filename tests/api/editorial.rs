@@ -1,8 +1,8 @@
 //! `faq check` guards the editorial rules (issues 7 and 14) on a copy of the shipped base: it passes as
 //! shipped, and fails, naming the entry or file, on a local entry without its place, on a quote that lost
 //! the words limiting its measure, on a scope object of unknown kind, on a city report pointing at another
-//! local measure instead of a provincial one, and on a malformed thesaurus line. (An unreviewed
-//! officer-authored entry is refused in `drafts.rs`.)
+//! local measure instead of a provincial one, on a malformed thesaurus line, and on an officer-authored
+//! entry nobody has reviewed (the whole draft-to-served path is in `drafts.rs`).
 
 use crate::helpers::*;
 use std::path::Path;
@@ -64,6 +64,34 @@ fn a_quote_that_lost_its_limiting_words_fails() {
             && out.contains("lost its limiting words `危险化学品生产企业`"),
         "{out}"
     );
+}
+
+/// A complete officer answer (public citation, enough phrasings) that lacks only its review trail.
+const OFFICER_ENTRY: &str = "[[entry]]\nid = \"officer-41\"\nquestion = \"食堂饭卡的余额能退吗？\"\n\
+alternates = [\"饭卡里的余额能退吗\", \"离职了饭卡钱怎么退\", \"食堂卡没用完的钱可以退不\", \"饭卡余额去哪退\"]\n\
+keywords = [\"饭卡\"]\nanswer = \"饭卡余额可到食堂窗口退还。\"\nsource = \"officer-answers\"\n\
+clause = \"食堂饭卡余额的退还\"\ndate = \"2026-12-02\"\nofficer_authored = true\n";
+
+#[test]
+fn an_unreviewed_officer_authored_entry_fails_until_reviewed() {
+    let entries = |faq: &Path, text: &str| {
+        std::fs::write(faq.join("entries/officer-answers.toml"), text).unwrap()
+    };
+    let (_dir, faq) = faq_copy(|faq| entries(faq, OFFICER_ENTRY));
+    let (ok, out) = faq_check(&faq);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(
+            "entry `officer-41`: an officer-authored entry needs `reviewed_by` and `reviewed_on`"
+        ),
+        "{out}"
+    );
+
+    let reviewed =
+        format!("{OFFICER_ENTRY}reviewed_by = \"编辑部\"\nreviewed_on = \"2026-12-02\"\n");
+    entries(&faq, &reviewed);
+    let (ok, out) = faq_check(&faq);
+    assert!(ok, "{out}");
 }
 
 #[test]
