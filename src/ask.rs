@@ -18,6 +18,9 @@ pub struct AskResult {
     pub score: f32,
     pub reply: String,
     pub candidates: Vec<Guess>,
+    /// Why the matcher decided so, when it says (e.g. `no confident match`, `specific case`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
     /// On the as-of day, the status (`in_force`, `expiring`, `upcoming`, `lapsed`, `superseded`) of the
     /// measure the reply is about: the answer, or the measure an escalation was made for because it is not
     /// in force. `null` otherwise.
@@ -51,6 +54,7 @@ impl AskResult {
             score: round3(d.best().map_or(0.0, |c| c.score)),
             reply: reply::render(kb, d, None, on),
             candidates: candidates(kb, d),
+            reason: d.reason,
             status: knowledge::status_of(kb, d, on),
             other: d.other.as_deref().map(|o| OtherView {
                 question: o.normalized.clone(),

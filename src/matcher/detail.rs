@@ -1,5 +1,5 @@
 //! Questions that ask for a detail a measure may not state: an amount, a deadline or date, a duration, a
-//! form or template, a menu or web address, a phone number, whether one named firm qualifies, what changed
+//! form or template, a menu or web address, a phone number or office hours, trouble with one's account, whether one named firm qualifies, what changed
 //! later, how to apply or how something is classified (a direction clause such as 设立国家绿色发展基金 states
 //! neither), whether a measure written for some places, firms or settings also holds for others ("一般建设项目
 //! 也能…吗"). When the best entry's quote does not state that kind of detail (for the last kind: when the
@@ -18,6 +18,8 @@ pub enum Detail {
     Form,
     Channel,
     Contact,
+    /// Trouble with one's own account on a system (a password, a failed login).
+    Account,
     Eligibility,
     Later,
     /// How to apply for something, or how something is classified.
@@ -35,7 +37,8 @@ impl Detail {
             Detail::Duration => "具体时长",
             Detail::Form => "具体表格、模板或材料",
             Detail::Channel => "具体办理入口",
-            Detail::Contact => "联系方式",
+            Detail::Contact => "联系方式或办公时间",
+            Detail::Account => "账号或系统登录问题",
             Detail::Eligibility => "具体企业是否符合条件",
             Detail::Later => "政策后续是否有调整、现在是否仍适用",
             Detail::Procedure => "具体申请办理程序或划分标准",
@@ -77,8 +80,12 @@ static ASKED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
         (
             Detail::Contact,
             re(
-                r"电话(?:是|号码?是?)?多少|什么电话|哪个电话|电话号码|号码是多少|手机号|联系方式|联系人是谁|热线是|邮箱|办公地址|地址在哪|在哪办公|微信号",
+                r"电话(?:是|号码?是?)?多少|几点(?:上班|下班|开门|关门)|(?:上班|下班|办公)时间|什么电话|哪个电话|电话号码|号码是多少|手机号|联系方式|联系人是谁|热线是|邮箱|办公地址|地址在哪|在哪办公|微信号",
             ),
+        ),
+        (
+            Detail::Account,
+            re(r"账号|账户|密码|登不上|登不进|登录不[上了进]|进不去系统|系统进不去"),
         ),
         (
             Detail::Channel,
@@ -89,7 +96,7 @@ static ASKED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
         (
             Detail::Form,
             re(
-                r"什么表|哪个表|哪张表|表格|模板|样表|范本|模版|怎么填|填哪|要交哪些材料|需要哪些材料|要带什么|什么材料|材料清单",
+                r"什么表|哪个表|哪张表|表格|模板|样表|范本|模版|[怎咋]么填|[如怎]样填|咋填|填哪|(?:交|准备|需要|提供|带)(?:哪些|什么|啥)(?:材料|资料)|要带什么|要准备什么|什么材料|哪些材料|什么资料|材料清单",
             ),
         ),
         (
@@ -139,6 +146,7 @@ static STATED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
             re(r"菜单|栏目|模块|http|www|网址|豫事办|政务服务网|app|公众号|小程序"),
         ),
         (Detail::Contact, re(r"\d{5,}|@")),
+        (Detail::Account, re(r"^$")),
         (
             Detail::Procedure,
             re(r"申请|申报|受理|提交|报送|登录|办理|流程|程序|步骤|分为|划分为|负责|分工|职责"),
@@ -179,6 +187,11 @@ mod tests {
             ("豫事办里从哪进", Detail::Channel),
             ("安全员考试去哪报名", Detail::Channel),
             ("市局环评科电话多少", Detail::Contact),
+            ("分局几点下班", Detail::Contact),
+            ("网校的账号密码忘了", Detail::Account),
+            ("办事大厅登不上咋办", Detail::Account),
+            ("申报表那一栏咋填", Detail::Form),
+            ("第一次申请要准备哪些材料", Detail::Form),
             ("我们公司在不在正面清单里", Detail::Eligibility),
             ("这个政策现在还有效吗", Detail::Later),
             ("专项资金补贴怎么申请", Detail::Procedure),

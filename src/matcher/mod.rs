@@ -435,7 +435,9 @@ impl Matcher {
     }
 }
 
-/// The base's own words: dictionary words and synonyms (canonical forms and variants).
+/// The base's own words: dictionary words, synonyms (canonical forms and variants) and the names of the
+/// scope lexicon's objects of three characters or more, so a mistyped licence the base does not cover (药品经营许克证) is still
+/// recognised as that licence and kept away from the ones it does.
 fn domain_vocabulary(base: &FaqBase) -> impl Iterator<Item = &str> {
     let dict = base.dict.iter().map(|(w, _)| w.as_str());
     let synonyms = base
@@ -443,7 +445,14 @@ fn domain_vocabulary(base: &FaqBase) -> impl Iterator<Item = &str> {
         .iter()
         .flat_map(|s| std::iter::once(&s.canonical).chain(&s.variants))
         .map(String::as_str);
-    dict.chain(synonyms)
+    // Two-character names are left out: too many everyday words sound like one (连续戴 → 续贷).
+    let objects = base
+        .objects
+        .iter()
+        .flat_map(|o| &o.names)
+        .map(String::as_str)
+        .filter(|n| n.chars().count() >= 3);
+    dict.chain(synonyms).chain(objects)
 }
 
 /// True when an entry's measure is written for one place, one kind of firm or project, or households.
