@@ -89,11 +89,16 @@ pub fn answer(base: &FaqBase, entry: &Entry, on: Date) -> String {
 /// How the department's note is introduced: after the citation, never inside the quoted text.
 pub const NOTE_MARK: &str = "编者注（本部门注，非政策原文）：";
 
-/// An entry's verbatim answer, its citation and validity note, whose measure it is when it is one place's
-/// (a city's measure answers a question naming no place only as that city's), then the department's note
-/// if it has one.
+/// An entry's verbatim answer, its citation and validity note, then the department's note if it has one.
+/// A city's or county's measure says so first, before the quote, so that a reader on a phone knows whose
+/// practice it is before reading it (a city's measure answers a question naming no place only as that
+/// city's).
 fn quote(base: &FaqBase, e: &Entry) -> String {
-    let mut out = e.answer.trim().to_owned();
+    let mut out = e
+        .place()
+        .map(|place| format!("以下是{place}的做法，其他地区请以当地规定为准：\n"))
+        .unwrap_or_default();
+    out.push_str(e.answer.trim());
     if let Some(src) = base.source_of(e) {
         out.push_str(&format!(
             "\n——《{}》{}，{}，{}",
@@ -102,9 +107,6 @@ fn quote(base: &FaqBase, e: &Entry) -> String {
     }
     if let Some(v) = e.validity.as_deref().filter(|v| !v.is_empty()) {
         out.push_str(&format!("\n（{v}）"));
-    }
-    if let Some(place) = e.place() {
-        out.push_str(&format!("\n（{place}的做法，其他地区请以当地规定为准）"));
     }
     if let Some(n) = e.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         out.push_str(&format!("\n{NOTE_MARK}{n}"));
@@ -226,14 +228,14 @@ mod tests {
     }
 
     #[test]
-    fn a_local_measure_says_whose_it_is_after_the_citation() {
+    fn a_local_measure_says_whose_it_is_before_the_quote() {
         use crate::faq::fixtures;
         let mut e = fixtures::entry("k", "q", &[], &[], "20天压缩到2天");
         e.applies_to.place = Some("开封".into());
         let base = fixtures::base(vec![e], "20天压缩到2天");
         assert_eq!(
             quote(&base, &base.entries[0]),
-            "20天压缩到2天\n——《T》一，I，2020-02-21\n（开封的做法，其他地区请以当地规定为准）"
+            "以下是开封的做法，其他地区请以当地规定为准：\n20天压缩到2天\n——《T》一，I，2020-02-21"
         );
     }
 }

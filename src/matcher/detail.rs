@@ -119,7 +119,9 @@ static ASKED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
         ),
         (
             Detail::Duration,
-            re(r"多久|多长时间|(?:要|得|需要)几天|几天(?:能|可以|内|之内)|几个工作日|多少天"),
+            re(
+                r"多久|多长时间|(?:要|得|需要)几天|几天(?:能|可以|内|之内)|几个工作日|多少天|几个月|几周|几年",
+            ),
         ),
     ]
 });
@@ -129,7 +131,12 @@ static STATED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
     let number =
         r"\d|[一二三四五六七八九十两百千万]+(?:个|次|天|日|周|月|年|小时|分钟|吨|元|家|项|条|%|成)";
     vec![
-        (Detail::Amount, re(&format!("{number}|百分"))),
+        (
+            Detail::Amount,
+            re(
+                r"\d+(?:\.\d+)?\s*(?:元|万|亿|吨|%|％|℃|°|度|米|公里|公斤|千克|立方|人|家|个|倍|项|条|次)|[一二三四五六七八九十两百千万]+(?:元|万元|吨|家|项|条|个|倍|成)|百分",
+            ),
+        ),
         (
             Detail::Deadline,
             re(r"\d{4}年|\d+月|\d+日|年底|月底|年前|之前|以前"),
