@@ -17,7 +17,14 @@ use crate::text::squeeze;
 use std::collections::HashMap;
 
 /// The kinds of source: a policy text, a report of one, a Q&A, a bureau's news item, officers' answers.
-pub const SOURCE_KINDS: &[&str] = &["政策文件", "政策报道", "问答", "工作动态", OFFICER_KIND];
+pub const SOURCE_KINDS: &[&str] = &[
+    "政策文件",
+    "政策报道",
+    "问答",
+    "工作动态",
+    "人物通讯",
+    OFFICER_KIND,
+];
 
 /// The kind of the one source officer-authored entries cite.
 pub const OFFICER_KIND: &str = "工作人员答复";

@@ -41,7 +41,7 @@ pub struct Source {
     pub title: String,
     pub issuer: String,
     pub date: String,
-    /// One of [`applies::SOURCE_KINDS`]: 政策文件 | 政策报道 | 问答 | 工作动态 | 工作人员答复.
+    /// One of [`applies::SOURCE_KINDS`]: 政策文件 | 政策报道 | 问答 | 工作动态 | 人物通讯 | 工作人员答复.
     pub kind: String,
     /// Optional header lines `effective:`, `expires:`, `period:`, `superseded_by:` for all its entries.
     pub terms: Terms,

@@ -37,7 +37,7 @@ static SMALLTALK: LazyLock<Regex> = LazyLock::new(|| {
 /// Signs of a specific case: a look-up request, a progress complaint, a file or licence number.
 static SPECIFIC_CASE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"帮(?:我|忙|我们)?(?:查|看|问|催|跟进|处理)|帮(?:我|我们|忙)(?:把[^，。？?]{1,12})?(?:审|填|报|写|改|交|弄)一?下|查一下|查查|查询一下|给查|我(?:们|司)?(?:厂|公司|单位|企业|项目)?的?(?:项目|申请|材料|报告|批复|许可证?|审批|手续|案子|罚单|处罚).{0,12}(?:到哪|进度|怎么样了|批了没|批下来|还没|卡在|状态|结果)",
+        r"帮(?:我|我们|忙)(?:把[^，。？?]{1,12})?(?:审|填|报|写|改|交|弄)一?下|查询一下|给查|我(?:们|司)?(?:厂|公司|单位|企业|项目)?的?(?:项目|申请|材料|报告|批复|许可证?|审批|手续|案子|罚单|处罚).{0,12}(?:到哪|进度|怎么样了|批了没|批下来|还没|卡在|状态|结果)",
         r"|为什么还没|怎么还没|为啥还没|咋还没|一直没(?:有)?(?:批|回复|消息|下来|通过)|到哪一?步|进度如何|进展如何|什么进度|审到哪|批到哪|什么时候能批|啥时候能批",
         r"|我(?:们|司)?(?:厂|公司|单位|企业|项目)?的.{0,12}(?:被退回|被驳回|退回了|驳回了|没通过|没批准|不予受理|被拒)",
         r"|(?:项目|受理|许可证|证书|文件|案件|备案|批复)(?:编号|号|号码)\s*[:：]?\s*[a-z0-9]|[a-z]{1,6}[-_]?\d{4}[-_]\d{1,6}|\d{8,}|第\s*\d+\s*号|〔\d{4}〕\s*\d+"
@@ -80,9 +80,25 @@ pub fn is_thanks(normalized: &str) -> bool {
     THANKS.is_match(normalized) && !normalized.contains(['吗', '?', '？'])
 }
 
+/// A request to look something up or look at something ("帮我查一下", "查查").
+static LOOK_UP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"帮(?:我|忙|我们)?(?:查|看|问|催|跟进|处理)|查一下|查查").expect("static regex")
+});
+
+/// Asking whether someone will come or can be asked to help ("有人来指导不", "能不能请专家帮忙看看"): a
+/// question about a service the department offers, not a look-up of one's own case.
+static SERVICE_ASKED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?:有没有人|有人|能不能请|可不可以请|能否请|能请|能不能派|会不会派|能派|派人|专家)",
+        r"[^，。？?]{0,16}(?:帮|指导|看看|查查)[^，。？?]{0,8}(?:吗|不|没|么|嘛|[?？]|$)"
+    ))
+    .expect("static regex")
+});
+
 /// True when the question is about one specific case an officer must look up.
 pub fn is_specific_case(normalized: &str) -> bool {
     SPECIFIC_CASE.is_match(normalized)
+        || (LOOK_UP.is_match(normalized) && !SERVICE_ASKED.is_match(normalized))
 }
 
 #[cfg(test)]
@@ -198,6 +214,8 @@ mod tests {
             "辐射安全许可证快到期了",
             "37.3度要回家吗",
             "环保局能帮忙协调医废收运吗",
+            "开工前设施要自查 有人来指导不",
+            "废水一直不达标，能不能请省里的专家帮忙看看",
         ] {
             assert!(!is_specific_case(m), "{m}");
         }
