@@ -5,6 +5,7 @@
 //! while another runs waits for it, then reads `faq/` again (it may have been asked for a newer edit).
 
 use super::{Changes, Refusal, Snapshot};
+use crate::config::Group;
 use crate::matcher::Thresholds;
 use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,8 @@ pub struct Live {
     /// `server.faq_dir`.
     dir: PathBuf,
     thresholds: Thresholds,
+    /// The configured groups: a snapshot that does not know their places is refused.
+    groups: Vec<Group>,
     /// Held for the whole of a reload, so two never interleave.
     reloading: tokio::sync::Mutex<()>,
 }
@@ -44,8 +47,15 @@ impl Live {
             }),
             dir,
             thresholds,
+            groups: Vec::new(),
             reloading: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Refuses reloads whose places do not include the places of `groups` (check the first snapshot
+    /// with [`Snapshot::knows_places`]).
+    pub fn serving(self, groups: Vec<Group>) -> Live {
+        Live { groups, ..self }
     }
 
     /// The snapshot to answer one request with, start to end.
@@ -60,6 +70,7 @@ impl Live {
         let next = tokio::task::spawn_blocking(move || Snapshot::load_checked(&dir, thresholds))
             .await
             .map_err(|e| Refusal::Crashed(e.to_string()))??;
+        next.knows_places(&self.groups)?;
         let old = self.current();
         let next = Snapshot {
             version: old.version + 1,
@@ -121,6 +132,24 @@ mod tests {
         assert!(served.await.is_err(), "served while another reload ran");
         drop(running);
         assert_eq!(next.await.unwrap().unwrap().version, 2);
+    }
+
+    #[tokio::test]
+    async fn a_reload_that_does_not_know_a_configured_groups_place_is_refused() {
+        let group = |place: &str| Group {
+            platform: crate::config::ChatPlatform::WeCom,
+            chat: "c".into(),
+            place: place.into(),
+        };
+        let known = live(repo_faq()).serving(vec![group("郑州市")]);
+        assert_eq!(known.reload().await.unwrap().version, 2);
+        let live = live(repo_faq()).serving(vec![group("郑州"), group("汴京")]);
+        let err = live.reload().await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config: groups[1].place: `汴京` is not a place (a name or alias) of faq/places.toml"
+        );
+        assert_eq!(live.current().version, 1);
     }
 
     #[tokio::test]
