@@ -286,7 +286,7 @@ fn run_ask(
 fn run_check(dir: &Path, config: Option<&Path>) -> Result<()> {
     let cfg = Config::load(config)?;
     let kb = Snapshot::build(load_faq(dir)?, cfg.matcher);
-    kb.knows_places(&cfg.groups)?;
+    kb.knows_places(&cfg.places())?;
     let problems = kb.problems();
     let base = &kb.base;
     for p in &problems {

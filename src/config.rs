@@ -404,6 +404,11 @@ impl Config {
         self.validate_groups()
     }
 
+    /// The configured groups' places, in order.
+    pub fn places(&self) -> Vec<String> {
+        self.groups.iter().map(|g| g.place.clone()).collect()
+    }
+
     /// The place configured for a group, if any.
     pub fn place_of(&self, platform: ChatPlatform, chat: &str) -> Option<&str> {
         self.groups

@@ -5,7 +5,6 @@
 //! while another runs waits for it, then reads `faq/` again (it may have been asked for a newer edit).
 
 use super::{Changes, Refusal, Snapshot};
-use crate::config::Group;
 use crate::matcher::Thresholds;
 use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
@@ -18,8 +17,8 @@ pub struct Live {
     /// `server.faq_dir`.
     dir: PathBuf,
     thresholds: Thresholds,
-    /// The configured groups: a snapshot that does not know their places is refused.
-    groups: Vec<Group>,
+    /// The configured groups' places: a snapshot that does not know them is refused.
+    places: Vec<String>,
     /// Held for the whole of a reload, so two never interleave.
     reloading: tokio::sync::Mutex<()>,
 }
@@ -47,15 +46,15 @@ impl Live {
             }),
             dir,
             thresholds,
-            groups: Vec::new(),
+            places: Vec::new(),
             reloading: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// Refuses reloads whose places do not include the places of `groups` (check the first snapshot
-    /// with [`Snapshot::knows_places`]).
-    pub fn serving(self, groups: Vec<Group>) -> Live {
-        Live { groups, ..self }
+    /// Refuses reloads that do not know the configured groups' `places` (check the first snapshot with
+    /// [`Snapshot::knows_places`]).
+    pub fn serving(self, places: Vec<String>) -> Live {
+        Live { places, ..self }
     }
 
     /// The snapshot to answer one request with, start to end.
@@ -70,7 +69,7 @@ impl Live {
         let next = tokio::task::spawn_blocking(move || Snapshot::load_checked(&dir, thresholds))
             .await
             .map_err(|e| Refusal::Crashed(e.to_string()))??;
-        next.knows_places(&self.groups)?;
+        next.knows_places(&self.places)?;
         let old = self.current();
         let next = Snapshot {
             version: old.version + 1,
@@ -136,14 +135,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_reload_that_does_not_know_a_configured_groups_place_is_refused() {
-        let group = |place: &str| Group {
-            platform: crate::config::ChatPlatform::WeCom,
-            chat: "c".into(),
-            place: place.into(),
-        };
-        let known = live(repo_faq()).serving(vec![group("郑州市")]);
+        let known = live(repo_faq()).serving(vec!["郑州市".into()]);
         assert_eq!(known.reload().await.unwrap().version, 2);
-        let live = live(repo_faq()).serving(vec![group("郑州"), group("汴京")]);
+        let live = live(repo_faq()).serving(vec!["郑州".into(), "汴京".into()]);
         let err = live.reload().await.unwrap_err();
         assert_eq!(
             err.to_string(),

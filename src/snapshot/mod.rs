@@ -14,7 +14,6 @@ mod live;
 pub use change::Changes;
 pub use live::{Live, Reloaded};
 
-use crate::config::Group;
 use crate::faq::{self, Entry, EntryId, FaqBase, LoadError, problem::Problem};
 use crate::matcher::{Decision, Home, Matcher, Thresholds};
 use std::collections::HashMap;
@@ -139,16 +138,17 @@ impl Snapshot {
         self.matcher.home(place)
     }
 
-    /// Every configured group's place is a place of this base: served only then.
-    pub fn knows_places(&self, groups: &[Group]) -> Result<(), Refusal> {
-        let unknown = groups
+    /// Every configured group's place (`groups[i].place`, in order: [`crate::config::Config::places`])
+    /// is a place of this base: served only then.
+    pub fn knows_places(&self, places: &[String]) -> Result<(), Refusal> {
+        let unknown = places
             .iter()
             .enumerate()
-            .find(|(_, g)| self.home(&g.place).is_none());
+            .find(|(_, p)| self.home(p).is_none());
         match unknown {
-            Some((i, g)) => Err(Refusal::UnknownPlace {
+            Some((i, p)) => Err(Refusal::UnknownPlace {
                 key: format!("groups[{i}].place"),
-                place: g.place.clone(),
+                place: p.clone(),
             }),
             None => Ok(()),
         }
