@@ -30,7 +30,7 @@ mod thesaurus;
 
 use crate::faq::{EntryId, FaqBase};
 pub use analyze::Analyzer;
-pub use home::{ANOTHER_PLACE, Home};
+pub use home::Home;
 use index::{Index, TermId, prepare_normalized};
 use serde::{Deserialize, Serialize};
 
@@ -207,7 +207,8 @@ impl Matcher {
         self.decide_in(question, None)
     }
 
-    /// [`Matcher::decide`] for a message from a group configured as `home`'s ([`home`]).
+    /// [`Matcher::decide`] for a message from a group configured as `home`'s (see [`Home`]): a question
+    /// naming no place is decided as if it named `home`.
     pub fn decide_in(&self, question: &str, home: Option<Home>) -> Decision {
         let normalized = crate::text::normalize(question);
         if intent::is_smalltalk(&normalized) {

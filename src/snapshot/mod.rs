@@ -138,7 +138,7 @@ impl Snapshot {
         self.matcher.home(place)
     }
 
-    /// Every configured group's place (`groups[i].place`, in order: [`crate::config::Config::places`])
+    /// Every configured group's place (`groups[i].place`, in order: `Config::places`)
     /// is a place of this base: served only then.
     pub fn knows_places(&self, places: &[String]) -> Result<(), Refusal> {
         let unknown = places
