@@ -12,8 +12,9 @@
 //!
 //! `--breakdown` adds (after the figures above, so it does not change them) the median and mean time of the
 //! public stages of `decide` on the same mix (normalize, intent regexes, filler stripping, synonym rewrite,
-//! jieba segmentation; the rest is candidate selection, keyword regexes and scoring), and the time and
-//! memory of the segmenter alone (its embedded dictionary) and `Analyzer::build`.
+//! jieba segmentation; the rest is candidate selection, keyword regexes and scoring), of `ask --json`, of
+//! `decide_in` a group configured as 郑州's (`[[groups]]`), and the time and memory of the segmenter alone
+//! (its embedded dictionary) and `Analyzer::build`.
 
 use policybot::faq;
 use policybot::matcher::{Matcher, Thresholds};
@@ -253,6 +254,10 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
                 serde_json::to_vec(&policybot::ask::ask(&kb, Default::default(), q)).unwrap()
             }),
         ),
+        (
+            "decide_in a group with a place (ranks twice)",
+            stage(qs, passes, |q| matcher.decide_in(q, matcher.home("郑州"))),
+        ),
     ];
     // Approximations of two private steps of `rank`, rebuilt here from the base: every `re:` keyword
     // regex run once (decide runs those of candidate entries only, so this is an upper bound), and one
@@ -306,8 +311,9 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
         ac_all.0,
         ac_all.1
     );
-    let (name, (p50, mean)) = &rows[6];
-    println!("  {name:<52} p50 {p50:7.1}  mean {mean:7.1}");
+    for (name, (p50, mean)) in &rows[6..] {
+        println!("  {name:<52} p50 {p50:7.1}  mean {mean:7.1}");
+    }
     println!(
         "start-up parts: segmenter alone (embedded dictionary) {:.1} ms, +{:.1} MB RSS; Analyzer::build {:.1} ms",
         t_jieba.as_secs_f64() * 1e3,

@@ -2,7 +2,7 @@
 
 use crate::faq::{Date, Status};
 use crate::knowledge::{self, Knowledge};
-use crate::matcher::{Decision, Guess, Outcome};
+use crate::matcher::{Decision, Guess, Home, Outcome};
 use crate::reply;
 use crate::snapshot::Snapshot;
 use serde::Serialize;
@@ -88,7 +88,12 @@ fn round3(x: f32) -> f32 {
 
 /// Answers one question from snapshot `kb` without side effects, judging measures as `k` says.
 pub fn ask(kb: &Snapshot, k: Knowledge, question: &str) -> AskResult {
+    ask_in(kb, k, question, None)
+}
+
+/// [`ask`] as in a group configured as `home`'s (see [`Snapshot::home`]).
+pub fn ask_in(kb: &Snapshot, k: Knowledge, question: &str, home: Option<Home>) -> AskResult {
     let on = k.as_of.day();
-    let d = knowledge::review(k, kb, kb.decide(question), on);
+    let d = knowledge::review(k, kb, kb.decide_in(question, home), on);
     AskResult::new(kb, question, &d, on)
 }

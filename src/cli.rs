@@ -3,7 +3,7 @@
 //! Each subcommand is a thin shell over the library; errors bubble up as `anyhow` with context and
 //! become exit code 1 in `main`.
 
-use crate::ask::ask;
+use crate::ask::ask_in;
 use crate::client::{ServerArgs, block_on, client};
 use crate::clock::now_ms;
 use crate::config::Config;
@@ -66,6 +66,10 @@ pub enum Command {
         /// Judge measures on this day (YYYY-MM-DD or "today"), overriding knowledge.as_of.
         #[arg(long, value_parser = parse_as_of)]
         as_of: Option<AsOf>,
+        /// Answer as in a group configured as this place's (`[[groups]]`): a name or alias of
+        /// faq/places.toml.
+        #[arg(long)]
+        place: Option<String>,
         question: Option<String>,
     },
     /// Work on the FAQ base.
@@ -183,8 +187,9 @@ pub fn run(cli: Cli) -> Result<()> {
             config,
             faq,
             as_of,
+            place,
             question,
-        } => run_ask(json, config.as_deref(), faq, as_of, question),
+        } => run_ask(json, config.as_deref(), (faq, as_of, place), question),
         Command::Db { command } => crate::dbtool::run(command),
         Command::Officer {
             command: OfficerCommand::HashPassword,
@@ -239,8 +244,7 @@ pub fn load_faq(dir: &Path) -> Result<FaqBase> {
 fn run_ask(
     json: bool,
     config: Option<&Path>,
-    faq_dir: Option<PathBuf>,
-    as_of: Option<AsOf>,
+    (faq_dir, as_of, place): (Option<PathBuf>, Option<AsOf>, Option<String>),
     question: Option<String>,
 ) -> Result<()> {
     let mut cfg = Config::load(config)?;
@@ -249,10 +253,16 @@ fn run_ask(
         load_faq(&faq_dir.unwrap_or(cfg.server.faq_dir))?,
         cfg.matcher,
     );
+    let home = match place.as_deref() {
+        None => None,
+        Some(p) => Some(kb.home(p).with_context(|| {
+            format!("--place: unknown place `{p}`: not a name or alias of faq/places.toml")
+        })?),
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut answer_one = |q: &str| -> Result<()> {
-        let r = ask(&kb, cfg.knowledge, q);
+        let r = ask_in(&kb, cfg.knowledge, q, home);
         if json {
             serde_json::to_writer(&mut out, &r)?;
             writeln!(out)?;
@@ -276,6 +286,7 @@ fn run_ask(
 fn run_check(dir: &Path, config: Option<&Path>) -> Result<()> {
     let cfg = Config::load(config)?;
     let kb = Snapshot::build(load_faq(dir)?, cfg.matcher);
+    kb.knows_places(&cfg.places())?;
     let problems = kb.problems();
     let base = &kb.base;
     for p in &problems {

@@ -61,6 +61,11 @@ pub struct Config {
     pub officers: Officers,
     /// The officers' console in the browser (`[console]`, accounts in `[[console.accounts]]`).
     pub console: Console,
+    /// Groups configured as one place's (`[[groups]]`). Their places are names of the FAQ base's
+    /// `places.toml`, checked against it at start-up and on each FAQ reload (not here: the config is read
+    /// before the base).
+    #[serde(default)]
+    pub groups: Vec<Group>,
     /// Deprecated keys that were used, each with what to write instead: logged at start-up.
     #[serde(skip)]
     pub deprecations: Vec<String>,
@@ -191,6 +196,26 @@ pub struct Console {
     pub topic_days: u64,
     #[serde(default)]
     pub accounts: Vec<ConsoleAccount>,
+}
+
+/// A group that serves one place: a question asked there that names no place is decided as if it named
+/// `place`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub platform: ChatPlatform,
+    /// The group's id: DingTalk conversationId, WeCom chatid.
+    pub chat: String,
+    /// A name or alias of `faq/places.toml`.
+    pub place: String,
+}
+
+/// The platform a configured group is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatPlatform {
+    DingTalk,
+    WeCom,
 }
 
 /// One console account: `password_hash` is an argon2id PHC string (`policybot officer hash-password`).
@@ -375,7 +400,41 @@ impl Config {
             1,
             10_000,
         )?;
-        self.validate_console()
+        self.validate_console()?;
+        self.validate_groups()
+    }
+
+    /// The configured groups' places, in order.
+    pub fn places(&self) -> Vec<String> {
+        self.groups.iter().map(|g| g.place.clone()).collect()
+    }
+
+    /// The place configured for a group, if any.
+    pub fn place_of(&self, platform: ChatPlatform, chat: &str) -> Option<&str> {
+        self.groups
+            .iter()
+            .find(|g| g.platform == platform && g.chat == chat)
+            .map(|g| g.place.as_str())
+    }
+
+    fn validate_groups(&self) -> Result<(), ConfigError> {
+        for (i, g) in self.groups.iter().enumerate() {
+            let key = |k: &str| format!("groups[{i}].{k}");
+            if g.chat.trim().is_empty() {
+                return Err(err(&key("chat"), "must not be empty"));
+            }
+            if g.place.trim().is_empty() {
+                return Err(err(&key("place"), "must name a place of faq/places.toml"));
+            }
+            let same = |h: &Group| h.platform == g.platform && h.chat == g.chat;
+            if let Some(j) = self.groups[..i].iter().position(same) {
+                return Err(err(
+                    &key("chat"),
+                    format!("groups[{j}] configures the same chat on the same platform"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn validate_console(&self) -> Result<(), ConfigError> {
@@ -773,6 +832,41 @@ mod tests {
             let e = Config::from_toml(&toml, &[]).unwrap_err();
             assert_eq!(e.key, key, "{toml}");
         }
+    }
+
+    #[test]
+    fn groups_name_their_place_and_a_chat_once_per_platform() {
+        let group = |platform: &str, chat: &str, place: &str| {
+            format!(
+                "[[groups]]\nplatform = \"{platform}\"\nchat = \"{chat}\"\nplace = \"{place}\"\n"
+            )
+        };
+        let two = format!(
+            "{}{}",
+            group("dingtalk", "cid1", "郑州"),
+            group("wecom", "cid1", "开封市")
+        );
+        let c = Config::from_toml(&two, &[]).unwrap();
+        assert_eq!(c.place_of(ChatPlatform::DingTalk, "cid1"), Some("郑州"));
+        assert_eq!(c.place_of(ChatPlatform::WeCom, "cid1"), Some("开封市"));
+        assert_eq!(c.place_of(ChatPlatform::DingTalk, "cid2"), None);
+        for (toml, key) in [
+            (
+                format!(
+                    "{}{}",
+                    group("dingtalk", "c", "郑州"),
+                    group("dingtalk", "c", "开封")
+                ),
+                "groups[1].chat",
+            ),
+            (group("wecom", " ", "郑州"), "groups[0].chat"),
+            (group("wecom", "c", ""), "groups[0].place"),
+        ] {
+            let e = Config::from_toml(&toml, &[]).unwrap_err();
+            assert_eq!(e.key, key, "{toml}");
+        }
+        let e = Config::from_toml(&group("feishu", "c", "郑州"), &[]).unwrap_err();
+        assert!(e.to_string().contains("groups"), "{e}");
     }
 
     #[test]

@@ -20,6 +20,7 @@
 mod analyze;
 mod asker;
 pub mod detail;
+mod home;
 mod index;
 pub mod intent;
 mod scope;
@@ -29,6 +30,7 @@ mod thesaurus;
 
 use crate::faq::{EntryId, FaqBase};
 pub use analyze::Analyzer;
+pub use home::Home;
 use index::{Index, TermId, prepare_normalized};
 use serde::{Deserialize, Serialize};
 
@@ -202,6 +204,12 @@ impl Matcher {
     /// Decides what to do with one message. A message asking two questions is answered for the one the
     /// base answers, with the other answered too or escalated (see [`Decision::other`]).
     pub fn decide(&self, question: &str) -> Decision {
+        self.decide_in(question, None)
+    }
+
+    /// [`Matcher::decide`] for a message from a group configured as `home`'s (see [`Home`]): a question
+    /// naming no place is decided as if it named `home`.
+    pub fn decide_in(&self, question: &str, home: Option<Home>) -> Decision {
         let normalized = crate::text::normalize(question);
         if intent::is_smalltalk(&normalized) {
             let reason = intent::is_thanks(&normalized).then_some(THANKS);
@@ -212,20 +220,20 @@ impl Matcher {
         }
         let parts = split::questions(&normalized);
         if parts.len() > 1
-            && let Some(d) = self.decide_parts(&parts)
+            && let Some(d) = self.decide_parts(&parts, home)
         {
             return d;
         }
-        self.decide_one(normalized)
+        self.decide_one(normalized, home)
     }
 
     /// The first answered question of a message, with the first other question that is not answered by
     /// the same entry; `None` when no question alone is answered.
-    fn decide_parts(&self, parts: &[String]) -> Option<Decision> {
+    fn decide_parts(&self, parts: &[String], home: Option<Home>) -> Option<Decision> {
         let mut decided: Vec<Decision> = parts
             .iter()
             .filter(|p| !intent::is_smalltalk(p))
-            .map(|p| self.decide_one(p.clone()))
+            .map(|p| self.decide_one(p.clone(), home))
             .collect();
         let first = decided
             .iter()
@@ -247,12 +255,16 @@ impl Matcher {
     }
 
     /// Decides what to do with one (normalised) question.
-    fn decide_one(&self, normalized: String) -> Decision {
+    fn decide_one(&self, normalized: String, home: Option<Home>) -> Decision {
         let analyzer = &self.index.analyzer;
         let heard = self.sound.correct(&normalized, |w| analyzer.is_word(w));
         let prepared = prepare_normalized(analyzer, &heard);
         let named = self.scope.named(&prepared);
-        let (ranked, blocked) = self.rank(&prepared, &named);
+        let home::Ranking {
+            ranked,
+            blocked,
+            elsewhere,
+        } = self.rank_in(&prepared, &named, home);
         if intent::is_specific_case(&normalized) {
             return self.decision(
                 Outcome::Escalated,
@@ -264,6 +276,9 @@ impl Matcher {
         let t = self.thresholds;
         let top = ranked.first().map_or(0.0, |c| c.score);
         let second = ranked.get(1).map_or(0.0, |c| c.score);
+        if let Some(e) = elsewhere.filter(|_| !self.is_bare_topic(&prepared)) {
+            return self.referred_elsewhere(normalized, ranked, e);
+        }
         if let Some(r) = self.reference(&normalized, &ranked) {
             let mut d = self.decision(
                 Outcome::Escalated,

@@ -5,6 +5,9 @@
 //! It applies to a place when its text names the place, when its source is national (names no place), or
 //! when its source's place contains the named one. Built once from the base; queries are a single
 //! Aho-Corasick pass over the question plus small sorted-list look-ups.
+//!
+//! A group configured as one place's (its home) asks as if each question named that place, unless the
+//! question names a place itself ([`Scope::at_home`]): the same guard and the same report folding apply.
 
 use super::analyze::Analyzer;
 use super::index::prepare;
@@ -35,6 +38,8 @@ pub struct Scope {
     source_places: Vec<Vec<u16>>,
     parent: Vec<Option<u16>>,
     links: Vec<Link>,
+    /// Each place's name and aliases, exactly as in places.toml: how a configured group names its place.
+    by_name: HashMap<String, u16>,
 }
 
 impl Scope {
@@ -87,6 +92,12 @@ impl Scope {
             source_places: Vec::new(),
             parent,
             links: Vec::new(),
+            by_name: base
+                .places
+                .iter()
+                .enumerate()
+                .flat_map(|(i, p)| p.names().map(move |n| (n.clone(), i as u16)))
+                .collect(),
         };
         scope.index_entries(base, analyzer);
         scope.links = links(base, &place_ids);
@@ -194,6 +205,29 @@ impl Scope {
                 None => scored.push((keep, dropped)),
             }
         }
+    }
+
+    /// The place with this name or alias.
+    pub fn place(&self, name: &str) -> Option<u16> {
+        self.by_name.get(name.trim()).copied()
+    }
+
+    /// What a question asked in a group whose home is `home` names: what it names, with `home` added;
+    /// `None` when it names a place itself (then that place, not the group's, judges it).
+    pub fn at_home(&self, named: &[Named], home: u16) -> Option<Vec<Named>> {
+        if named.iter().any(|n| matches!(n, Named::Place(_))) {
+            return None;
+        }
+        let mut homed = named.to_vec();
+        homed.push(Named::Place(home));
+        homed.sort_unstable();
+        Some(homed)
+    }
+
+    /// True when the entry is another place's measure as seen from `home`: the guard would keep it from
+    /// answering a question that named `home`.
+    pub fn elsewhere(&self, entry: usize, home: u16) -> bool {
+        self.uncovered(entry, &[Named::Place(home)]).is_some()
     }
 
     /// True when a city report links the two entries (either way round).

@@ -71,7 +71,8 @@ impl App {
         let dir = &config.server.faq_dir;
         let first = Snapshot::load(dir, config.matcher)
             .with_context(|| format!("loading the FAQ base from {}", dir.display()))?;
-        let faq = snapshot::Live::new(first, dir.clone(), config.matcher);
+        first.knows_places(&config.places())?;
+        let faq = snapshot::Live::new(first, dir.clone(), config.matcher).serving(config.places());
         let store = Database::open(&config.server.data_dir).with_context(|| {
             format!(
                 "opening the database in {}",

@@ -17,6 +17,8 @@ pub struct Live {
     /// `server.faq_dir`.
     dir: PathBuf,
     thresholds: Thresholds,
+    /// The configured groups' places: a snapshot that does not know them is refused.
+    places: Vec<String>,
     /// Held for the whole of a reload, so two never interleave.
     reloading: tokio::sync::Mutex<()>,
 }
@@ -44,8 +46,15 @@ impl Live {
             }),
             dir,
             thresholds,
+            places: Vec::new(),
             reloading: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Refuses reloads that do not know the configured groups' `places` (check the first snapshot with
+    /// [`Snapshot::knows_places`]).
+    pub fn serving(self, places: Vec<String>) -> Live {
+        Live { places, ..self }
     }
 
     /// The snapshot to answer one request with, start to end.
@@ -60,6 +69,7 @@ impl Live {
         let next = tokio::task::spawn_blocking(move || Snapshot::load_checked(&dir, thresholds))
             .await
             .map_err(|e| Refusal::Crashed(e.to_string()))??;
+        next.knows_places(&self.places)?;
         let old = self.current();
         let next = Snapshot {
             version: old.version + 1,
@@ -121,6 +131,19 @@ mod tests {
         assert!(served.await.is_err(), "served while another reload ran");
         drop(running);
         assert_eq!(next.await.unwrap().unwrap().version, 2);
+    }
+
+    #[tokio::test]
+    async fn a_reload_that_does_not_know_a_configured_groups_place_is_refused() {
+        let known = live(repo_faq()).serving(vec!["郑州市".into()]);
+        assert_eq!(known.reload().await.unwrap().version, 2);
+        let live = live(repo_faq()).serving(vec!["郑州".into(), "汴京".into()]);
+        let err = live.reload().await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config: groups[1].place: `汴京` is not a place (a name or alias) of faq/places.toml"
+        );
+        assert_eq!(live.current().version, 1);
     }
 
     #[tokio::test]

@@ -15,7 +15,7 @@ pub use change::Changes;
 pub use live::{Live, Reloaded};
 
 use crate::faq::{self, Entry, EntryId, FaqBase, LoadError, problem::Problem};
-use crate::matcher::{Decision, Matcher, Thresholds};
+use crate::matcher::{Decision, Home, Matcher, Thresholds};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -48,6 +48,9 @@ pub enum Refusal {
     /// What `faq check` reports, one problem per item.
     #[error("faq check: {} problem(s)", .0.len())]
     Problems(Vec<Problem>),
+    /// A group of the config (`[[groups]]`) is configured as a place this base does not know.
+    #[error("config: {key}: `{place}` is not a place (a name or alias) of faq/places.toml")]
+    UnknownPlace { key: String, place: String },
     /// Building the snapshot panicked (a bug): nothing was swapped.
     #[error("building the FAQ snapshot failed: {0}")]
     Crashed(String),
@@ -123,6 +126,32 @@ impl Snapshot {
     /// The matcher's decision on one message; its ids resolve with [`Snapshot::entry`].
     pub fn decide(&self, question: &str) -> Decision {
         self.matcher.decide(question)
+    }
+
+    /// The matcher's decision on a message from a group configured as `home`'s ([`Snapshot::home`]).
+    pub fn decide_in(&self, question: &str, home: Option<Home>) -> Decision {
+        self.matcher.decide_in(question, home)
+    }
+
+    /// The place with this name or alias, as a group's home in this snapshot.
+    pub fn home(&self, place: &str) -> Option<Home> {
+        self.matcher.home(place)
+    }
+
+    /// Every configured group's place (`groups[i].place`, in order: `Config::places`)
+    /// is a place of this base: served only then.
+    pub fn knows_places(&self, places: &[String]) -> Result<(), Refusal> {
+        let unknown = places
+            .iter()
+            .enumerate()
+            .find(|(_, p)| self.home(p).is_none());
+        match unknown {
+            Some((i, p)) => Err(Refusal::UnknownPlace {
+                key: format!("groups[{i}].place"),
+                place: p.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// [`Snapshot::loaded_at`] in seconds since the Unix epoch.

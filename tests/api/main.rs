@@ -30,6 +30,8 @@ mod cli;
 mod editorial;
 // An escalation with a reference, a greeting + question, a two-question message.
 mod mixed;
+// Groups configured as a place's: another place's measure goes to an officer 供参考; ask --place.
+mod places;
 // FAQ accuracy on our own labelled questions (tests/questions), with floors.
 mod accuracy;
 // Hot reload of faq/ while callbacks arrive: API, CLI and SIGHUP; a broken faq/ is refused.

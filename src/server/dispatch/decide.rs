@@ -1,13 +1,13 @@
 //! The decision: what to do with one message, given what the store said about it (whether suggestions
 //! or an offer of an officer were waiting for its sender). Pure: it reads the config and one FAQ
 //! snapshot (entries and matcher), writes nothing and sends nothing; `super::apply` carries the [`Plan`]
-//! out.
+//! out. A question from a group configured as one place's (`[[groups]]`) is decided in that place.
 
-use crate::config::Config;
+use crate::config::{ChatPlatform, Config};
 use crate::faq::{Date, Entry};
 use crate::knowledge;
-use crate::matcher::{Decision, Outcome};
-use crate::platform::Inbound;
+use crate::matcher::{Decision, Home, Outcome};
+use crate::platform::{Inbound, Platform};
 use crate::reply;
 use crate::server::officer::{self, Command};
 use crate::snapshot::Snapshot;
@@ -22,6 +22,8 @@ pub struct Context<'a> {
     /// The day measures are judged on.
     pub on: Date,
     pub now: i64,
+    /// The place the message's group is configured as, in `kb`.
+    pub home: Option<Home>,
 }
 
 /// What to do with a message.
@@ -149,7 +151,7 @@ pub fn decide(cx: &Context, msg: &Inbound, offered: Option<(Response, PendingCla
     }
     if let Some((Response::Human, p)) = offered {
         // The suggestions offer "回复“人工”": escalate the question that was asked, not the word.
-        let decision = cx.kb.decide(&p.question);
+        let decision = cx.kb.decide_in(&p.question, cx.home);
         let mut plan = escalation(cx, &p.question, decision);
         if let Act::Escalate(ask) = &mut plan.act {
             ask.reuse = false;
@@ -161,6 +163,16 @@ pub fn decide(cx: &Context, msg: &Inbound, offered: Option<(Response, PendingCla
         remember: plan.remember.or(put_back),
         ..plan
     }
+}
+
+/// The place `msg`'s group is configured as, resolved in `kb` (which knows every configured place: a
+/// snapshot that does not is never served).
+pub fn home(config: &Config, kb: &Snapshot, msg: &Inbound) -> Option<Home> {
+    let platform = match msg.platform {
+        Platform::DingTalk => ChatPlatform::DingTalk,
+        Platform::WeCom => ChatPlatform::WeCom,
+    };
+    kb.home(config.place_of(platform, &msg.group_id)?)
 }
 
 fn in_officer_group(config: &Config, msg: &Inbound) -> bool {
@@ -181,7 +193,7 @@ fn officer_plan(config: &Config, msg: &Inbound, text: &str) -> Plan {
 /// The matcher's decision on `text`, reviewed for measures not in force.
 fn matched(cx: &Context, text: &str) -> Plan {
     let started = std::time::Instant::now();
-    let decision = cx.kb.decide(text);
+    let decision = cx.kb.decide_in(text, cx.home);
     let matched_in = Some(started.elapsed());
     let decision = knowledge::review(cx.config.knowledge, cx.kb, decision, cx.on);
     let outcome = decision.outcome.as_str();

@@ -65,6 +65,7 @@ pub async fn handle(state: &AppState, msg: Inbound) -> Result<Handled, StoreErro
         kb: &kb,
         on: state.config.knowledge.as_of.day(),
         now,
+        home: decide::home(&state.config, &kb, &msg),
     };
     let plan = decide::decide(&cx, &msg, offered);
     apply(state, (&msg, &kb), plan, seen, now).await

@@ -3,7 +3,7 @@
 //! routes parse the request into a ticket [`Action`] and answer with its outcome as JSON.
 
 use super::{ApiError, is_json};
-use crate::ask::ask;
+use crate::ask::ask_in;
 use crate::server::{SharedState, now_ms};
 use crate::store::TicketFilter;
 use crate::ticket::{Action, Context, Outcome};
@@ -197,6 +197,9 @@ async fn drafts(State(state): State<SharedState>) -> Result<Json<serde_json::Val
 #[serde(deny_unknown_fields)]
 struct AskBody {
     question: String,
+    /// Asked as in a group configured as this place's (a name or alias of places.toml).
+    #[serde(default)]
+    place: Option<String>,
 }
 
 async fn ask_one(
@@ -206,5 +209,13 @@ async fn ask_one(
 ) -> Result<Json<crate::ask::AskResult>, ApiError> {
     let b: AskBody = json_body(&headers, &body)?;
     let kb = state.faq.current();
-    Ok(Json(ask(&kb, state.config.knowledge, &b.question)))
+    let home = match b.place.as_deref() {
+        None => None,
+        Some(p) => Some(kb.home(p).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "unknown place `{p}`: not a name or alias of faq/places.toml"
+            ))
+        })?),
+    };
+    Ok(Json(ask_in(&kb, state.config.knowledge, &b.question, home)))
 }
