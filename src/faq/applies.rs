@@ -2,12 +2,14 @@
 //!
 //! - An entry's `limited_by` words (the subject and conditions that limit its measure) must all still be in
 //!   its answer; an entry that states an `applies_to.enterprise` or a household setting must list them.
-//! - An entry of a city's or county's source (its title or issuer names a place of `places.toml` below the
-//!   province) must name that place, or a place inside it, in `applies_to.place`.
+//! - An entry of a city's or county's source (its `place:` line, or else its title or issuer, names a place
+//!   of `places.toml` below the province) must name that place, or a place inside it, in
+//!   `applies_to.place`.
 //! - Entries carrying a `note` need `reviewed_by` and `reviewed_on` (officer-authored entries too, but
 //!   that is checked at load with the other rules for drafts, [`super::ready`]); officer answers cite the
 //!   officer-answers source (kind 工作人员答复) and nothing else does.
-//! - A source's kind is one of [`SOURCE_KINDS`]; no two entries quote the very same answer.
+//! - A source's kind is one of [`SOURCE_KINDS`] and its `place:` line, if any, a place of `places.toml`;
+//!   no two entries quote the very same answer.
 //!
 //! [`unreviewed`] lists the entries nobody has reviewed yet (not a failure for policy quotes).
 
@@ -74,12 +76,13 @@ fn limiting_words(e: &Entry) -> Vec<Problem> {
     out
 }
 
-/// The places below the province that a source's title or issuer names: a city's or county's source.
+/// The places below the province that a source's `place:` line (or else its title or issuer) names: a
+/// city's or county's source.
 pub fn source_places<'a>(base: &'a FaqBase, e: &Entry) -> Vec<&'a str> {
     let Some(src) = base.source_of(e) else {
         return Vec::new();
     };
-    let header = format!("{}\n{}", src.title, src.issuer);
+    let header = src.place_text();
     let named: Vec<&str> = base
         .places
         .iter()
@@ -158,26 +161,35 @@ fn review_trail(base: &FaqBase, e: &Entry) -> Vec<Problem> {
     out
 }
 
-/// Every source's kind is a known one.
+/// Every source's kind is a known one, and its `place:` line, if any, is a place of `places.toml`.
 fn source_kinds(base: &FaqBase) -> Vec<Problem> {
     let mut slugs: Vec<&String> = base.sources.keys().collect();
     slugs.sort();
-    slugs
-        .into_iter()
-        .filter_map(|slug| {
-            let s = &base.sources[slug];
-            (!SOURCE_KINDS.contains(&s.kind.as_str())).then(|| Problem {
-                origin: format!("faq/sources/{slug}.txt"),
-                what: "source",
-                id: slug.clone(),
-                message: format!(
-                    "unknown kind `{}` (one of {})",
-                    s.kind,
-                    SOURCE_KINDS.join(" | ")
-                ),
-            })
-        })
-        .collect()
+    let mut out = Vec::new();
+    for slug in slugs {
+        let s = &base.sources[slug];
+        let bad = |message: String| Problem {
+            origin: format!("faq/sources/{slug}.txt"),
+            what: "source",
+            id: slug.clone(),
+            message,
+        };
+        if !SOURCE_KINDS.contains(&s.kind.as_str()) {
+            out.push(bad(format!(
+                "unknown kind `{}` (one of {})",
+                s.kind,
+                SOURCE_KINDS.join(" | ")
+            )));
+        }
+        if let Some(p) = s.place.as_deref()
+            && !base.places.iter().any(|q| q.names().any(|n| n == p))
+        {
+            out.push(bad(format!(
+                "`place: {p}` is not a place (a name or alias) of places.toml"
+            )));
+        }
+    }
+    out
 }
 
 /// Two entries quoting the very same words are one measure: merge them, or cut distinct spans.
@@ -252,6 +264,7 @@ mod tests {
                 date: "2020-03".into(),
                 kind: "工作动态".into(),
                 terms: Terms::default(),
+                place: None,
                 body: "审批时间由原来的20天压缩到2天。".into(),
             },
         );
@@ -331,6 +344,25 @@ mod tests {
     }
 
     #[test]
+    fn a_source_place_line_decides_whose_source_it_is_and_must_be_a_place() {
+        let mut e = entry("kf-pig", "审批时间由原来的20天压缩到2天。");
+        e.source = "kf".into();
+        e.applies_to.place = Some("开封".into());
+        let mut b = base(vec![e]);
+        let kf = b.sources.get_mut("kf").unwrap();
+        (kf.title, kf.issuer) = ("优化审批服务".into(), "《中州环境》".into());
+        kf.place = Some("开封市".into());
+        assert!(check(&b).is_empty(), "{:?}", messages(&check(&b)));
+        b.sources.get_mut("kf").unwrap().place = Some("开封（市）".into());
+        assert_eq!(
+            messages(&check(&b)),
+            [
+                "faq/sources/kf.txt: source `kf`: `place: 开封（市）` is not a place (a name or alias) of places.toml"
+            ]
+        );
+    }
+
+    #[test]
     fn an_unreviewed_officer_answer_is_listed_and_refused_at_load() {
         let mut b = base(vec![]);
         b.sources.insert(
@@ -342,6 +374,7 @@ mod tests {
                 date: "2026-12".into(),
                 kind: OFFICER_KIND.into(),
                 terms: Terms::default(),
+                place: None,
                 body: String::new(),
             },
         );

@@ -133,7 +133,7 @@ fn report_problems(base: &FaqBase) -> Vec<Problem> {
     let header = |id: &str| {
         base.entry(id)
             .and_then(|e| base.source_of(e))
-            .map(|s| format!("{}\n{}", s.title, s.issuer))
+            .map(|s| s.place_text())
     };
     let local_names: Vec<&String> = base
         .places

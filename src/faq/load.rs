@@ -118,6 +118,10 @@ pub fn parse_source(path: &Path, text: &str) -> Result<Source, LoadError> {
         fields.insert(k.trim().to_owned(), (i + 1, v.trim().to_owned()));
     }
     let terms = header_terms(path, &mut fields)?;
+    let place = fields
+        .remove("place")
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty());
     let mut take = |key: &str| {
         fields
             .remove(key)
@@ -131,6 +135,7 @@ pub fn parse_source(path: &Path, text: &str) -> Result<Source, LoadError> {
         date: take("date")?,
         kind: take("kind")?,
         terms,
+        place,
         slug,
         body: body.to_owned(),
     })
@@ -386,6 +391,11 @@ mod tests {
         let s = parse_source(Path::new("s.txt"), text).unwrap();
         assert_eq!(s.terms.period.as_deref(), Some("epidemic"));
         assert_eq!(s.terms.superseded_by.as_deref(), Some("《新办法》"));
+        assert_eq!(s.place, None);
+        let local = "title: T\nissuer: I\ndate: 2020-03\nkind: 人物通讯\nplace: 鹿邑\n---\nbody";
+        let s = parse_source(Path::new("s.txt"), local).unwrap();
+        assert_eq!(s.place.as_deref(), Some("鹿邑"));
+        assert_eq!(s.place_text(), "鹿邑");
     }
 
     #[test]

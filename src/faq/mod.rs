@@ -45,8 +45,21 @@ pub struct Source {
     pub kind: String,
     /// Optional header lines `effective:`, `expires:`, `period:`, `superseded_by:` for all its entries.
     pub terms: Terms,
+    /// Optional header line `place:`: the place of `places.toml` whose source it is (a city's or county's
+    /// item). Without it, the places its title and issuer name.
+    pub place: Option<String>,
     /// The text after the `---` line, exactly as in the file.
     pub body: String,
+}
+
+impl Source {
+    /// The text that says whose source it is: its `place:` line, or else its title and issuer.
+    pub fn place_text(&self) -> String {
+        match &self.place {
+            Some(p) => p.clone(),
+            None => format!("{}\n{}", self.title, self.issuer),
+        }
+    }
 }
 
 /// One curated question and its verbatim answer.
@@ -298,6 +311,7 @@ pub(crate) mod fixtures {
             date: "2020-02-21".into(),
             kind: "政策文件".into(),
             terms: Terms::default(),
+            place: None,
             body: body.into(),
         };
         b.sources.insert("s".into(), source);

@@ -116,7 +116,7 @@ impl Scope {
             self.covered.push(self.named(&text.join("\n")));
             let source = base
                 .source_of(e)
-                .map(|s| prepare(analyzer, &format!("{}\n{}", s.title, s.issuer)))
+                .map(|s| prepare(analyzer, &s.place_text()))
                 .unwrap_or_default();
             let places: Vec<u16> = self.places_in(&source);
             let specific = places
