@@ -9,28 +9,22 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// A static regex with a small lazy-DFA cache: each runs once per message on short text, and a
-/// default-size cache per pattern showed in the batch's peak RSS.
-fn bounded(pattern: &str) -> Regex {
-    regex::RegexBuilder::new(pattern)
-        .dfa_size_limit(1 << 17)
-        .build()
-        .expect("static regex")
-}
-
 /// `@name ` (DingTalk/WeCom text), `<@userid>` (WeCom markdown), a trailing `@name`, and a reply's
 /// `回复 @name：` (a name ends at white space or at punctuation, so the question after `@小王：` stays).
-static MENTION: LazyLock<Regex> =
-    LazyLock::new(|| bounded(r"<@[^>]*>|(?:回复\s*)?@[^\s@:,?!;。、]+(?:[\s:,]+|$)"));
+static MENTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<@[^>]*>|(?:回复\s*)?@[^\s@:,?!;。、]+(?:[\s:,]+|$)").expect("static regex")
+});
 
 /// DingTalk/WeCom emoticon codes such as `[微笑]`, `[OK]`.
-static EMOTICON: LazyLock<Regex> = LazyLock::new(|| bounded(r"\[[\p{Han}a-zA-Z]{1,4}\]"));
+static EMOTICON: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[[\p{Han}a-zA-Z]{1,4}\]").expect("static regex"));
 
 /// Politeness and filler phrases that carry no meaning for matching.
 static FILLER: LazyLock<Regex> = LazyLock::new(|| {
-    bounded(
+    Regex::new(
         r"(?:早上好|上午好|中午好|下午好|晚上好|哈喽|大家好|各位好|老师们好|在吗|在不在|hello|hi)[呀啊哈呢啦哦~]*|请问一下|请问|问一下|咨询一下|咨询下|想问一下|想问下|想咨询|想了解一下|想了解|麻烦问下|麻烦问一下|麻烦您|麻烦|打扰一下|打扰了|您好|你好|老师好|领导好|各位好|大家好|谢谢您|谢谢|多谢|感谢|辛苦了|急急急|在线等|请教一下|请教",
     )
+    .expect("static regex")
 });
 
 /// Full normalisation used for both FAQ text and incoming questions.
@@ -45,9 +39,10 @@ pub fn normalize(text: &str) -> String {
 /// A forwarding mark or a speaker's label at the start of a forwarded message: `【转发】`, `转：`,
 /// `>> `, `转发自企业群：`, `客户问的：`, `张经理：`.
 static FORWARDED: LazyLock<Regex> = LazyLock::new(|| {
-    bounded(
+    Regex::new(
         r"^(?:\s*(?:【[^】]{0,8}】|\[[^\]]{0,8}\]|>+|转发?[:：]|[^:：？?，,。]{1,12}[:：]))+\s*",
     )
+    .expect("static regex")
 });
 
 /// Removes politeness fillers and forwarding marks; what remains is what the question is about.

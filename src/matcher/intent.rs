@@ -24,15 +24,6 @@ const SMALLTALK_WORDS: &str = concat!(
     r"|老师|领导|小助手|助手|机器人|bot|小哥|小姐姐|亲|恁|你们|您|得劲|美得很",
 );
 
-/// A static regex with a small lazy-DFA cache: each runs once per message on short text, and a
-/// default-size cache per pattern showed in the batch's peak RSS.
-fn bounded(pattern: &str) -> Regex {
-    regex::RegexBuilder::new(pattern)
-        .dfa_size_limit(1 << 17)
-        .build()
-        .expect("static regex")
-}
-
 /// A whole message made only of small-talk words, particles, tildes and punctuation.
 static SMALLTALK: LazyLock<Regex> = LazyLock::new(|| {
     regex::RegexBuilder::new(&format!(
@@ -45,24 +36,26 @@ static SMALLTALK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Signs of a specific case: a look-up request, a progress complaint, a file or licence number.
 static SPECIFIC_CASE: LazyLock<Regex> = LazyLock::new(|| {
-    bounded(concat!(
+    Regex::new(concat!(
         r"帮(?:我|我们|忙)(?:把[^，。？?]{1,12})?(?:审|填|报|写|改|交|弄)一?下|查询一下|给查|我(?:们|司)?(?:厂|公司|单位|企业|项目)?的?(?:项目|申请|材料|报告|批复|许可证?|审批|手续|案子|罚单|处罚).{0,12}(?:到哪|进度|怎么样了|批了没|批下来|还没|卡在|状态|结果)",
         r"|为什么还没|怎么还没|为啥还没|咋还没|一直没(?:有)?(?:批|回复|消息|下来|通过)|到哪一?步|进度如何|进展如何|什么进度|审到哪|批到哪|什么时候能批|啥时候能批",
         r"|我(?:们|司)?(?:厂|公司|单位|企业|项目)?的.{0,12}(?:被退回|被驳回|退回了|驳回了|没通过|没批准|不予受理|被拒)",
         r"|(?:项目|受理|许可证|证书|文件|案件|备案|批复)(?:编号|号|号码)\s*[:：]?\s*[a-z0-9]|[a-z]{1,6}[-_]?\d{4}[-_]\d{1,6}|\d{8,}|第\s*\d+\s*号|〔\d{4}〕\s*\d+"
     ))
+    .expect("static regex")
 });
 
 /// A number or an ordinal alone ("2", "2。", "第二个", "3号"), or a command word of the bot's own alone or
 /// with a ticket number: the pick of a suggestion, "人工" and the officers' commands mean something only in
 /// the exchange they belong to, which the caller handles before asking the matcher.
 static STRAY: LazyLock<Regex> = LazyLock::new(|| {
-    bounded(concat!(
+    Regex::new(concat!(
         r"^[\s,.!?，。！？~～、…#]*(?:",
         r"第?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:个|号|条|项|种|点)?",
         r"|(?:转|找|要|请)?人工(?:服务|客服|处理)?|待办|序号|(?:认领|答复|关闭|重开|入库)(?:\s*#?\s*\d+.*)?",
         r")[\s,.!?，。！？~～、…]*$"
     ))
+    .expect("static regex")
 });
 
 /// True when the (normalised) message is a stray number, ordinal or command word, not a question.
@@ -78,7 +71,8 @@ pub fn is_smalltalk(normalized: &str) -> bool {
 
 /// Thanks and acknowledgements, the words that make small talk a thanks ("谢谢", "收到", "好的").
 static THANKS: LazyLock<Regex> = LazyLock::new(|| {
-    bounded(r"谢|感恩|thank|thx|3q|辛苦|麻烦|收到|好的|好嘞|好哒|明白|知道|了解|懂|ok|妥")
+    Regex::new(r"谢|感恩|thank|thx|3q|辛苦|麻烦|收到|好的|好嘞|好哒|明白|知道|了解|懂|ok|妥")
+        .expect("static regex")
 });
 
 /// True when a small-talk message (see [`is_smalltalk`]) thanks or acknowledges rather than greets.
@@ -87,16 +81,18 @@ pub fn is_thanks(normalized: &str) -> bool {
 }
 
 /// A request to look something up or look at something ("帮我查一下", "查查").
-static LOOK_UP: LazyLock<Regex> =
-    LazyLock::new(|| bounded(r"帮(?:我|忙|我们)?(?:查|看|问|催|跟进|处理)|查一下|查查"));
+static LOOK_UP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"帮(?:我|忙|我们)?(?:查|看|问|催|跟进|处理)|查一下|查查").expect("static regex")
+});
 
 /// Asking whether someone will come or can be asked to help ("有人来指导不", "能不能请专家帮忙看看"): a
 /// question about a service the department offers, not a look-up of one's own case.
 static SERVICE_ASKED: LazyLock<Regex> = LazyLock::new(|| {
-    bounded(concat!(
+    Regex::new(concat!(
         r"(?:有没有人|有人|能不能请|可不可以请|能否请|能请|能不能派|会不会派|能派|派人|专家)",
         r"[^，。？?]{0,16}(?:帮|指导|看看|查查)[^，。？?]{0,8}(?:吗|不|没|么|嘛|[?？]|$)"
     ))
+    .expect("static regex")
 });
 
 /// True when the question is about one specific case an officer must look up.
