@@ -227,4 +227,36 @@ mod tests {
             assert_eq!(outcome(&d), (Outcome::Answered, Some("licence")));
         }
     }
+
+    #[test]
+    fn a_district_measure_in_a_city_item_is_the_district_s_not_the_city_s() {
+        // 信阳's item reports a 平桥 district measure: a 罗山 group (罗山 lies in 信阳, not in 平桥) gets it only
+        // for reference, a 平桥 group gets it as its own.
+        let district = local(
+            entry(
+                "pq-storage",
+                "医院医废要专人管理、分类存放吗",
+                &["医废要不要分类存放"],
+                &["分类存放"],
+                "专人管理、分类存放。",
+            ),
+            "xy",
+            "平桥",
+        );
+        let mut b = base(vec![district], "");
+        source(&mut b, "xy", "信阳市生态环境局直属二分局");
+        b.places = vec![
+            place("河南", None),
+            place("信阳", Some("河南")),
+            place("平桥", Some("信阳")),
+            place("罗山", Some("信阳")),
+        ];
+        let m = Matcher::build(&b, Thresholds::default());
+        let q = "医院医废要专人管理、分类存放吗";
+        let elsewhere = m.decide_in(q, m.home("罗山"));
+        assert_eq!(elsewhere.outcome, Outcome::Escalated);
+        assert_eq!(elsewhere.reason, Some(ANOTHER_PLACE));
+        let own = m.decide_in(q, m.home("平桥"));
+        assert_eq!(outcome(&own), (Outcome::Answered, Some("pq-storage")));
+    }
 }

@@ -3,7 +3,7 @@
 //!
 //! An entry covers an object when its own text (question, alternates, keywords, answer, clause) names it.
 //! It applies to a place when its text names the place, when its source is national (names no place), or
-//! when its source's place contains the named one. Built once from the base; queries are a single
+//! when its own place (`applies_to.place`, else its source's) contains the named one. Built once from the base; queries are a single
 //! Aho-Corasick pass over the question plus small sorted-list look-ups.
 //!
 //! A group configured as one place's (its home) asks as if each question named that place, unless the
@@ -114,6 +114,11 @@ impl Scope {
                 .map(|t| prepare(analyzer, t))
                 .collect();
             self.covered.push(self.named(&text.join("\n")));
+            // The entry's own place (平桥 for a 信阳 item's district measure) is the most precise.
+            if let Some(own) = e.place().and_then(|p| self.place(p)) {
+                self.source_places.push(vec![own]);
+                continue;
+            }
             let source = base
                 .source_of(e)
                 .map(|s| prepare(analyzer, &s.place_text()))
