@@ -255,7 +255,7 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
             }),
         ),
         (
-            "decide_in a group with a place (ranks twice)",
+            "decide_in a group with a place (selects twice)",
             stage(qs, passes, |q| matcher.decide_in(q, matcher.home("郑州"))),
         ),
     ];

@@ -34,19 +34,22 @@ impl Matcher {
     /// when the question names a place, it is ranked as asked.
     pub(super) fn rank_in(&self, prepared: &str, named: &[Named], home: Option<Home>) -> Ranking {
         let homed = home.and_then(|h| Some((h.0, self.scope.at_home(named, h.0)?)));
-        let (ranked, blocked) = self.rank(prepared, named);
+        // Scored once; only the selection depends on the place.
+        let scored = self.score(prepared);
         let Some((home, homed)) = homed else {
+            let (ranked, blocked) = self.select(scored, named);
             return Ranking {
                 ranked,
                 blocked,
                 elsewhere: None,
             };
         };
-        let elsewhere = ranked
+        let (asked, _) = self.select(scored.clone(), named);
+        let elsewhere = asked
             .first()
             .filter(|c| c.score >= self.thresholds.clarify && self.scope.elsewhere(c.entry, home))
             .copied();
-        let (ranked, blocked) = self.rank(prepared, &homed);
+        let (ranked, blocked) = self.select(scored, &homed);
         Ranking {
             ranked,
             blocked,

@@ -377,10 +377,15 @@ impl Matcher {
         })
     }
 
-    /// Scores every entry that shares a term or keyword with the question and may answer it (see
-    /// [`scope`]); best three, best first, and whether the scope guard removed a candidate that would have
-    /// been offered.
-    fn rank(&self, prepared: &str, named: &[scope::Named]) -> (Vec<Ranked>, bool) {
+    /// The lowest score any decision looks at: below it a candidate is only an officer's hint.
+    fn floor(&self) -> f32 {
+        let t = self.thresholds;
+        t.clarify.min(t.lead_answer).min(t.answer)
+    }
+
+    /// Every entry that shares a term or keyword with the question, with its score; what the question
+    /// names (places, objects) plays no part yet, so a group's place can be tried on the same scores.
+    fn score(&self, prepared: &str) -> Vec<(usize, f32)> {
         let idx = &self.index;
         let words = idx.analyzer.terms(prepared);
         let mut query: Vec<(Option<TermId>, f32)> = Vec::with_capacity(words.len() + 4);
@@ -396,12 +401,10 @@ impl Matcher {
         }
         let total: f32 = query.iter().map(|q| q.1).sum();
         let sums = idx.accumulate(&query);
-        // The lowest score any decision looks at: below it a candidate is only an officer's hint, so its
-        // regex keywords (the costliest part of matching) run only if they could lift it to this floor.
-        let t = self.thresholds;
-        let floor = t.clarify.min(t.lead_answer).min(t.answer);
-        let mut scored: Vec<Ranked> = idx
-            .candidates(prepared, &query)
+        // A candidate's regex keywords (the costliest part of matching) run only if they could lift it
+        // to the floor.
+        let floor = self.floor();
+        idx.candidates(prepared, &query)
             .into_iter()
             .filter_map(|(i, plain)| {
                 let e = &idx.entries[i];
@@ -413,12 +416,19 @@ impl Matcher {
                     plain
                 };
                 let score = base + keyword_score(e, hits);
-                (score > 0.0).then_some(Ranked { entry: i, score })
+                (score > 0.0).then_some((i, score))
             })
-            .collect();
-        let mut pairs: Vec<(usize, f32)> = scored.iter().map(|c| (c.entry, c.score)).collect();
+            .collect()
+    }
+
+    /// The best three of `scored` (entry, score) for a question naming `named`: city reports folded into
+    /// their provincial measures, the scope guard applied, one entry per quoted measure; and whether the
+    /// guard removed a candidate that would have been offered.
+    fn select(&self, mut pairs: Vec<(usize, f32)>, named: &[scope::Named]) -> (Vec<Ranked>, bool) {
+        let idx = &self.index;
+        let floor = self.floor();
         self.scope.fold_reports(named, &mut pairs);
-        scored = pairs
+        let mut scored: Vec<Ranked> = pairs
             .into_iter()
             .map(|(entry, score)| Ranked { entry, score })
             .collect();
