@@ -262,7 +262,7 @@ fn breakdown(base: &policybot::faq::FaqBase, matcher: &Matcher, qs: &[String]) {
     // Approximations of two private steps of `rank`, rebuilt here from the base: every `re:` keyword
     // regex run once (decide runs those of candidate entries only, so this is an upper bound), and one
     // overlapping Aho-Corasick pass over all plain keywords.
-    let regexes: Vec<regex::Regex> = base
+    let regexes: Vec<policybot::faq::Pattern> = base
         .entries
         .iter()
         .flat_map(|e| &e.keywords)

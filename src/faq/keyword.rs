@@ -1,8 +1,8 @@
 //! An entry's keywords, parsed once at load: a plain phrase, or (written `re:…` in the TOML) a regular
-//! expression compiled here, once, with the bounded cache the matcher needs. A keyword that does not
-//! parse (an empty phrase, a bad regex) fails the load with its file and line.
+//! expression compiled here, once, into the [`Pattern`] the matcher runs. A keyword that does not parse
+//! (an empty phrase, a bad regex) fails the load with its file and line.
 
-use regex::Regex;
+pub use super::pattern::Pattern;
 use serde::Deserialize;
 
 /// One keyword of an entry.
@@ -12,7 +12,7 @@ pub enum Keyword {
     /// A phrase the question must contain (after normalisation).
     Plain(String),
     /// A pattern matched against the prepared question.
-    Regex(Regex),
+    Regex(Pattern),
 }
 
 /// What marks a regex keyword in `faq/entries/*.toml`.
@@ -22,7 +22,7 @@ impl Keyword {
     /// Parses a keyword as written in an entry file.
     pub fn parse(text: &str) -> Result<Keyword, String> {
         match text.strip_prefix(REGEX_PREFIX) {
-            Some(re) => bounded_regex(re)
+            Some(re) => Pattern::new(re)
                 .map(Keyword::Regex)
                 .map_err(|e| format!("keyword regex `{re}`: {e}")),
             None if text.trim().is_empty() => Err("a keyword is empty".to_owned()),
@@ -63,15 +63,6 @@ impl PartialEq for Keyword {
             _ => false,
         }
     }
-}
-
-/// A keyword regex with a bounded lazy-DFA cache: ~230 of them each grew a default-size cache over a batch
-/// of questions. At 2 KB the caches thrash (perf: a tenth of decide rebuilding DFA states, the rest in the
-/// backtracker) and decide p50 rose 16 -> 24 µs; at 32 KB p50 is 17-20 µs (`match_latency`) for about
-/// 5 MB more peak RSS than at 2 KB (`bench_ask.sh`: 58.5 -> 65.6 MB over 20k questions). The matcher
-/// clones it (a clone shares the compiled program and starts its own, empty cache).
-fn bounded_regex(re: &str) -> Result<Regex, regex::Error> {
-    regex::RegexBuilder::new(re).dfa_size_limit(1 << 12).build()
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod draft;
 mod keyword;
 mod lexicon;
 mod load;
+mod pattern;
 pub mod problem;
 pub mod ready;
 pub mod report;
@@ -25,7 +26,7 @@ pub mod thesaurus;
 pub mod validity;
 
 pub use date::Date;
-pub use keyword::Keyword;
+pub use keyword::{Keyword, Pattern};
 pub use load::{LoadError, load_dir, parse_source as parse_source_file};
 pub use validity::{Period, Status, Terms, Timeline};
 

@@ -2,10 +2,9 @@
 //! weighted term sets, with IDF weights computed over the entries. Built once; read-only afterwards.
 
 use super::analyze::Analyzer;
-use crate::faq::{FaqBase, Keyword};
+use crate::faq::{FaqBase, Keyword, Pattern};
 use crate::text::{normalize, strip_fillers};
 use aho_corasick::AhoCorasick;
-use regex::Regex;
 use std::collections::HashMap;
 
 /// Term id, an index into [`Index::idf`].
@@ -56,7 +55,7 @@ pub struct Index {
     plain_owner: Vec<usize>,
     /// Regex keywords per entry. Run only for candidate entries: evaluating all of them (or one
     /// `RegexSet`, which falls back to the PikeVM at this size) dominated matching time.
-    regex_keywords: Vec<Vec<Regex>>,
+    regex_keywords: Vec<Vec<Pattern>>,
     /// Inverted index by term id.
     postings: Vec<Posting>,
 }
@@ -265,16 +264,16 @@ fn idf_weights<'a>(n_terms: usize, docs: impl Iterator<Item = &'a Vec<TermId>>) 
         .collect()
 }
 
-type KeywordMatchers = (Option<AhoCorasick>, Vec<usize>, Vec<Vec<Regex>>);
+type KeywordMatchers = (Option<AhoCorasick>, Vec<usize>, Vec<Vec<Pattern>>);
 
 /// One automaton for all plain keywords and the regex keywords, each mapping back to its entry.
 fn keyword_matchers(base: &FaqBase, analyzer: &Analyzer) -> KeywordMatchers {
     let (mut plain, mut plain_owner) = (vec![], vec![]);
-    let mut res: Vec<Vec<Regex>> = vec![Vec::new(); base.entries.len()];
+    let mut res: Vec<Vec<Pattern>> = vec![Vec::new(); base.entries.len()];
     for (i, e) in base.entries.iter().enumerate() {
         for k in &e.keywords {
             match k {
-                // Compiled at load, with its bounded cache (`faq::Keyword`); a clone shares the program.
+                // Compiled at load (`faq::Pattern`); a clone shares the program and its caches.
                 Keyword::Regex(re) => res[i].push(re.clone()),
                 Keyword::Plain(k) => {
                     let p = analyzer.rewrite(&normalize(k));
