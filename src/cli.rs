@@ -198,7 +198,7 @@ pub fn run(cli: Cli) -> Result<()> {
             FaqCommand::Check { faq, config } => run_check(&faq, config.as_deref()),
             FaqCommand::Status { faq, config, as_of } => {
                 let on = as_of_day(config.as_deref(), as_of)?;
-                print!("{}", faq::report::status(&load_faq(&faq)?, on));
+                out(faq::report::status(&load_faq(&faq)?, on))?;
                 Ok(())
             }
             FaqCommand::Build {
@@ -210,12 +210,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 let Outcome::Drafts(drafts) = client(&server)?.apply(Action::Drafts).await? else {
                     bail!("unexpected response from the server");
                 };
-                print!("{}", crate::client::drafts_toml(&drafts));
+                out(crate::client::drafts_toml(&drafts))?;
                 Ok(())
             }),
             FaqCommand::Reload { server } => block_on(async {
                 let reloaded = client(&server)?.reload_faq().await?;
-                print!("{}", crate::client::reload_report(&reloaded));
+                out(crate::client::reload_report(&reloaded))?;
                 Ok(())
             }),
         },
@@ -283,6 +283,27 @@ fn run_ask(
     Ok(())
 }
 
+/// Writes a command's output to stdout. Unlike `print!`, a stdout that went away (`policybot faq status
+/// | head`) is an error the caller returns, not a panic; `main` ends quietly on it ([`is_closed_pipe`]).
+fn out(text: impl std::fmt::Display) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    write!(stdout, "{text}")?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// True when the error is stdout's reader having gone away (a broken pipe): the reader has what it
+/// wanted, so the command ends without an error message, as `grep` and `ripgrep` do.
+pub fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        let kind = c
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| c.downcast_ref::<serde_json::Error>()?.io_error_kind());
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn run_check(dir: &Path, config: Option<&Path>) -> Result<()> {
     let cfg = Config::load(config)?;
     let kb = Snapshot::build(load_faq(dir)?, cfg.matcher);
@@ -300,14 +321,14 @@ fn run_check(dir: &Path, config: Option<&Path>) -> Result<()> {
             dir.display()
         );
     }
-    println!(
-        "faq check: ok ({} sources, {} entries, {} phrasings)",
+    out(format_args!(
+        "faq check: ok ({} sources, {} entries, {} phrasings)\n",
         base.sources.len(),
         base.entries.len(),
         phrasings
-    );
-    print!("{}", faq::report::ageing(base, cfg.knowledge.as_of.day()));
-    print!("{}", faq::applies::unreviewed(base));
+    ))?;
+    out(faq::report::ageing(base, cfg.knowledge.as_of.day()))?;
+    out(faq::applies::unreviewed(base))?;
     Ok(())
 }
 
@@ -330,7 +351,7 @@ fn run_build(source: &Path, supersedes: &[String], faq_dir: &Path) -> Result<()>
             );
         };
         let note = faq::draft::superseded_note(&load_faq(faq_dir)?, supersedes, &title);
-        print!("{}", note.map_err(anyhow::Error::msg)?);
+        out(note.map_err(anyhow::Error::msg)?)?;
     }
     let analyzer = Analyzer::build(&FaqBase::default());
     let doc = faq::draft::Document {
@@ -339,10 +360,7 @@ fn run_build(source: &Path, supersedes: &[String], faq_dir: &Path) -> Result<()>
         date: date.as_deref(),
         body: &body,
     };
-    print!(
-        "{}",
-        faq::draft::draft_toml(|t| analyzer.all_terms(t), &doc)
-    );
+    out(faq::draft::draft_toml(|t| analyzer.all_terms(t), &doc))?;
     Ok(())
 }
 
@@ -357,7 +375,10 @@ fn run_hash_password() -> Result<()> {
     if password.chars().count() < 8 {
         bail!("the password must have at least 8 characters");
     }
-    println!("{}", crate::console::accounts::hash_password(password)?);
+    out(format_args!(
+        "{}\n",
+        crate::console::accounts::hash_password(password)?
+    ))?;
     Ok(())
 }
 
@@ -434,8 +455,8 @@ async fn run_queue(
         .apply(queue_action(command, officer)?)
         .await?;
     match json {
-        true => println!("{}", outcome_json(&outcome)?),
-        false => print!("{}", outcome_text(&outcome)),
+        true => out(format_args!("{}\n", outcome_json(&outcome)?))?,
+        false => out(outcome_text(&outcome))?,
     }
     Ok(())
 }

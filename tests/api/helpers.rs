@@ -562,6 +562,49 @@ pub fn ask_json_with(args: &[&str], questions: &[&str]) -> Vec<Value> {
         .collect()
 }
 
+/// `policybot ask --json` on the shipped base with `n` questions on stdin, whose reader takes one line of
+/// the answers and closes the pipe; returns (success, stderr). The questions are fed from a thread that
+/// stops when the bot no longer reads.
+pub fn ask_json_read_one_line(n: usize) -> (bool, String) {
+    use std::io::{BufRead, Write};
+    let mut child = Command::new(BIN)
+        .args([
+            "ask",
+            "--json",
+            "--faq",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/faq"),
+        ])
+        .envs_removed()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        for _ in 0..n {
+            if stdin
+                .write_all("我们厂临时转产口罩，要办环评吗？\n".as_bytes())
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with('{'), "{first}");
+    // The reader is dropped here: the bot's next writes meet a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// The ticket number in a reply such as "…（工单 #12）…".
 pub fn ticket_number(reply: &str) -> Option<u64> {
     let rest = &reply[reply.find("工单 #")? + "工单 #".len()..];

@@ -1,5 +1,6 @@
 //! Small faults of the hardening review (finding 10): a send API answering 200 with a non-JSON body, a
 //! config whose own destinations are off the allow-list, and a TOML error that named only a byte range.
+//! Also: a command whose output is piped into `head` ends quietly when `head` has read enough.
 
 use crate::helpers::*;
 use reqwest::StatusCode;
@@ -68,4 +69,14 @@ async fn a_toml_syntax_error_names_the_key_and_line() {
     assert!(!ok);
     assert!(said.contains("server.listen (line 2)"), "{said}");
     assert!(!said.contains("bytes"), "{said}");
+}
+
+#[test]
+fn a_command_whose_reader_goes_away_ends_quietly() {
+    // Before: `policybot faq build … | head` panicked ("failed printing to stdout: Broken pipe") and
+    // `ask --json … | head -1` printed "error: Broken pipe" and failed. 5,000 answers are ~2 MB, far more
+    // than a pipe buffers, so the bot is still writing when the reader goes away.
+    let (ok, stderr) = ask_json_read_one_line(5_000);
+    assert!(ok, "{stderr}");
+    assert_eq!(stderr, "");
 }
