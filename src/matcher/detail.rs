@@ -1,7 +1,7 @@
 //! Questions that ask for a detail a measure may not state: an amount, a deadline or date, a duration, a
 //! form or template, a menu or web address, a phone number or office hours, trouble with one's account, whether one named firm qualifies, what changed
 //! later, how to apply or how something is classified (a direction clause such as 设立国家绿色发展基金 states
-//! neither), whether a measure written for some places, firms or settings also holds for others ("一般建设项目
+//! neither), what follows a breach (a duty such as 确保监测设备正常运行 names no penalty), whether a measure written for some places, firms or settings also holds for others ("一般建设项目
 //! 也能…吗"). When the best entry's quote does not state that kind of detail (for the last kind: when the
 //! entry is limited at all), the question goes to an officer with the measure attached for reference
 //! instead of being answered as if the quote settled it.
@@ -26,6 +26,9 @@ pub enum Detail {
     Procedure,
     /// Whether a limited measure also holds beyond whom it names.
     Beyond,
+    /// What follows a breach: a penalty, a liability (a measure that only says what firms must do
+    /// states none).
+    Consequence,
 }
 
 impl Detail {
@@ -43,6 +46,7 @@ impl Detail {
             Detail::Later => "政策后续是否有调整、现在是否仍适用",
             Detail::Procedure => "具体申请办理程序或划分标准",
             Detail::Beyond => "这项措施是否也适用于您的地区、项目或企业",
+            Detail::Consequence => "违反后的处罚或责任",
         }
     }
 }
@@ -123,6 +127,12 @@ static ASKED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
                 r"多久|多长时间|(?:要|得|需要)几天|几天(?:能|可以|内|之内)|几个工作日|多少天|几个月|几周|几年",
             ),
         ),
+        (
+            Detail::Consequence,
+            re(
+                r"(?:啥|什么|哪些)(?:后果|处罚|惩罚)|负(?:啥|什么)(?:法律)?责任|(?:啥|什么)法律责任|后果(?:严重|大|是什么|会)|(?:会|要)(?:不会)?(?:被|挨)?(?:罚|处罚|追责|判刑|坐牢|查封|关停)|罚不罚|[怎咋]么罚|如何处罚|[怎咋]么处罚|受到?(?:什么|啥)?处罚",
+            ),
+        ),
     ]
 });
 
@@ -161,6 +171,12 @@ static STATED: LazyLock<Vec<(Detail, Regex)>> = LazyLock::new(|| {
         (Detail::Eligibility, re(r"^$")),
         (Detail::Later, re(r"^$")),
         (Detail::Beyond, re(r"^$")),
+        (
+            Detail::Consequence,
+            re(
+                r"罚|惩戒|惩处|追究|吊销|责令|查处|打击|取缔|关闭|停产|失信|黑名单|联合惩|法律责任|刑事|移送|严惩|问责|追责|不予|从轻|减轻|曝光",
+            ),
+        ),
     ]
 });
 
@@ -207,6 +223,11 @@ mod tests {
             ("一般建设项目也能用环评告知承诺制吗", Detail::Beyond),
             ("外地的养殖场也可以这样办吗", Detail::Beyond),
             ("告知承诺制我们能用吗", Detail::Beyond),
+            (
+                "有人故意把监控设备弄坏了，公司会有啥后果",
+                Detail::Consequence,
+            ),
+            ("数据造假会不会被罚", Detail::Consequence),
         ] {
             assert_eq!(asked(q), Some(d), "{q}");
         }
