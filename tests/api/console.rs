@@ -133,6 +133,49 @@ async fn the_try_it_pane_answers_a_question_as_the_bot_would_on_a_phone() {
 }
 
 #[tokio::test]
+async fn the_try_it_pane_answers_as_a_group_of_a_place_and_names_an_unknown_place() {
+    // Groups configured as one place's get that place's measures: an officer trying a question must
+    // be able to see what such a group gets, as `ask --place` and the API show it.
+    let app = spawn(Setup::default()).await;
+    let Some(b) = Browser::start(1280, 900).await else {
+        return;
+    };
+    b.sign_in(&app.url(""), OFFICER.0, OFFICER.1).await;
+    let question = "疫情期间环评审批能网上办吗";
+    let (_, province) = app.api_post("/ask", json!({ "question": question })).await;
+    let (_, city) = app
+        .api_post("/ask", json!({ "question": question, "place": "三门峡" }))
+        .await;
+    assert_ne!(
+        province["faq_id"], city["faq_id"],
+        "the place changes the answer"
+    );
+
+    b.goto(&app.url("/try")).await;
+    b.fill("#question", question).await;
+    b.fill("#place", "三门峡").await;
+    b.click("#ask").await;
+    assert_eq!(
+        b.text("#answer-entry").await,
+        city["faq_id"].as_str().unwrap()
+    );
+    assert!(b.text("#answered-as").await.contains("三门峡"));
+    b.screenshot("console-try-it-place").await;
+
+    b.fill("#question", question).await;
+    b.fill("#place", "汴京").await;
+    b.click("#ask").await;
+    assert!(b.text("#place-error").await.contains("汴京"));
+    assert!(
+        !b.page_text().await.contains("候选条目"),
+        "nothing answered"
+    );
+    let (_, tickets) = app.api_get("/tickets?status=all").await;
+    assert_eq!(tickets, json!([]), "try-it makes no ticket");
+    b.close().await;
+}
+
+#[tokio::test]
 async fn an_admin_approves_a_draft_and_the_next_question_is_answered_from_it() {
     let (_dir, faq) = faq_copy(|_| {});
     let app = spawn(Setup {

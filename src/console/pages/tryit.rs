@@ -1,6 +1,8 @@
 //! Try it: type a question, see what the bot would reply in a group, the outcome, and the candidates
 //! with their scores and why. Uses the same side-effect-free answer as `policybot ask` and
-//! `/api/v1/ask`: no ticket, nothing stored.
+//! `/api/v1/ask`: no ticket, nothing stored. An optional place answers as in a group configured as that
+//! place's (`[[groups]]`, `ask --place`): the configured groups' places are offered, any place of
+//! `faq/places.toml` is accepted, and an unknown one is said so, with nothing answered.
 
 use crate::console::Ctx;
 use crate::console::guard::{Officer, Posted};
@@ -13,9 +15,12 @@ use serde::Deserialize;
 /// Longest question accepted (characters).
 const MAX_CHARS: usize = 500;
 
+/// Longest place name accepted (characters).
+const MAX_PLACE_CHARS: usize = 20;
+
 pub async fn page(State(ctx): State<Ctx>, Officer(me): Officer) -> Response {
     let views = &ctx.console.views;
-    let data = context! { nav => "try" };
+    let data = context! { nav => "try", places => group_places(&ctx) };
     views
         .page("try.html", Some(&me), data)
         .map_or_else(|e| e.into_page(views), IntoResponse::into_response)
@@ -25,6 +30,8 @@ pub async fn page(State(ctx): State<Ctx>, Officer(me): Officer) -> Response {
 pub struct Question {
     #[serde(default)]
     question: String,
+    #[serde(default)]
+    place: String,
 }
 
 pub async fn ask(State(ctx): State<Ctx>, posted: Posted<Question>) -> Response {
@@ -36,9 +43,18 @@ pub async fn ask(State(ctx): State<Ctx>, posted: Posted<Question>) -> Response {
         .chars()
         .take(MAX_CHARS)
         .collect();
-    let result = (!question.is_empty()).then(|| {
-        let kb = ctx.app.faq.current();
-        let r = crate::ask::ask(&kb, ctx.app.config.knowledge, &question);
+    let place: String = posted
+        .form
+        .place
+        .trim()
+        .chars()
+        .take(MAX_PLACE_CHARS)
+        .collect();
+    let kb = ctx.app.faq.current();
+    let home = (!place.is_empty()).then(|| kb.home(&place));
+    let unknown_place = matches!(home, Some(None));
+    let result = (!question.is_empty() && !unknown_place).then(|| {
+        let r = crate::ask::ask_in(&kb, ctx.app.config.knowledge, &question, home.flatten());
         let candidates: Vec<Value> = r
             .candidates
             .iter()
@@ -49,10 +65,25 @@ pub async fn ask(State(ctx): State<Ctx>, posted: Posted<Question>) -> Response {
             .collect();
         context! { r => r, outcome_name => outcome_name(r.outcome), candidates => candidates }
     });
-    let data = context! { question => question, result => result, nav => "try" };
+    let data = context! {
+        question => question,
+        place => place,
+        unknown_place => unknown_place,
+        places => group_places(&ctx),
+        result => result,
+        nav => "try",
+    };
     views
         .page("try.html", Some(&posted.session), data)
         .map_or_else(|e| e.into_page(views), IntoResponse::into_response)
+}
+
+/// The places of the configured groups, each once, in the config's order.
+fn group_places(ctx: &Ctx) -> Vec<String> {
+    let mut places = ctx.app.config.places();
+    let mut seen = std::collections::HashSet::new();
+    places.retain(|p| seen.insert(p.clone()));
+    places
 }
 
 fn outcome_name(outcome: &str) -> &'static str {
