@@ -187,3 +187,24 @@ async fn a_reload_whose_places_lack_a_groups_place_is_refused_and_the_old_base_s
     let (plain, _) = app.wecom.decrypt(xml_field(&reply, "Encrypt"));
     assert!(plain.contains(KAIFENG_WORDS), "{plain}");
 }
+
+#[test]
+fn a_question_about_what_the_province_does_is_not_answered_with_one_citys_practice() {
+    // 省里 / 省厅 / 全省 name the province (faq/places.toml): 三门峡's incentive for green factories is
+    // that city's answer, not the province's.
+    let [city, province, department] = &ask_json(&[
+        "三门峡对评上绿色工厂的企业有什么激励",
+        "省里对评上绿色工厂的企业有什么激励",
+        "省厅对评上绿色工厂的企业给什么激励",
+    ])[..] else {
+        panic!("three results")
+    };
+    assert_eq!(city["outcome"], "answered", "{city}");
+    let local = city["faq_id"].as_str().unwrap();
+    for r in [province, department] {
+        assert!(
+            !(r["outcome"] == "answered" && r["faq_id"] == local),
+            "the city's measure answered for the province: {r}"
+        );
+    }
+}
