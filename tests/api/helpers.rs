@@ -531,22 +531,25 @@ pub fn ask_json(questions: &[&str]) -> Vec<Value> {
     ask_json_with(&["--as-of", TEST_AS_OF], questions)
 }
 
+/// `policybot ask --json` on the shipped base, stdin and stdout piped.
+fn ask_json_command() -> Command {
+    let mut c = Command::new(BIN);
+    c.args([
+        "ask",
+        "--json",
+        "--faq",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/faq"),
+    ])
+    .envs_removed()
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped());
+    c
+}
+
 /// `policybot ask --json` with `args` over `questions` (one per line on stdin), parsed.
 pub fn ask_json_with(args: &[&str], questions: &[&str]) -> Vec<Value> {
     use std::io::Write;
-    let mut child = Command::new(BIN)
-        .args([
-            "ask",
-            "--json",
-            "--faq",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/faq"),
-        ])
-        .args(args)
-        .envs_removed()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = ask_json_command().args(args).spawn().unwrap();
     child
         .stdin
         .take()
@@ -567,19 +570,7 @@ pub fn ask_json_with(args: &[&str], questions: &[&str]) -> Vec<Value> {
 /// stops when the bot no longer reads.
 pub fn ask_json_read_one_line(n: usize) -> (bool, String) {
     use std::io::{BufRead, Write};
-    let mut child = Command::new(BIN)
-        .args([
-            "ask",
-            "--json",
-            "--faq",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/faq"),
-        ])
-        .envs_removed()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = ask_json_command().stderr(Stdio::piped()).spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let feeder = std::thread::spawn(move || {
         for _ in 0..n {
