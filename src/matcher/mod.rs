@@ -163,6 +163,8 @@ pub struct Matcher {
     limited: Vec<bool>,
     /// Per entry: the kind of firm or setting it is written for, to tell a question from someone else.
     limits: Vec<asker::Limit>,
+    /// Per entry: the entries whose (different) quote its own quote contains ([`Matcher::merge_nested`]).
+    nested: Vec<Vec<usize>>,
     thresholds: Thresholds,
 }
 
@@ -186,6 +188,7 @@ impl Matcher {
             ids: base.entries.iter().map(|e| e.id.as_str().into()).collect(),
             limited: base.entries.iter().map(limited).collect(),
             limits: base.entries.iter().map(asker::Limit::of).collect(),
+            nested: nested_quotes(base),
             index,
             thresholds,
         }
@@ -265,6 +268,7 @@ impl Matcher {
             blocked,
             elsewhere,
         } = self.rank_in(&prepared, &named, home);
+        let ranked = self.merge_nested(ranked);
         if intent::is_specific_case(&normalized) {
             return self.decision(
                 Outcome::Escalated,
@@ -312,6 +316,29 @@ impl Matcher {
             "no confident match"
         };
         self.decision(Outcome::Escalated, normalized, ranked, Some(reason))
+    }
+
+    /// When the best two candidates are close and one's quote contains the other's (an entry quoting a
+    /// passage, another quoting one sentence of it), they are one answer, not a choice: the one quoting
+    /// the whole passage stands for both, with the better score.
+    fn merge_nested(&self, mut ranked: Vec<Ranked>) -> Vec<Ranked> {
+        if let [a, b, ..] = ranked[..]
+            && a.score - b.score < self.thresholds.lead_margin
+        {
+            let whole = if self.nested[a.entry].contains(&b.entry) {
+                Some(a.entry)
+            } else {
+                self.nested[b.entry].contains(&a.entry).then_some(b.entry)
+            };
+            if let Some(entry) = whole {
+                ranked[0] = Ranked {
+                    entry,
+                    score: a.score,
+                };
+                ranked.remove(1);
+            }
+        }
+        ranked
     }
 
     /// A decision naming the ranked entries by id.
@@ -484,6 +511,27 @@ fn domain_vocabulary(base: &FaqBase) -> impl Iterator<Item = &str> {
 fn limited(e: &crate::faq::Entry) -> bool {
     let a = &e.applies_to;
     a.place.is_some() || a.enterprise.is_some() || e.is_household()
+}
+
+/// For each entry, the entries whose quote is a strict part of its own (white space ignored).
+fn nested_quotes(base: &FaqBase) -> Vec<Vec<usize>> {
+    let quotes: Vec<String> = base
+        .entries
+        .iter()
+        .map(|e| crate::text::squeeze(&e.answer))
+        .collect();
+    quotes
+        .iter()
+        .map(|whole| {
+            (0..quotes.len())
+                .filter(|&j| {
+                    !quotes[j].is_empty()
+                        && quotes[j] != *whole
+                        && whole.contains(quotes[j].as_str())
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The phrasing and coverage part of an entry's score, from the question's term weight sums (whose
@@ -672,6 +720,35 @@ mod tests {
         let d = m.decide("企业复工前要验收还是备案");
         assert_eq!(d.outcome, Outcome::Clarify, "{d:?}");
         assert_eq!(d.candidates.len(), 2);
+    }
+
+    #[test]
+    fn two_close_entries_one_quoting_a_passage_the_other_one_sentence_of_it_get_the_passage() {
+        let asked_alike = |whole: &str| {
+            matcher(vec![
+                entry(
+                    "acceptance",
+                    "企业复工需要验收吗",
+                    &["复工前要不要验收"],
+                    &["验收"],
+                    "尽快验收。",
+                ),
+                entry(
+                    "both",
+                    "企业复工需要备案吗",
+                    &["复工前要不要备案"],
+                    &["备案"],
+                    whole,
+                ),
+            ])
+            .decide("企业复工前要验收还是备案")
+        };
+        // Not nested: a choice (as above); nested: the passage answers both.
+        assert_eq!(asked_alike("即时备案。").outcome, Outcome::Clarify);
+        let d = asked_alike("尽快验收。即时备案。");
+        assert_eq!(d.outcome, Outcome::Answered, "{d:?}");
+        assert_eq!(best(&d), Some("both"));
+        assert_eq!(d.candidates.len(), 1, "{d:?}");
     }
 
     #[test]
