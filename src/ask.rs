@@ -28,6 +28,10 @@ pub struct AskResult {
     /// For a message with two questions: what became of the other one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub other: Option<OtherView>,
+    /// The place (its name in `places.toml`) whose group the question was decided as, when one was
+    /// given (`ask --place`, `{"place"}`); absent for a province-wide group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
 }
 
 /// The other question of a two-question message: `answered` with its entry, or `escalated`.
@@ -64,6 +68,7 @@ impl AskResult {
                     .filter(|_| o.outcome == Outcome::Answered)
                     .map(|c| c.id.to_string()),
             }),
+            place: None,
         }
     }
 }
@@ -95,5 +100,8 @@ pub fn ask(kb: &Snapshot, k: Knowledge, question: &str) -> AskResult {
 pub fn ask_in(kb: &Snapshot, k: Knowledge, question: &str, home: Option<Home>) -> AskResult {
     let on = k.as_of.day();
     let d = knowledge::review(k, kb, kb.decide_in(question, home), on);
-    AskResult::new(kb, question, &d, on)
+    AskResult {
+        place: home.map(|h| kb.place_name(h).to_owned()),
+        ..AskResult::new(kb, question, &d, on)
+    }
 }

@@ -13,6 +13,13 @@ use super::{Decision, Matcher, Outcome, Ranked, Reference, detail};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Home(u16);
 
+impl Home {
+    /// The place's position in the base's `places` (the base the matcher was built from).
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
 /// The reason of an escalation whose best candidate was another place's measure.
 pub const ANOTHER_PLACE: &str = "another place's measure";
 

@@ -138,6 +138,11 @@ impl Snapshot {
         self.matcher.home(place)
     }
 
+    /// The name (in `places.toml`) of a place resolved by [`Snapshot::home`].
+    pub fn place_name(&self, home: Home) -> &str {
+        &self.base.places[home.index()].name
+    }
+
     /// Every configured group's place (`groups[i].place`, in order: `Config::places`)
     /// is a place of this base: served only then.
     pub fn knows_places(&self, places: &[String]) -> Result<(), Refusal> {

@@ -121,6 +121,8 @@ async fn the_admin_ask_shows_what_a_group_of_a_place_gets_and_refuses_an_unknown
         "{zhengzhou}"
     );
     assert!(zhengzhou["reply"].as_str().unwrap().contains("供参考"));
+    assert_eq!(zhengzhou["place"], "郑州", "the place it was decided for");
+    assert_eq!(anywhere.get("place"), None, "{anywhere}");
     assert_eq!(status, StatusCode::BAD_REQUEST, "{unknown}");
     assert!(
         unknown["error"]
