@@ -108,6 +108,7 @@ mod tests {
             reason: None,
             reference: None,
             other: None,
+            home: None,
         }
     }
 

@@ -18,7 +18,10 @@ use crate::snapshot::Snapshot;
 pub fn render(kb: &Snapshot, d: &Decision, ticket: Option<Ticketed>, on: Date) -> String {
     match d.outcome {
         Outcome::Answered => {
-            let first = best_entry(kb, d).map_or_else(help_text, |e| answer(&kb.base, e, on));
+            let first = best_entry(kb, d).map_or_else(help_text, |e| {
+                let at_home = d.home.is_some_and(|h| kb.applies_at(e.id.as_str(), h));
+                answer_for(&kb.base, e, on, at_home)
+            });
             match d.other.as_deref() {
                 Some(other) => format!(
                     "{first}
@@ -74,9 +77,15 @@ fn best_entry<'a>(kb: &'a Snapshot, d: &Decision) -> Option<&'a Entry> {
 /// An entry's answer as of `on`: in force, the quote as it is (with a note if it ends soon); otherwise a
 /// plain statement of its status first, the quote as history, and where to turn.
 pub fn answer(base: &FaqBase, entry: &Entry, on: Date) -> String {
+    answer_for(base, entry, on, false)
+}
+
+/// [`answer`] for a group: `at_home` when the group is configured as a place where the measure applies,
+/// so a local measure is said to be that place's without sending readers to their own local rules.
+fn answer_for(base: &FaqBase, entry: &Entry, on: Date, at_home: bool) -> String {
     let t = &entry.timeline;
     let status = t.status(on);
-    let quote = quote(base, entry);
+    let quote = quote(base, entry, at_home);
     if let Some(opening) = notice::opening(t, status) {
         return format!("{opening}\n{quote}\n{}", notice::closing(t));
     }
@@ -92,12 +101,13 @@ pub const NOTE_MARK: &str = "编者注（本部门注，非政策原文）：";
 /// An entry's verbatim answer, its citation and validity note, then the department's note if it has one.
 /// A city's or county's measure says so first, before the quote, so that a reader on a phone knows whose
 /// practice it is before reading it (a city's measure answers a question naming no place only as that
-/// city's).
-fn quote(base: &FaqBase, e: &Entry) -> String {
-    let mut out = e
-        .place()
-        .map(|place| format!("以下是{place}的做法，其他地区请以当地规定为准：\n"))
-        .unwrap_or_default();
+/// city's); outside a group of a place where it applies (`at_home`), readers are sent to their own rules.
+fn quote(base: &FaqBase, e: &Entry, at_home: bool) -> String {
+    let mut out = match (e.place(), at_home) {
+        (Some(place), true) => format!("以下是{place}的做法：\n"),
+        (Some(place), false) => format!("以下是{place}的做法，其他地区请以当地规定为准：\n"),
+        (None, _) => String::new(),
+    };
     out.push_str(e.answer.trim());
     if let Some(src) = base.source_of(e) {
         out.push_str(&format!(
@@ -222,7 +232,7 @@ mod tests {
         e.note = Some("漂白粉的主要成分为次氯酸钙。".into());
         let base = fixtures::base(vec![e], "漂白粉（主要成分次氯酸钠）");
         assert_eq!(
-            quote(&base, &base.entries[0]),
+            quote(&base, &base.entries[0], false),
             "漂白粉（主要成分次氯酸钠）\n——《T》一，I，2020-02-21\n编者注（本部门注，非政策原文）：漂白粉的主要成分为次氯酸钙。"
         );
     }
@@ -234,8 +244,13 @@ mod tests {
         e.applies_to.place = Some("开封".into());
         let base = fixtures::base(vec![e], "20天压缩到2天");
         assert_eq!(
-            quote(&base, &base.entries[0]),
+            quote(&base, &base.entries[0], false),
             "以下是开封的做法，其他地区请以当地规定为准：\n20天压缩到2天\n——《T》一，I，2020-02-21"
+        );
+        // In a group of a place where it applies, readers need not be sent to their own rules.
+        assert_eq!(
+            quote(&base, &base.entries[0], true),
+            "以下是开封的做法：\n20天压缩到2天\n——《T》一，I，2020-02-21"
         );
     }
 }

@@ -124,6 +124,8 @@ pub struct Decision {
     /// For a message asking two questions: the decision on the other one (never itself split). The
     /// outcome above is then `Answered`, and this one is answered with another entry or escalated.
     pub other: Option<Box<Decision>>,
+    /// The place of the group the message came from, when it is configured as one place's.
+    pub home: Option<Home>,
 }
 
 /// The reason of the small talk outcome for a stray number, ordinal or command word.
@@ -213,6 +215,22 @@ impl Matcher {
     /// [`Matcher::decide`] for a message from a group configured as `home`'s (see [`Home`]): a question
     /// naming no place is decided as if it named `home`.
     pub fn decide_in(&self, question: &str, home: Option<Home>) -> Decision {
+        Decision {
+            home,
+            ..self.decide_message(question, home)
+        }
+    }
+
+    /// True when entry `id`'s measure applies in the place `home` (it is that place's, a place's
+    /// containing it, or not local at all).
+    pub fn applies_at(&self, id: &str, home: Home) -> bool {
+        self.ids
+            .iter()
+            .position(|i| i.as_str() == id)
+            .is_some_and(|e| self.scope.applies_to(e, home.index() as u16))
+    }
+
+    fn decide_message(&self, question: &str, home: Option<Home>) -> Decision {
         let normalized = crate::text::normalize(question);
         if intent::is_smalltalk(&normalized) {
             let reason = intent::is_thanks(&normalized).then_some(THANKS);
@@ -363,6 +381,7 @@ impl Matcher {
             reason,
             reference: None,
             other: None,
+            home: None,
         }
     }
 

@@ -182,7 +182,7 @@ impl Scope {
         })
     }
 
-    fn applies_to(&self, entry: usize, place: u16) -> bool {
+    pub fn applies_to(&self, entry: usize, place: u16) -> bool {
         let own = &self.source_places[entry];
         own.is_empty() || own.iter().any(|o| self.within(place, *o))
     }

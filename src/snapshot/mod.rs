@@ -138,6 +138,11 @@ impl Snapshot {
         self.matcher.home(place)
     }
 
+    /// True when entry `id`'s measure applies in the place `home` ([`Matcher::applies_at`]).
+    pub fn applies_at(&self, id: &str, home: Home) -> bool {
+        self.matcher.applies_at(id, home)
+    }
+
     /// The name (in `places.toml`) of a place resolved by [`Snapshot::home`].
     pub fn place_name(&self, home: Home) -> &str {
         &self.base.places[home.index()].name

@@ -15,6 +15,8 @@ const PIG_FARM: &str = "生猪养殖项目环评可以告知承诺吗";
 const KAIFENG_PIG: &str = "news-kf-pig-farm";
 const KAIFENG_WORDS: &str = "生猪养殖告知承诺制审批";
 const KAIFENG_PRACTICE: &str = "开封的做法";
+/// What a local measure's answer adds for readers outside its place.
+const ELSEWHERE_CAVEAT: &str = "其他地区请以当地规定为准";
 const ZHENGZHOU_GROUP: &str = "cid-zhengzhou-enterprises==";
 const KAIFENG_CHAT: &str = "wrkKaifeng";
 
@@ -63,7 +65,9 @@ async fn the_same_question_from_a_group_of_no_place_gets_the_measure_with_whose_
     let text = markdown_text(&body);
     assert_eq!(ticket_number(text), None, "{text}");
     assert!(
-        text.contains(KAIFENG_WORDS) && text.contains(KAIFENG_PRACTICE),
+        text.contains(KAIFENG_WORDS)
+            && text.contains(KAIFENG_PRACTICE)
+            && text.contains(ELSEWHERE_CAVEAT),
         "{text}"
     );
     assert!(!text.contains("供参考"), "{text}");
@@ -83,6 +87,9 @@ async fn a_wecom_group_of_the_measures_own_place_gets_the_answer() {
     assert!(plain.contains(KAIFENG_WORDS), "{plain}");
     assert_eq!(ticket_number(&plain), None, "{plain}");
     assert!(!plain.contains("供参考"), "{plain}");
+    // Whose practice it is, still; but in 开封's own group, not "elsewhere, ask your local rules".
+    assert!(plain.contains(KAIFENG_PRACTICE), "{plain}");
+    assert!(!plain.contains(ELSEWHERE_CAVEAT), "{plain}");
 }
 
 #[tokio::test]
