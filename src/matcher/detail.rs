@@ -1,9 +1,10 @@
-//! Questions that ask for a detail a measure may not state: an amount, a deadline or date, a duration, a
-//! form or template, a menu or web address, a phone number or office hours, trouble with one's account, whether one named firm qualifies, what changed
-//! later, how to apply or how something is classified (a direction clause such as 设立国家绿色发展基金 states
-//! neither), what follows a breach (a duty such as 确保监测设备正常运行 names no penalty), whether a measure written for some places, firms or settings also holds for others ("一般建设项目
-//! 也能…吗"). When the best entry's quote does not state that kind of detail (for the last kind: when the
-//! entry is limited at all), the question goes to an officer with the measure attached for reference
+//! Questions that ask for a detail a measure may not state: an amount, a deadline or date, a duration, a form
+//! or template, a menu or web address, a phone number or office hours, trouble with one's account, whether
+//! one named firm qualifies, what changed later, how to apply or how something is classified (a direction
+//! clause such as 设立国家绿色发展基金 states neither), what follows a breach (a duty such as 确保监测设备正常运行 names no
+//! penalty), whether a measure written for some places, firms or settings also holds for others
+//! ("一般建设项目也能…吗"). When the best entry's quote does not state that kind of detail (for the last kind: when
+//! the entry is limited at all), the question goes to an officer with the measure attached for reference
 //! instead of being answered as if the quote settled it.
 
 use regex::Regex;

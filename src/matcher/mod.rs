@@ -230,13 +230,10 @@ impl Matcher {
         }
     }
 
-    /// True when entry `id`'s measure applies in the place `home` (it is that place's, a place's
-    /// containing it, or not local at all).
-    pub fn applies_at(&self, id: &str, home: Home) -> bool {
-        self.ids
-            .iter()
-            .position(|i| i.as_str() == id)
-            .is_some_and(|e| self.scope.applies_to(e, home.index() as u16))
+    /// True when the measure of the entry at `entry` (its position in the base the matcher was built
+    /// from) applies in the place `home`: it is that place's, a place's containing it, or not local.
+    pub fn applies_at(&self, entry: usize, home: Home) -> bool {
+        self.scope.applies_to(entry, home.index() as u16)
     }
 
     fn decide_message(&self, question: &str, home: Option<Home>) -> Decision {
@@ -753,9 +750,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn two_entries_asked_alike_with_different_answers_get_a_choice() {
-        let m = matcher(vec![
+    /// 企业复工前要验收还是备案, asked of an entry answering 尽快验收。 and one (`id`) answering `answer`.
+    fn acceptance_or(id: &str, answer: &str) -> Decision {
+        matcher(vec![
             entry(
                 "acceptance",
                 "企业复工需要验收吗",
@@ -764,42 +761,31 @@ mod tests {
                 "尽快验收。",
             ),
             entry(
-                "filing",
+                id,
                 "企业复工需要备案吗",
                 &["复工前要不要备案"],
                 &["备案"],
-                "即时备案。",
+                answer,
             ),
-        ]);
-        let d = m.decide("企业复工前要验收还是备案");
+        ])
+        .decide("企业复工前要验收还是备案")
+    }
+
+    #[test]
+    fn two_entries_asked_alike_with_different_answers_get_a_choice() {
+        let d = acceptance_or("filing", "即时备案。");
         assert_eq!(d.outcome, Outcome::Clarify, "{d:?}");
         assert_eq!(d.candidates.len(), 2);
     }
 
     #[test]
     fn two_close_entries_one_quoting_a_passage_the_other_one_sentence_of_it_get_the_passage() {
-        let asked_alike = |whole: &str| {
-            matcher(vec![
-                entry(
-                    "acceptance",
-                    "企业复工需要验收吗",
-                    &["复工前要不要验收"],
-                    &["验收"],
-                    "尽快验收。",
-                ),
-                entry(
-                    "both",
-                    "企业复工需要备案吗",
-                    &["复工前要不要备案"],
-                    &["备案"],
-                    whole,
-                ),
-            ])
-            .decide("企业复工前要验收还是备案")
-        };
         // Not nested: a choice (as above); nested: the passage answers both.
-        assert_eq!(asked_alike("即时备案。").outcome, Outcome::Clarify);
-        let d = asked_alike("尽快验收。即时备案。");
+        assert_eq!(
+            acceptance_or("both", "即时备案。").outcome,
+            Outcome::Clarify
+        );
+        let d = acceptance_or("both", "尽快验收。即时备案。");
         assert_eq!(d.outcome, Outcome::Answered, "{d:?}");
         assert_eq!(best(&d), Some("both"));
         assert_eq!(d.candidates.len(), 1, "{d:?}");

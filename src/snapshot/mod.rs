@@ -140,7 +140,9 @@ impl Snapshot {
 
     /// True when entry `id`'s measure applies in the place `home` ([`Matcher::applies_at`]).
     pub fn applies_at(&self, id: &str, home: Home) -> bool {
-        self.matcher.applies_at(id, home)
+        self.positions
+            .get(id)
+            .is_some_and(|&i| self.matcher.applies_at(i, home))
     }
 
     /// The name (in `places.toml`) of a place resolved by [`Snapshot::home`].
