@@ -230,6 +230,46 @@ mod tests {
     }
 
     #[test]
+    fn a_city_report_answers_a_question_only_its_own_words_carry_as_the_citys_practice() {
+        let mut b = base(
+            vec![
+                entry(
+                    "online",
+                    ONLINE,
+                    &["环评可以网上审批吗"],
+                    &["网上"],
+                    "全程网上办理。",
+                ),
+                local(
+                    entry(
+                        "zz-online",
+                        ONLINE,
+                        &["环评批文能快递寄到单位吗"],
+                        &["快递"],
+                        "网上办，批文快递寄送。",
+                    ),
+                    "zz",
+                    "郑州",
+                ),
+            ],
+            "",
+        );
+        source(&mut b, "zz", "郑州市生态环境局");
+        b.places = vec![place("河南", None), place("郑州", Some("河南"))];
+        b.reports = vec![Report {
+            entry: "zz-online".into(),
+            place: "郑州".into(),
+            measure: "online".into(),
+        }];
+        let m = Matcher::build(&b, Thresholds::default());
+        let d = m.decide("环评批文能快递寄到我们单位吗");
+        assert_eq!(outcome(&d), (Outcome::Answered, Some("zz-online")), "{d:?}");
+        // Asked about the rule both state, the provincial measure still answers.
+        let d = m.decide(ONLINE);
+        assert_eq!(outcome(&d), (Outcome::Answered, Some("online")), "{d:?}");
+    }
+
+    #[test]
     fn a_measure_of_no_place_answers_in_every_group() {
         let m = matcher();
         for home in [None, m.home("郑州"), m.home("开封")] {

@@ -22,6 +22,11 @@ pub enum Named {
     Place(u16),
 }
 
+/// How far a city report must out-score its provincial measure to answer, as the city's practice, a
+/// question that names no place. Below it the two are one rule and the provincial text answers. At 0.1
+/// a question put in the report's words about the rule itself (达标企业免检查) went to the city's text.
+const REPORT_LEAD: f32 = 0.2;
+
 /// A city report of a provincial measure, by entry index.
 struct Link {
     report: usize,
@@ -189,14 +194,19 @@ impl Scope {
 
     /// Folds each city report and its provincial measure into one candidate with the better score of
     /// the two: the provincial measure, unless the question names the report's place (or a place inside
-    /// it). Candidates are (entry, score).
+    /// it), or names no place and is carried by the report's own words (it out-scores the measure by
+    /// [`REPORT_LEAD`]: it asks for a detail only the city's text states, such as 现场照片 for a remote
+    /// review). Candidates are (entry, score).
     pub fn fold_reports(&self, named: &[Named], scored: &mut Vec<(usize, f32)>) {
+        let names_place = named.iter().any(|n| matches!(n, Named::Place(_)));
         for l in &self.links {
             let local = named.iter().any(|n| match n {
                 Named::Place(p) => self.within(*p, l.place),
                 Named::Object(_) => false,
             });
-            let (keep, drop) = if local {
+            let score = |e: usize| scored.iter().find(|c| c.0 == e).map_or(0.0, |c| c.1);
+            let carried = !names_place && score(l.report) >= score(l.measure) + REPORT_LEAD;
+            let (keep, drop) = if local || carried {
                 (l.report, l.measure)
             } else {
                 (l.measure, l.report)
