@@ -45,6 +45,15 @@ static SPECIFIC_CASE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// A document number as official documents write it (〔2020〕14号).
+static DOCUMENT_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"〔\d{4}〕\s*\d+号?").expect("static regex"));
+
+/// The document numbers a (normalised) question names.
+pub fn document_numbers(normalized: &str) -> impl Iterator<Item = &str> {
+    DOCUMENT_NUMBER.find_iter(normalized).map(|m| m.as_str())
+}
+
 /// A number or an ordinal alone ("2", "2。", "第二个", "3号"), or a command word of the bot's own alone or
 /// with a ticket number: the pick of a suggestion, "人工" and the officers' commands mean something only in
 /// the exchange they belong to, which the caller handles before asking the matcher.

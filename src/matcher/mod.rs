@@ -296,7 +296,7 @@ impl Matcher {
             elsewhere,
         } = self.rank_in(&prepared, &named, home);
         let ranked = self.merge_nested(ranked);
-        if intent::is_specific_case(&normalized) {
+        if intent::is_specific_case(&self.without_quoted_documents(&normalized)) {
             return self.decision(
                 Outcome::Escalated,
                 normalized,
@@ -343,6 +343,19 @@ impl Matcher {
             "no confident match"
         };
         self.decision(Outcome::Escalated, normalized, ranked, Some(reason))
+    }
+
+    /// The question without the document numbers the base's quotes name (〔2020〕14号): asking what a
+    /// published document says is no look-up of one's own case, as a case or file number would be.
+    fn without_quoted_documents<'a>(&self, normalized: &'a str) -> std::borrow::Cow<'a, str> {
+        let mut text = std::borrow::Cow::Borrowed(normalized);
+        for number in intent::document_numbers(normalized) {
+            let digits = number.trim_end_matches('号');
+            if self.quotes.iter().any(|q| q.contains(digits)) {
+                text = text.replace(number, "").into();
+            }
+        }
+        text
     }
 
     /// When the best two candidates are close and one's quote contains the other's (an entry quoting a
@@ -671,6 +684,29 @@ mod tests {
             (Outcome::Escalated, Some("specific case"))
         );
         assert_eq!(best(&d), Some("eia"), "candidates are kept for the officer");
+    }
+
+    #[test]
+    fn a_document_the_base_quotes_is_asked_about_not_a_case_number() {
+        let mut entries = base_entries();
+        entries.push(entry(
+            "notice",
+            "信平疫防指办关于医疗废物管理的通知讲了什么",
+            &["信平疫防指办14号文是管啥的"],
+            &["疫防指办"],
+            "紧急印发了《关于加强医疗废物管理工作的通知》（信平疫防指办〔2020〕14号），对医疗废物处置作出了具体要求。",
+        ));
+        let m = matcher(entries);
+        let d = m.decide("信平疫防指办〔2020〕14号通知讲的是什么");
+        assert_eq!(
+            (d.outcome, best(&d)),
+            (Outcome::Answered, Some("notice")),
+            "{d:?}"
+        );
+        // A number no quote names is still someone's own file for an officer to look up.
+        let d = m.decide("信平疫防指办〔2021〕9号通知讲的是什么");
+        assert_eq!(d.outcome, Outcome::Escalated);
+        assert_eq!(d.reason, Some("specific case"));
     }
 
     #[test]
