@@ -6,6 +6,7 @@
 //! before the first event.
 
 use crate::faq::Status;
+use crate::matcher::Outcome;
 use crate::platform::Platform;
 use crate::snapshot::Snapshot;
 use std::collections::BTreeMap;
@@ -109,8 +110,32 @@ pub const FAMILIES: [(&str, &str, &str); 17] = [
 
 /// Platforms as labelled.
 const PLATFORMS: [&str; 2] = ["dingtalk", "wecom"];
+/// What became of a question, as `policybot_questions_total` and the console's daily counts name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// The matcher's outcome (for a two-question message, the first question's).
+    Matched(Outcome),
+    /// A question for the officers refused by the flood limits: no ticket was opened.
+    Throttled,
+}
+
+impl Counted {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Counted::Matched(o) => o.as_str(),
+            Counted::Throttled => "throttled",
+        }
+    }
+}
+
 /// What the bot did with a question.
-const OUTCOMES: [&str; 5] = ["answered", "clarify", "escalated", "smalltalk", "throttled"];
+const OUTCOMES: [Counted; 5] = [
+    Counted::Matched(Outcome::Answered),
+    Counted::Matched(Outcome::Clarify),
+    Counted::Matched(Outcome::Escalated),
+    Counted::Matched(Outcome::Smalltalk),
+    Counted::Throttled,
+];
 /// Why a callback was refused, per platform (DingTalk's sign can be replayed; WeCom's cannot).
 const REJECTIONS: [(&str, &[&str]); 2] = [
     (
@@ -154,7 +179,7 @@ impl Default for Metrics {
         let mut zeros = BTreeMap::new();
         for p in PLATFORMS {
             for o in OUTCOMES {
-                zeros.insert(("policybot_questions_total", questions(p, o)), 0);
+                zeros.insert(("policybot_questions_total", questions(p, o.as_str())), 0);
             }
             zeros.insert(("policybot_duplicates_dropped_total", platform(p)), 0);
         }
@@ -234,11 +259,12 @@ impl Metrics {
         *c.entry((name, labels)).or_default() += 1;
     }
 
-    pub fn question(&self, platform: Platform, outcome: &str) {
-        self.daily.record(outcome, super::now_ms());
+    /// A question handled (recorded as handled, its ticket opened or joined, or refused).
+    pub fn question(&self, platform: Platform, outcome: Counted) {
+        self.daily.record(outcome.as_str(), super::now_ms());
         self.inc(
             "policybot_questions_total",
-            questions(platform.as_str(), outcome),
+            questions(platform.as_str(), outcome.as_str()),
         );
     }
 
@@ -390,8 +416,8 @@ mod tests {
     #[test]
     fn render_lists_counters_and_the_histogram() {
         let m = Metrics::default();
-        m.question(Platform::DingTalk, "answered");
-        m.question(Platform::DingTalk, "answered");
+        m.question(Platform::DingTalk, Counted::Matched(Outcome::Answered));
+        m.question(Platform::DingTalk, Counted::Matched(Outcome::Answered));
         m.match_latency(Duration::from_micros(8));
         let text = m.render(3);
         assert!(

@@ -473,6 +473,15 @@ async fn a_flood_of_new_questions_is_refused_politely_beyond_the_hourly_limits()
     );
     let (_, all) = app.api_get("/tickets?status=all").await;
     assert_eq!(all.as_array().unwrap().len(), 5);
+    // Each question is counted once, by what became of it: a refused one as throttled, not also as
+    // escalated (it was counted both ways before).
+    let metrics = app.metrics().await;
+    for (outcome, n) in [("escalated", 6), ("throttled", 2)] {
+        let series = format!(
+            "policybot_questions_total{{platform=\"dingtalk\",outcome=\"{outcome}\"}} {n}\n"
+        );
+        assert!(metrics.contains(&series), "{series} in\n{metrics}");
+    }
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use crate::knowledge;
 use crate::matcher::{Decision, Home, Outcome};
 use crate::platform::{Inbound, Platform};
 use crate::reply;
+use crate::server::metrics::Counted;
 use crate::server::officer::{self, Command};
 use crate::snapshot::Snapshot;
 use crate::store::{Durability, Guess, PendingClarify};
@@ -31,8 +32,8 @@ pub struct Plan {
     pub act: Act,
     /// Suggestions or an offer of an officer to leave for the sender, replacing what was taken.
     pub remember: Option<(PendingClarify, Durability)>,
-    /// The question's outcome, for the metrics.
-    pub counted: Option<&'static str>,
+    /// What became of the question, for the metrics (counted once the message is handled).
+    pub counted: Option<Counted>,
     /// How long the matcher took, when it ran.
     pub matched_in: Option<Duration>,
 }
@@ -46,10 +47,7 @@ pub enum Act {
 
 /// A reply that opens no ticket.
 pub enum Say {
-    Text {
-        text: String,
-        outcome: &'static str,
-    },
+    Text(String),
     /// An officer's command, from a registered officer in an officer group: its outcome.
     Officer(Command),
     /// A message in an officer group from someone who is not a registered officer.
@@ -80,16 +78,13 @@ impl Plan {
         }
     }
 
-    fn reply(text: impl Into<String>, outcome: &'static str) -> Plan {
-        Plan::new(Act::Say(Say::Text {
-            text: text.into(),
-            outcome,
-        }))
+    fn reply(text: impl Into<String>) -> Plan {
+        Plan::new(Act::Say(Say::Text(text.into())))
     }
 
-    fn counted(self, outcome: &'static str) -> Plan {
+    fn counted(self, outcome: Outcome) -> Plan {
         Plan {
-            counted: Some(outcome),
+            counted: Some(Counted::Matched(outcome)),
             ..self
         }
     }
@@ -121,7 +116,7 @@ pub fn response(config: &Config, msg: &Inbound) -> Option<Response> {
 /// (`None` when either is missing).
 pub fn decide(cx: &Context, msg: &Inbound, offered: Option<(Response, PendingClarify)>) -> Plan {
     let Some(text) = msg.text.as_deref() else {
-        return Plan::reply(reply::TEXT_ONLY, "unsupported");
+        return Plan::reply(reply::TEXT_ONLY);
     };
     if in_officer_group(cx.config, msg) {
         return officer_plan(cx.config, msg, text);
@@ -131,14 +126,14 @@ pub fn decide(cx: &Context, msg: &Inbound, offered: Option<(Response, PendingCla
         match pick(cx, p, n) {
             Picked::Entry(entry, question) => {
                 let text = reply::answer(&cx.kb.base, entry, cx.on);
-                let plan = Plan::reply(text, "answered").counted("answered");
+                let plan = Plan::reply(text).counted(Outcome::Answered);
                 return Plan {
                     remember: offer_officers(cx, &question, entry),
                     ..plan
                 };
             }
             Picked::OutOfRange(p) => {
-                let plan = Plan::reply(reply::pick_out_of_range(p.faq_ids.len()), "clarify");
+                let plan = Plan::reply(reply::pick_out_of_range(p.faq_ids.len()));
                 return Plan {
                     remember: Some((p, Durability::WriteBehind)),
                     ..plan
@@ -156,7 +151,7 @@ pub fn decide(cx: &Context, msg: &Inbound, offered: Option<(Response, PendingCla
         if let Act::Escalate(ask) = &mut plan.act {
             ask.reuse = false;
         }
-        return plan.counted("escalated");
+        return plan.counted(Outcome::Escalated);
     }
     let plan = matched(cx, text);
     Plan {
@@ -196,7 +191,7 @@ fn matched(cx: &Context, text: &str) -> Plan {
     let decision = cx.kb.decide_in(text, cx.home);
     let matched_in = Some(started.elapsed());
     let decision = knowledge::review(cx.config.knowledge, cx.kb, decision, cx.on);
-    let outcome = decision.outcome.as_str();
+    let outcome = decision.outcome;
     let second_escalated = decision
         .other
         .as_ref()
@@ -212,7 +207,7 @@ fn matched(cx: &Context, text: &str) -> Plan {
                 .and_then(|e| offer_officers(cx, text, e));
             Plan {
                 remember,
-                ..Plan::reply(reply::render(cx.kb, &decision, None, cx.on), outcome)
+                ..Plan::reply(reply::render(cx.kb, &decision, None, cx.on))
             }
         }
         Outcome::Clarify => suggestions(cx, text, &decision),
@@ -236,7 +231,7 @@ fn suggestions(cx: &Context, text: &str, decision: &Decision) -> Plan {
     };
     Plan {
         remember: Some((pending, Durability::Durable)),
-        ..Plan::reply(reply::render(cx.kb, decision, None, cx.on), "clarify")
+        ..Plan::reply(reply::render(cx.kb, decision, None, cx.on))
     }
 }
 

@@ -14,6 +14,7 @@
 
 mod decide;
 
+use super::metrics::Counted;
 use super::{AppState, now_ms, officer};
 use crate::matcher::Outcome;
 use crate::platform::Inbound;
@@ -28,7 +29,6 @@ use tracing::instrument;
 pub enum Handled {
     Reply {
         text: String,
-        outcome: &'static str,
     },
     /// A redelivery of a message already handled: say nothing.
     Duplicate,
@@ -82,62 +82,80 @@ async fn apply(
     if let Some(d) = plan.matched_in {
         state.metrics.match_latency(d);
     }
-    if let Some(outcome) = plan.counted {
-        state.metrics.question(msg.platform, outcome);
-    }
     // Boxed: a ticket change's future is large, and the futures of every message (most of them
     // answers) would otherwise carry its size, copied as they are moved (measured with callgrind:
     // twice the memcpy per answered question).
     match plan.act {
-        Act::Escalate(ask) => Box::pin(escalate(state, (msg, kb), *ask, seen, now)).await,
-        Act::Say(say) => answer(state, msg, (say, plan.remember), seen, now).await,
+        Act::Escalate(ask) => {
+            Box::pin(escalate(state, (msg, kb), *ask, plan.counted, seen, now)).await
+        }
+        Act::Say(say) => {
+            let reply = Reply {
+                say,
+                remember: plan.remember,
+                counted: plan.counted,
+            };
+            answer(state, msg, reply, seen, now).await
+        }
     }
 }
 
-/// Records the message as handled (unless it was already: then nothing else happens), leaves what
-/// the plan offers the sender, and replies. Every message that opens no ticket goes through here.
+/// A reply that opens no ticket, with what it leaves for the sender and how its question is counted.
+struct Reply {
+    say: Say,
+    remember: Option<(PendingClarify, Durability)>,
+    counted: Option<Counted>,
+}
+
+/// Records the message as handled (unless it was already: then nothing else happens), counts its
+/// question, leaves what the plan offers the sender, and replies. Every message that opens no ticket
+/// goes through here.
 async fn answer(
     state: &AppState,
     msg: &Inbound,
-    (say, remember): (Say, Option<(PendingClarify, Durability)>),
+    reply: Reply,
     seen: Seen,
     now: i64,
 ) -> Result<Handled, StoreError> {
     if !state.store.mark_seen(&seen.key, seen.expires_ms).await? {
         return Ok(duplicate(state, msg));
     }
-    if let Some((pending, durability)) = remember {
+    if let Some(outcome) = reply.counted {
+        state.metrics.question(msg.platform, outcome);
+    }
+    if let Some((pending, durability)) = reply.remember {
         let who = clarify_key(msg);
         state.store.put_clarify(&who, pending, durability).await?;
     }
-    let (text, outcome) = match say {
-        Say::Text { text, outcome } => (text, outcome),
+    let text = match reply.say {
+        Say::Text(text) => text,
         Say::NotAnOfficer => {
             tracing::warn!(group = %msg.group_id, "officer command from a sender not in officers.staff_ids");
-            (reply::officer::NOT_AN_OFFICER.to_owned(), "refused")
+            reply::officer::NOT_AN_OFFICER.to_owned()
         }
         Say::Officer(command) => {
             let name = format!("{}({})", msg.sender_nick, msg.sender_id_or_nick());
-            let run = Box::pin(officer::run(state, &name, command, now));
-            (run.await?, "officer")
+            Box::pin(officer::run(state, &name, command, now)).await?
         }
     };
-    Ok(Handled::Reply { text, outcome })
+    Ok(Handled::Reply { text })
 }
 
 /// Opens or joins a ticket; the message is recorded in the ticket's transaction (so concurrent
-/// redeliveries open one ticket). Beyond the flood limits the asker is told so instead.
+/// redeliveries open one ticket), and its question counted as `counted`. Beyond the flood limits the
+/// asker is told so instead, and the question counted as throttled.
 async fn escalate(
     state: &AppState,
     (msg, kb): (&Inbound, &Snapshot),
     ask: Ask,
+    counted: Option<Counted>,
     seen: Seen,
     now: i64,
 ) -> Result<Handled, StoreError> {
     if ask.reuse
         && let Some(before) = state.tickets.answered_before(&ask.normalized).await?
     {
-        return Box::pin(repeated(state, msg, (&ask, &before), seen, now)).await;
+        return Box::pin(repeated(state, msg, (&ask, &before), counted, seen, now)).await;
     }
     let esc = Escalation {
         seen_key: seen.key.clone(),
@@ -161,14 +179,17 @@ async fn escalate(
         Escalated::Duplicate => return Ok(duplicate(state, msg)),
         Escalated::Throttled => {
             tracing::warn!(group = %msg.group_id, "new ticket refused: flood limit");
-            state.metrics.question(msg.platform, "throttled");
-            let say = Say::Text {
-                text: reply::THROTTLED.to_owned(),
-                outcome: "throttled",
+            let reply = Reply {
+                say: Say::Text(reply::THROTTLED.to_owned()),
+                remember: None,
+                counted: Some(Counted::Throttled),
             };
-            return answer(state, msg, (say, None), seen, now).await;
+            return answer(state, msg, reply, seen, now).await;
         }
     };
+    if let Some(outcome) = counted {
+        state.metrics.question(msg.platform, outcome);
+    }
     let (d, on) = (&ask.decision, state.config.knowledge.as_of.day());
     let ticketed = Some(reply::Ticketed {
         id: ticket.id,
@@ -180,7 +201,6 @@ async fn escalate(
             (Outcome::Answered, Some(_)) => reply::render(kb, d, ticketed, on),
             _ => reply::escalation(kb, d, ticketed, on),
         },
-        outcome: "escalated",
     })
 }
 
@@ -190,6 +210,7 @@ async fn repeated(
     state: &AppState,
     msg: &Inbound,
     (ask, before): (&Ask, &crate::store::Ticket),
+    counted: Option<Counted>,
     seen: Seen,
     now: i64,
 ) -> Result<Handled, StoreError> {
@@ -203,18 +224,12 @@ async fn repeated(
         question: ask.question.clone(),
         expires_ms: now + (state.config.server.clarify_ttl_secs as i64) * 1000,
     };
-    let say = Say::Text {
-        text,
-        outcome: "repeat",
+    let reply = Reply {
+        say: Say::Text(text),
+        remember: Some((offer, Durability::WriteBehind)),
+        counted,
     };
-    answer(
-        state,
-        msg,
-        (say, Some((offer, Durability::WriteBehind))),
-        seen,
-        now,
-    )
-    .await
+    answer(state, msg, reply, seen, now).await
 }
 
 /// True when some officer can see a new ticket: a webhook announces it, officers can list it in their

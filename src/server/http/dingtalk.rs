@@ -50,6 +50,6 @@ async fn bind_signature(state: &AppState, received: &dt::Received) -> Result<(),
 fn respond(inbound: &Inbound, handled: Handled) -> serde_json::Value {
     match handled {
         Handled::Duplicate => dt::respond(inbound, None),
-        Handled::Reply { text, .. } => dt::respond(inbound, Some(&text)),
+        Handled::Reply { text } => dt::respond(inbound, Some(&text)),
     }
 }

@@ -33,7 +33,7 @@ pub async fn callback(
         return Ok(String::new());
     };
     let handled = dispatch::handle(&state, received.inbound.clone()).await?;
-    let Handled::Reply { text, .. } = handled else {
+    let Handled::Reply { text } = handled else {
         return Ok(String::new());
     };
     let passive = received.respond(&text, now_ms());

@@ -31,7 +31,7 @@ impl aibot::Handler for Aibot {
         let inbound = message.inbound();
         let text = match dispatch::handle(state, inbound.clone()).await {
             Ok(Handled::Duplicate) => return,
-            Ok(Handled::Reply { text, .. }) => text,
+            Ok(Handled::Reply { text }) => text,
             Err(e) => {
                 tracing::warn!(error = %Chain(&e), "WeCom message not handled: storage unavailable");
                 BUSY.to_owned()

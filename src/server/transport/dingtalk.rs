@@ -36,7 +36,7 @@ impl stream::Handler for Stream {
             Ok(h) => h,
             Err(e) => return not_acked(e),
         };
-        let Handled::Reply { text, .. } = handled else {
+        let Handled::Reply { text } = handled else {
             return true;
         };
         let people = stream::reply_to(&inbound);
