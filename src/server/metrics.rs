@@ -19,8 +19,9 @@ const BUCKETS: [f64; 8] = [
     0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.001, 0.005, 0.025,
 ];
 
-/// Every family: name, type, help text, in the order `/metrics` lists them.
-pub const FAMILIES: [(&str, &str, &str); 17] = [
+/// Every family: name, type, help text, in the order `/metrics` lists them. The long connections'
+/// families come last: [`crate::server::transport`] renders them, only when a connection is configured.
+pub const FAMILIES: [(&str, &str, &str); 20] = [
     (
         "policybot_questions_total",
         "counter",
@@ -105,6 +106,21 @@ pub const FAMILIES: [(&str, &str, &str); 17] = [
         "policybot_faq_reload_failures_total",
         "counter",
         "FAQ reloads refused (faq check failed or the base did not load); the old snapshot kept serving.",
+    ),
+    (
+        "policybot_transport_state",
+        "gauge",
+        "Each long connection's state (1 for the current one).",
+    ),
+    (
+        "policybot_transport_reconnects_total",
+        "counter",
+        "Connections opened again after the first, per transport.",
+    ),
+    (
+        "policybot_transport_messages_total",
+        "counter",
+        "Messages received over each long connection.",
     ),
 ];
 
@@ -245,7 +261,7 @@ fn acted(action: &str, result: &str) -> String {
 }
 
 /// `# HELP` and `# TYPE` of family `name`.
-fn describe(name: &str) -> String {
+pub fn describe(name: &str) -> String {
     let (_, kind, help) = FAMILIES
         .iter()
         .find(|(n, ..)| *n == name)
@@ -340,7 +356,13 @@ impl Metrics {
     pub fn render(&self, outbox: usize) -> String {
         let mut out = String::new();
         let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        for (family, ..) in FAMILIES.iter().filter(|(_, kind, _)| *kind == "counter") {
+        // Every counter kept here has its series from start (at zero); one with none is rendered by
+        // its owner (the long connections').
+        let kept = |family: &str| counters.keys().any(|(name, _)| *name == family);
+        for (family, ..) in FAMILIES
+            .iter()
+            .filter(|(name, kind, _)| *kind == "counter" && kept(name))
+        {
             out.push_str(&describe(family));
             for ((_, labels), v) in counters.iter().filter(|((name, _), _)| name == family) {
                 match labels.as_str() {
@@ -470,6 +492,8 @@ mod tests {
         text.push_str(&faq_status(&[(Status::InForce, 1)]));
         text.push_str(&Metrics::default().faq_snapshot(&snapshot()));
         text.push_str(&tickets(&crate::ticket::Gauges::default()));
+        let link = crate::platform::Link::new("wecom_aibot").status();
+        text.push_str(&crate::server::transport::status::metrics(&[link]));
         for (name, kind, _) in FAMILIES {
             assert_eq!(
                 text.matches(&format!("# HELP {name} ")).count(),

@@ -21,7 +21,7 @@
 mod aibot;
 mod dingtalk;
 mod reply;
-mod status;
+pub(crate) mod status;
 
 use super::SharedState;
 use crate::config::{Config, DingTalkMode};

@@ -1,5 +1,5 @@
 //! How the connections look from outside: one line each in `/healthz`, and gauges and counters in
-//! `/metrics` (state, reconnects, messages received per transport).
+//! `/metrics` (state, reconnects, messages received per transport; described in `metrics::FAMILIES`).
 //!
 //! A connection that is refused or stopped does not fail `/healthz` by itself: restarting the bot
 //! would not mend wrong credentials, and after `disconnected_event` it would take the robot back from
@@ -7,6 +7,7 @@
 
 use super::Transports;
 use crate::platform::{LinkState as State, LinkStatus as Snapshot};
+use crate::server::metrics::describe;
 
 const STATES: [State; 5] = [
     State::Connecting,
@@ -46,14 +47,12 @@ fn health_line(s: &Snapshot) -> String {
     }
 }
 
-fn metrics(snapshots: &[Snapshot]) -> String {
+/// The series of `snapshots`, described (nothing when there is none).
+pub(crate) fn metrics(snapshots: &[Snapshot]) -> String {
     if snapshots.is_empty() {
         return String::new();
     }
-    let mut out = String::from(
-        "# HELP policybot_transport_state Each long connection's state (1 for the current one).\n\
-         # TYPE policybot_transport_state gauge\n",
-    );
+    let mut out = describe("policybot_transport_state");
     for s in snapshots {
         for state in STATES {
             let v = u8::from(s.state == state);
@@ -64,20 +63,14 @@ fn metrics(snapshots: &[Snapshot]) -> String {
             ));
         }
     }
-    out.push_str(
-        "# HELP policybot_transport_reconnects_total Connections opened again after the first, per transport.\n\
-         # TYPE policybot_transport_reconnects_total counter\n",
-    );
+    out.push_str(&describe("policybot_transport_reconnects_total"));
     for s in snapshots {
         out.push_str(&format!(
             "policybot_transport_reconnects_total{{transport=\"{}\"}} {}\n",
             s.name, s.reconnects
         ));
     }
-    out.push_str(
-        "# HELP policybot_transport_messages_total Messages received over each long connection.\n\
-         # TYPE policybot_transport_messages_total counter\n",
-    );
+    out.push_str(&describe("policybot_transport_messages_total"));
     for s in snapshots {
         out.push_str(&format!(
             "policybot_transport_messages_total{{transport=\"{}\"}} {}\n",
