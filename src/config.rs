@@ -426,6 +426,13 @@ impl Config {
             if g.place.trim().is_empty() {
                 return Err(err(&key("place"), "must name a place of faq/places.toml"));
             }
+            if self.officers.groups.iter().any(|o| o == &g.chat) {
+                return Err(err(
+                    &key("chat"),
+                    "is also in officers.groups: an officer group takes officers' commands, not \
+                     enterprises' questions, so it serves no place",
+                ));
+            }
             let same = |h: &Group| h.platform == g.platform && h.chat == g.chat;
             if let Some(j) = self.groups[..i].iter().position(same) {
                 return Err(err(
@@ -861,6 +868,13 @@ mod tests {
             ),
             (group("wecom", " ", "郑州"), "groups[0].chat"),
             (group("wecom", "c", ""), "groups[0].place"),
+            (
+                format!(
+                    "{}[officers]\ngroups = [\"c\"]\n",
+                    group("wecom", "c", "郑州")
+                ),
+                "groups[0].chat",
+            ),
         ] {
             let e = Config::from_toml(&toml, &[]).unwrap_err();
             assert_eq!(e.key, key, "{toml}");
