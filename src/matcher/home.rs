@@ -114,7 +114,8 @@ mod tests {
         b.sources.insert(slug.into(), s);
     }
 
-    /// A provincial base with 开封's own pig-farm measure and 郑州's report of the online approval.
+    /// A provincial base with 开封's own pig-farm measure and 郑州's report of the online approval (which
+    /// adds a detail of its own: the approval posted).
     fn matcher() -> Matcher {
         let entries = vec![
             local(
@@ -139,9 +140,9 @@ mod tests {
                 entry(
                     "zz-online",
                     ONLINE,
-                    &["环评可以网上审批吗"],
-                    &["网上"],
-                    "网上办、不见面。",
+                    &["环评可以网上审批吗", "环评批文能快递寄到单位吗"],
+                    &["网上", "快递"],
+                    "网上办、不见面，批文快递寄送。",
                 ),
                 "zz",
                 "郑州",
@@ -231,37 +232,7 @@ mod tests {
 
     #[test]
     fn a_city_report_answers_a_question_only_its_own_words_carry_as_the_citys_practice() {
-        let mut b = base(
-            vec![
-                entry(
-                    "online",
-                    ONLINE,
-                    &["环评可以网上审批吗"],
-                    &["网上"],
-                    "全程网上办理。",
-                ),
-                local(
-                    entry(
-                        "zz-online",
-                        ONLINE,
-                        &["环评批文能快递寄到单位吗"],
-                        &["快递"],
-                        "网上办，批文快递寄送。",
-                    ),
-                    "zz",
-                    "郑州",
-                ),
-            ],
-            "",
-        );
-        source(&mut b, "zz", "郑州市生态环境局");
-        b.places = vec![place("河南", None), place("郑州", Some("河南"))];
-        b.reports = vec![Report {
-            entry: "zz-online".into(),
-            place: "郑州".into(),
-            measure: "online".into(),
-        }];
-        let m = Matcher::build(&b, Thresholds::default());
+        let m = matcher();
         let d = m.decide("环评批文能快递寄到我们单位吗");
         assert_eq!(outcome(&d), (Outcome::Answered, Some("zz-online")), "{d:?}");
         // Asked about the rule both state, the provincial measure still answers.
