@@ -49,9 +49,16 @@ static SPECIFIC_CASE: LazyLock<Regex> = LazyLock::new(|| {
 static DOCUMENT_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"〔\d{4}〕\s*\d+号?").expect("static regex"));
 
-/// The document numbers a (normalised) question names.
-pub fn document_numbers(normalized: &str) -> impl Iterator<Item = &str> {
-    DOCUMENT_NUMBER.find_iter(normalized).map(|m| m.as_str())
+/// The document numbers a (normalised) text names, each as written and as compared (white space and
+/// 号 dropped: 〔2020〕14).
+pub fn document_numbers(normalized: &str) -> impl Iterator<Item = (&str, String)> {
+    DOCUMENT_NUMBER.find_iter(normalized).map(|m| {
+        let key = m
+            .as_str()
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '号');
+        (m.as_str(), key.collect())
+    })
 }
 
 /// A number or an ordinal alone ("2", "2。", "第二个", "3号"), or a command word of the bot's own alone or

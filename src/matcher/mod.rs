@@ -349,9 +349,9 @@ impl Matcher {
     /// published document says is no look-up of one's own case, as a case or file number would be.
     fn without_quoted_documents<'a>(&self, normalized: &'a str) -> std::borrow::Cow<'a, str> {
         let mut text = std::borrow::Cow::Borrowed(normalized);
-        for number in intent::document_numbers(normalized) {
-            let digits = number.trim_end_matches('号');
-            if self.quotes.iter().any(|q| q.contains(digits)) {
+        for (number, key) in intent::document_numbers(normalized) {
+            let quoted = |q: &String| intent::document_numbers(q).any(|(_, k)| k == key);
+            if self.quotes.iter().any(quoted) {
                 text = text.replace(number, "").into();
             }
         }
@@ -703,10 +703,13 @@ mod tests {
             (Outcome::Answered, Some("notice")),
             "{d:?}"
         );
-        // A number no quote names is still someone's own file for an officer to look up.
-        let d = m.decide("信平疫防指办〔2021〕9号通知讲的是什么");
-        assert_eq!(d.outcome, Outcome::Escalated);
-        assert_eq!(d.reason, Some("specific case"));
+        // A number no quote names is still someone's own file for an officer to look up, also when it is
+        // the start of a quoted one.
+        for other in ["〔2021〕9号", "〔2020〕1号"] {
+            let d = m.decide(&format!("信平疫防指办{other}通知讲的是什么"));
+            assert_eq!(d.outcome, Outcome::Escalated, "{other}");
+            assert_eq!(d.reason, Some("specific case"), "{other}");
+        }
     }
 
     #[test]
