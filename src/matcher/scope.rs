@@ -199,25 +199,29 @@ impl Scope {
     /// review). Candidates are (entry, score).
     pub fn fold_reports(&self, named: &[Named], scored: &mut Vec<(usize, f32)>) {
         let names_place = named.iter().any(|n| matches!(n, Named::Place(_)));
+        let find = |scored: &[(usize, f32)], e: usize| scored.iter().position(|c| c.0 == e);
         for l in &self.links {
+            let (report, measure) = (find(scored, l.report), find(scored, l.measure));
+            let score = |p: Option<usize>| p.map_or(0.0, |i| scored[i].1);
             let local = named.iter().any(|n| match n {
                 Named::Place(p) => self.within(*p, l.place),
                 Named::Object(_) => false,
             });
-            let score = |e: usize| scored.iter().find(|c| c.0 == e).map_or(0.0, |c| c.1);
-            let carried = !names_place && score(l.report) >= score(l.measure) + REPORT_LEAD;
-            let (keep, drop) = if local || carried {
-                (l.report, l.measure)
+            let carried = !names_place && score(report) >= score(measure) + REPORT_LEAD;
+            let ((keep, kept), dropped) = if local || carried {
+                ((l.report, report), measure)
             } else {
-                (l.measure, l.report)
+                ((l.measure, measure), report)
             };
-            let Some(d) = scored.iter().position(|c| c.0 == drop) else {
+            let Some(d) = dropped else {
                 continue;
             };
-            let dropped = scored.swap_remove(d).1;
-            match scored.iter_mut().find(|c| c.0 == keep) {
-                Some(k) => k.1 = k.1.max(dropped),
-                None => scored.push((keep, dropped)),
+            match kept {
+                Some(k) => {
+                    scored[k].1 = scored[k].1.max(scored[d].1);
+                    scored.swap_remove(d);
+                }
+                None => scored[d].0 = keep,
             }
         }
     }
