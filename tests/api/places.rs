@@ -217,3 +217,30 @@ fn a_question_about_what_the_province_does_is_not_answered_with_one_citys_practi
         );
     }
 }
+
+#[test]
+fn a_detail_only_a_citys_report_states_is_answered_with_that_citys_text_and_whose_it_is() {
+    // 罗山's item reports the provincial remote review (faq/reports.toml) and adds how sites are seen
+    // (视频直播, 录像, 照片). Asked about that detail, with no place named, its text answers, saying whose
+    // practice it is; asked about the rule both state, the provincial measure answers.
+    let [detail, rule] = &ask_json(&[
+        "报告书项目现场踏勘能不能用视频直播代替专家到场",
+        "报告表项目现在还做技术评估吗",
+    ])[..] else {
+        panic!("two results")
+    };
+    assert_eq!(
+        (detail["outcome"].as_str(), detail["faq_id"].as_str()),
+        (Some("answered"), Some("news-ls-remote-review")),
+        "{detail}"
+    );
+    assert!(
+        detail["reply"].as_str().unwrap().contains("罗山的做法"),
+        "{detail}"
+    );
+    assert_eq!(
+        (rule["outcome"].as_str(), rule["faq_id"].as_str()),
+        (Some("answered"), Some("fg-report-form-no-review")),
+        "{rule}"
+    );
+}
