@@ -596,3 +596,25 @@ async fn the_same_question_from_two_senders_at_once_opens_one_ticket() {
     assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
     assert_eq!(all[0]["askers"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn a_document_number_the_base_quotes_is_answered_another_goes_to_an_officer() {
+    // 〔2020〕14号 is 平桥's medical-waste notice, quoted by the base: asking what it says is no case
+    // look-up (it was escalated as a 'specific case'). A number the base does not quote still is.
+    let [quoted, other] = &ask_json(&[
+        "信平疫防指办〔2020〕14号文件主要讲啥",
+        "信平疫防指办〔2020〕15号文件主要讲啥",
+    ])[..] else {
+        panic!("two results")
+    };
+    assert_eq!(
+        (quoted["outcome"].as_str(), quoted["faq_id"].as_str()),
+        (Some("answered"), Some("news-xy-medwaste-notice")),
+        "{quoted}"
+    );
+    assert_eq!(
+        (other["outcome"].as_str(), other["reason"].as_str()),
+        (Some("escalated"), Some("specific case")),
+        "{other}"
+    );
+}
