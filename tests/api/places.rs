@@ -174,6 +174,24 @@ async fn a_config_with_an_unknown_place_does_not_start_and_names_the_key() {
 }
 
 #[tokio::test]
+async fn a_config_naming_an_officer_group_as_a_places_group_does_not_start() {
+    // An officer group takes only officers' commands: as a place's group its enterprises would never
+    // have been answered.
+    let mut app = TestApp::spawn().await;
+    app.stop().await;
+    let groups = group("dingtalk", OFFICER_GROUP, "郑州");
+    app.edit_config(|c| format!("{c}\n{groups}"));
+
+    let (started, said) = app.serve_expecting_exit().await;
+
+    assert!(!started, "{said}");
+    assert!(
+        said.contains("groups[0].chat") && said.contains("officers.groups"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
 async fn a_reload_whose_places_lack_a_groups_place_is_refused_and_the_old_base_served() {
     let (_dir, faq) = faq_copy(|_| {});
     let app = spawn_with_groups(&group("wecom", KAIFENG_CHAT, "开封市"), Some(faq.clone())).await;
