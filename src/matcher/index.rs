@@ -70,55 +70,72 @@ pub fn prepare_normalized(analyzer: &Analyzer, normalized: &str) -> String {
     analyzer.rewrite(&strip_fillers(normalized))
 }
 
-impl Index {
-    pub fn build(base: &FaqBase) -> Self {
-        let analyzer = Analyzer::build(base);
-        let mut terms: HashMap<String, TermId> = HashMap::new();
-        let mut intern = |t: String| -> TermId {
-            let next = terms.len() as TermId;
-            *terms.entry(t).or_insert(next)
-        };
-        let mut raw_entries = Vec::with_capacity(base.entries.len());
-        for e in &base.entries {
+/// One entry's terms, before weighting: each phrasing's, the union with its plain keywords', and the
+/// terms only its quote and clause use.
+struct EntryTerms {
+    phrasings: Vec<Vec<TermId>>,
+    vocabulary: Vec<TermId>,
+    answer_only: Vec<TermId>,
+    keyword_count: usize,
+}
+
+/// Interns every term of the base's entries, in entry order.
+fn entry_terms(base: &FaqBase, analyzer: &Analyzer) -> (HashMap<String, TermId>, Vec<EntryTerms>) {
+    let mut terms: HashMap<String, TermId> = HashMap::new();
+    let mut intern = |t: String| -> TermId {
+        let next = terms.len() as TermId;
+        *terms.entry(t).or_insert(next)
+    };
+    let mut cut = |text: &str| -> Vec<TermId> {
+        let words = analyzer.terms(&prepare(analyzer, text));
+        words.into_iter().map(&mut intern).collect()
+    };
+    let entries = base
+        .entries
+        .iter()
+        .map(|e| {
             let phrasings: Vec<Vec<TermId>> = std::iter::once(&e.question)
                 .chain(&e.alternates)
-                .map(|p| {
-                    sorted(
-                        analyzer
-                            .terms(&prepare(&analyzer, p))
-                            .into_iter()
-                            .map(&mut intern),
-                    )
-                })
+                .map(|p| sorted(cut(p).into_iter()))
                 .collect();
-            let kw_terms = e
+            let keywords: Vec<TermId> = e
                 .keywords
                 .iter()
                 .filter_map(Keyword::plain)
-                .flat_map(|k| analyzer.terms(&prepare(&analyzer, k)))
-                .map(&mut intern);
-            let vocabulary = sorted(phrasings.iter().flatten().copied().chain(kw_terms));
-            let quoted = [e.answer.as_str(), e.clause.as_str()]
-                .into_iter()
-                .flat_map(|t| analyzer.terms(&prepare(&analyzer, t)));
-            let answer_only: Vec<TermId> = sorted(quoted.map(&mut intern))
+                .flat_map(&mut cut)
+                .collect();
+            let vocabulary = sorted(phrasings.iter().flatten().copied().chain(keywords));
+            let mut quoted = cut(&e.answer);
+            quoted.extend(cut(&e.clause));
+            let answer_only = sorted(quoted.into_iter())
                 .into_iter()
                 .filter(|t| vocabulary.binary_search(t).is_err())
                 .collect();
-            raw_entries.push((phrasings, vocabulary, answer_only, e.keywords.len()));
-        }
-        let idf = idf_weights(terms.len(), raw_entries.iter().map(|r| &r.1));
+            EntryTerms {
+                phrasings,
+                vocabulary,
+                answer_only,
+                keyword_count: e.keywords.len(),
+            }
+        })
+        .collect();
+    (terms, entries)
+}
+
+impl Index {
+    pub fn build(base: &FaqBase) -> Self {
+        let analyzer = Analyzer::build(base);
+        let (terms, raw_entries) = entry_terms(base, &analyzer);
+        let idf = idf_weights(terms.len(), raw_entries.iter().map(|r| &r.vocabulary));
         let n = raw_entries.len().max(1) as f32;
         let unknown_weight = (1.0 + (n + 0.5) / 0.5).ln();
         let mut postings = vec![Posting::default(); terms.len()];
         let mut phrasing_weight = Vec::new();
         let mut entries = Vec::with_capacity(raw_entries.len());
         let mut groups: HashMap<String, usize> = HashMap::new();
-        for (i, (phrasings, vocabulary, answer_only, keyword_count)) in
-            raw_entries.into_iter().enumerate()
-        {
+        for (i, raw) in raw_entries.into_iter().enumerate() {
             let start = phrasing_weight.len();
-            for p in phrasings {
+            for p in raw.phrasings {
                 for t in &p {
                     postings[*t as usize]
                         .phrasings
@@ -126,10 +143,10 @@ impl Index {
                 }
                 phrasing_weight.push(p.iter().map(|t| idf[*t as usize]).sum());
             }
-            for t in vocabulary {
+            for t in raw.vocabulary {
                 postings[t as usize].vocabulary.push(i as u32);
             }
-            for t in answer_only {
+            for t in raw.answer_only {
                 postings[t as usize].answer_only.push(i as u32);
             }
             let quote = crate::text::squeeze(&base.entries[i].answer);
@@ -137,7 +154,7 @@ impl Index {
             entries.push(IndexedEntry {
                 answer_group: *groups.entry(quote).or_insert(next),
                 phrasings: start..phrasing_weight.len(),
-                keyword_count,
+                keyword_count: raw.keyword_count,
             });
         }
         let (plain_keywords, plain_owner, regex_keywords) = keyword_matchers(base, &analyzer);
