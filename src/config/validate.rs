@@ -11,6 +11,7 @@ impl Config {
         self.validate_server()?;
         self.validate_matcher()?;
         self.validate_transports()?;
+        self.validate_wecom()?;
         self.validate_officers()?;
         self.validate_console()?;
         self.validate_groups()
@@ -61,6 +62,73 @@ impl Config {
         Ok(())
     }
 
+    fn validate_matcher(&self) -> Result<(), ConfigError> {
+        let m = self.matcher;
+        for (k, v) in [
+            ("matcher.answer", m.answer),
+            ("matcher.margin", m.margin),
+            ("matcher.clarify", m.clarify),
+            ("matcher.lead_answer", m.lead_answer),
+            ("matcher.lead_margin", m.lead_margin),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(err(k, "must be between 0 and 1"));
+            }
+        }
+        if m.clarify > m.answer {
+            return Err(err("matcher.clarify", "must not exceed matcher.answer"));
+        }
+        if m.lead_answer > m.answer {
+            return Err(err("matcher.lead_answer", "must not exceed matcher.answer"));
+        }
+        Ok(())
+    }
+
+    /// Stream mode and the intelligent robot need their credentials; the robot's URL is a WebSocket.
+    fn validate_transports(&self) -> Result<(), ConfigError> {
+        let d = &self.dingtalk;
+        if d.mode == DingTalkMode::Stream {
+            for (key, v) in [
+                ("dingtalk.app_key", &d.app_key),
+                ("dingtalk.app_secret", &d.app_secret),
+            ] {
+                if !v.is_set() {
+                    return Err(err(key, "is required with dingtalk.mode = \"stream\""));
+                }
+            }
+        }
+        let a = &self.wecom_aibot;
+        if !a.enabled() {
+            return Ok(());
+        }
+        if !a.secret.is_set() {
+            return Err(err(
+                "wecom_aibot.secret",
+                "is required when wecom_aibot.bot_id is set",
+            ));
+        }
+        if !matches!(a.ws_url.scheme(), "wss" | "ws") {
+            return Err(err("wecom_aibot.ws_url", "must be a wss:// URL"));
+        }
+        let beat = Duration::from_secs(1)..=Duration::from_secs(300);
+        if !beat.contains(&a.heartbeat) {
+            return Err(err("wecom_aibot.heartbeat", "must be between 1s and 5m"));
+        }
+        Ok(())
+    }
+
+    /// WeCom's EncodingAESKey, when set, is 43 characters of base64 without its padding.
+    fn validate_wecom(&self) -> Result<(), ConfigError> {
+        let key = self.wecom.encoding_aes_key.expose();
+        if !key.is_empty() && (key.len() != 43 || !key.chars().all(|c| c.is_ascii_alphanumeric())) {
+            return Err(err(
+                "wecom.encoding_aes_key",
+                "must be 43 characters [A-Za-z0-9]",
+            ));
+        }
+        Ok(())
+    }
+
     fn validate_officers(&self) -> Result<(), ConfigError> {
         let o = &self.officers;
         let listed = |key: &String| {
@@ -98,33 +166,6 @@ impl Config {
         )
     }
 
-    fn validate_groups(&self) -> Result<(), ConfigError> {
-        for (i, g) in self.groups.iter().enumerate() {
-            let key = |k: &str| format!("groups[{i}].{k}");
-            if g.chat.trim().is_empty() {
-                return Err(err(&key("chat"), "must not be empty"));
-            }
-            if g.place.trim().is_empty() {
-                return Err(err(&key("place"), "must name a place of faq/places.toml"));
-            }
-            if self.officers.groups.iter().any(|o| o == &g.chat) {
-                return Err(err(
-                    &key("chat"),
-                    "is also in officers.groups: an officer group takes officers' commands, not \
-                     enterprises' questions, so it serves no place",
-                ));
-            }
-            let same = |h: &Group| h.platform == g.platform && h.chat == g.chat;
-            if let Some(j) = self.groups[..i].iter().position(same) {
-                return Err(err(
-                    &key("chat"),
-                    format!("groups[{j}] configures the same chat on the same platform"),
-                ));
-            }
-        }
-        Ok(())
-    }
-
     fn validate_console(&self) -> Result<(), ConfigError> {
         let c = &self.console;
         if !(Duration::from_secs(300)..=Duration::from_secs(30 * 86_400)).contains(&c.session) {
@@ -153,65 +194,29 @@ impl Config {
         Ok(())
     }
 
-    /// WeCom's AES key has its fixed form; stream mode and the intelligent robot need their credentials;
-    /// the robot's URL is a WebSocket.
-    fn validate_transports(&self) -> Result<(), ConfigError> {
-        let key = self.wecom.encoding_aes_key.expose();
-        if !key.is_empty() && (key.len() != 43 || !key.chars().all(|c| c.is_ascii_alphanumeric())) {
-            return Err(err(
-                "wecom.encoding_aes_key",
-                "must be 43 characters [A-Za-z0-9]",
-            ));
-        }
-        let d = &self.dingtalk;
-        if d.mode == DingTalkMode::Stream {
-            for (key, v) in [
-                ("dingtalk.app_key", &d.app_key),
-                ("dingtalk.app_secret", &d.app_secret),
-            ] {
-                if !v.is_set() {
-                    return Err(err(key, "is required with dingtalk.mode = \"stream\""));
-                }
+    fn validate_groups(&self) -> Result<(), ConfigError> {
+        for (i, g) in self.groups.iter().enumerate() {
+            let key = |k: &str| format!("groups[{i}].{k}");
+            if g.chat.trim().is_empty() {
+                return Err(err(&key("chat"), "must not be empty"));
             }
-        }
-        let a = &self.wecom_aibot;
-        if !a.enabled() {
-            return Ok(());
-        }
-        if !a.secret.is_set() {
-            return Err(err(
-                "wecom_aibot.secret",
-                "is required when wecom_aibot.bot_id is set",
-            ));
-        }
-        if !matches!(a.ws_url.scheme(), "wss" | "ws") {
-            return Err(err("wecom_aibot.ws_url", "must be a wss:// URL"));
-        }
-        let beat = Duration::from_secs(1)..=Duration::from_secs(300);
-        if !beat.contains(&a.heartbeat) {
-            return Err(err("wecom_aibot.heartbeat", "must be between 1s and 5m"));
-        }
-        Ok(())
-    }
-
-    fn validate_matcher(&self) -> Result<(), ConfigError> {
-        let m = self.matcher;
-        for (k, v) in [
-            ("matcher.answer", m.answer),
-            ("matcher.margin", m.margin),
-            ("matcher.clarify", m.clarify),
-            ("matcher.lead_answer", m.lead_answer),
-            ("matcher.lead_margin", m.lead_margin),
-        ] {
-            if !(0.0..=1.0).contains(&v) {
-                return Err(err(k, "must be between 0 and 1"));
+            if g.place.trim().is_empty() {
+                return Err(err(&key("place"), "must name a place of faq/places.toml"));
             }
-        }
-        if m.clarify > m.answer {
-            return Err(err("matcher.clarify", "must not exceed matcher.answer"));
-        }
-        if m.lead_answer > m.answer {
-            return Err(err("matcher.lead_answer", "must not exceed matcher.answer"));
+            if self.officers.groups.iter().any(|o| o == &g.chat) {
+                return Err(err(
+                    &key("chat"),
+                    "is also in officers.groups: an officer group takes officers' commands, not \
+                     enterprises' questions, so it serves no place",
+                ));
+            }
+            let same = |h: &Group| h.platform == g.platform && h.chat == g.chat;
+            if let Some(j) = self.groups[..i].iter().position(same) {
+                return Err(err(
+                    &key("chat"),
+                    format!("groups[{j}] configures the same chat on the same platform"),
+                ));
+            }
         }
         Ok(())
     }
