@@ -3,7 +3,11 @@
 # host's load, for comparing two versions of the matcher on a noisy machine (time them as well:
 # instructions are not time, a cache miss costs more than an add).
 #
-#   scripts/bench_instructions.sh [BIN]   (BIN: a built match_latency example; default: build this checkout's)
+#   scripts/bench_instructions.sh [--max N] [BIN]
+#       BIN: a built match_latency example (default: build this checkout's)
+#       --max N: fail (exit 1) when a call takes more than N instructions on average; CI guards the
+#                matcher's cost this way, with room for other CPUs' code paths (memchr and aho-corasick
+#                pick their SIMD routines at run time)
 #
 # Runs `match_latency --calls 5000` under `valgrind --tool=callgrind`, collecting only inside
 # `Matcher::decide_in` (start-up excluded), and divides by the calls made: one warm-up pass over the
@@ -13,6 +17,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 2; }
+MAX=
+if [ "${1:-}" = "--max" ]; then
+    MAX=${2:?--max needs a number}
+    shift 2
+fi
 BIN=${1:-}
 if [ -z "$BIN" ]; then
     cargo build --release --quiet --example match_latency
@@ -28,4 +37,9 @@ valgrind --tool=callgrind --toggle-collect='*Matcher::decide_in*' \
 WARM=$(sed -n 's/.*questions: \([0-9]*\).*/\1/p' "$TMP/stdout" | head -1)
 TOTAL=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$TMP/out" | tail -1)
 [ -n "$WARM" ] && [ -n "$TOTAL" ] || { echo "could not read callgrind's or match_latency's output" >&2; exit 1; }
-echo "decide: $((TOTAL / (WARM + CALLS))) instructions per call ($TOTAL over $WARM warm-up + $CALLS calls)"
+PER_CALL=$((TOTAL / (WARM + CALLS)))
+echo "decide: $PER_CALL instructions per call ($TOTAL over $WARM warm-up + $CALLS calls)"
+if [ -n "$MAX" ] && [ "$PER_CALL" -gt "$MAX" ]; then
+    echo "over the ceiling of $MAX instructions per call: the matcher got costlier" >&2
+    exit 1
+fi
